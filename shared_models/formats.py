@@ -1,0 +1,57 @@
+"""How values are written in responses (D4) and how dates are read from requests."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+
+def utc_instant(value: datetime | None) -> str | None:
+    """A stored UTC instant as `2026-11-26T12:51:04.775Z` (milliseconds truncated)."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def zoned_time(value: datetime | None) -> str | None:
+    """A schedule time in the scheduler zone, seconds precision, with its offset."""
+    if value is None:
+        return None
+    return value.replace(microsecond=0).isoformat()
+
+
+def iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class InvalidDate(ValueError):
+    """A `from`/`to` query value that is neither YYYY-MM-DD nor an ISO datetime."""
+
+
+def parse_range_bound(raw: str, *, is_upper: bool) -> datetime:
+    """Read a `from`/`to` filter value as an aware UTC instant.
+
+    `YYYY-MM-DD` is midnight UTC; a date-only upper bound moves one day on so the whole
+    day is included. Other values are ISO datetimes (`Z` allowed); naive ones are UTC.
+    """
+    text = raw.strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+            return start + timedelta(days=1) if is_upper else start
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidDate(text) from exc
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_iso_date(raw: str) -> date:
+    """`YYYY-MM-DD` exactly (raises ValueError otherwise)."""
+    text = raw.strip()
+    if len(text) != 10:
+        raise ValueError(text)
+    return date.fromisoformat(text)

@@ -1,0 +1,29 @@
+"""All tables, importable from one place."""
+
+from shared_models.models.base import Base, UTCDateTime
+from shared_models.models.catalog import JobCategory, PicTeam, SlackSettings
+from shared_models.models.jobs import Job, JobExecution
+from shared_models.models.notifications import Notification
+from shared_models.models.users import (
+    ROLES,
+    RevokedToken,
+    User,
+    UserNotificationPreferences,
+    UserUiPreferences,
+)
+
+__all__ = [
+    "ROLES",
+    "Base",
+    "Job",
+    "JobCategory",
+    "JobExecution",
+    "Notification",
+    "PicTeam",
+    "RevokedToken",
+    "SlackSettings",
+    "User",
+    "UserNotificationPreferences",
+    "UserUiPreferences",
+    "UTCDateTime",
+]

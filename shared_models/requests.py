@@ -1,0 +1,150 @@
+"""Reading request bodies and fields the same way in both stacks (D1).
+
+A stack builds a `JsonBody` from the request's Content-Type and raw bytes and hands it
+to a service, which decides when the "is JSON" test and the parse happen (the contract
+fixes that order per route).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from shared_models.errors import ApiError, bad_request, invalid_payload
+
+JSON_MIMETYPE = re.compile(r"^application/(json|[^/;\s]+\+json)$")
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Final = _Missing()
+"""A key absent from the payload (as opposed to present with `null`)."""
+
+CONTENT_TYPE_ERROR = bad_request("Content-Type must be application/json")
+
+
+def is_json_mimetype(content_type: str | None) -> bool:
+    mimetype = (content_type or "").split(";", 1)[0].strip().lower()
+    return bool(JSON_MIMETYPE.match(mimetype))
+
+
+class JsonBody:
+    """The request body as the contract reads it, parsed at most once."""
+
+    def __init__(self, content_type: str | None, raw: bytes) -> None:
+        self.content_type = content_type
+        self.raw = raw
+        self._parsed: Any = MISSING
+
+    @property
+    def is_json(self) -> bool:
+        return is_json_mimetype(self.content_type)
+
+    def require_json(self) -> None:
+        """400 `Content-Type must be application/json` unless the body is JSON."""
+        if not self.is_json:
+            raise ApiError(400, "Content-Type must be application/json")
+
+    def value(self) -> Any:
+        """The parsed JSON value; 400 `Invalid JSON` when it does not parse."""
+        if self._parsed is MISSING:
+            try:
+                self._parsed = json.loads(self.raw)
+            except (ValueError, RecursionError):
+                raise bad_request("Invalid JSON", "Request body is not valid JSON.") from None
+        return self._parsed
+
+    def object(self) -> dict[str, Any]:
+        """A JSON body that must be an object (after `require_json`)."""
+        self.require_json()
+        value = self.value()
+        if not isinstance(value, dict):
+            raise invalid_payload("JSON body must be an object.")
+        return value
+
+    def optional_object(self) -> dict[str, Any]:
+        """An optional body: no JSON content type or no bytes at all mean `{}`."""
+        if not self.is_json or not self.raw.strip():
+            return {}
+        value = self.value()
+        if not isinstance(value, dict):
+            raise invalid_payload("JSON body must be an object.")
+        return value
+
+
+def _type_error(field: str, expected: str) -> ApiError:
+    return invalid_payload(f'"{field}" must be {expected}.')
+
+
+def string_field(payload: Mapping[str, Any], field: str) -> str | None | _Missing:
+    """An optional string: MISSING if absent, None if `null`, else the string."""
+    value = payload.get(field, MISSING)
+    if value is MISSING or value is None or isinstance(value, str):
+        return value
+    raise _type_error(field, "a string")
+
+
+def bool_field(payload: Mapping[str, Any], field: str) -> bool | _Missing:
+    """An optional boolean: JSON true/false (0 and 1 are accepted as the legacy did)."""
+    value = payload.get(field, MISSING)
+    if value is MISSING:
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise _type_error(field, "a boolean")
+
+
+def object_field(payload: Mapping[str, Any], field: str) -> dict[str, Any] | None | _Missing:
+    value = payload.get(field, MISSING)
+    if value is MISSING or value is None or isinstance(value, dict):
+        return value
+    raise _type_error(field, "an object")
+
+
+def number_field(payload: Mapping[str, Any], field: str) -> float | None | _Missing:
+    """A number, or a string holding one (the legacy `float()`/`int()` took both)."""
+    value = payload.get(field, MISSING)
+    if value is MISSING or value is None:
+        return value
+    if isinstance(value, bool):
+        raise _type_error(field, "a number")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise _type_error(field, "a number") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise _type_error(field, "a number")
+        return number
+    raise _type_error(field, "a number")
+
+
+def query_int(query: Mapping[str, str], key: str, default: int) -> int:
+    """Werkzeug's `type=int`: an unparseable value silently becomes the default."""
+    raw = query.get(key)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        return default
+
+
+TRUTHY_FLAGS = frozenset({"1", "true", "yes", "y", "on"})
+
+
+def is_truthy_flag(raw: str | None) -> bool:
+    """`include_inactive`, `dry_run`: 1/true/yes/y/on, any case."""
+    return (raw or "").strip().lower() in TRUTHY_FLAGS

@@ -1,0 +1,111 @@
+"""Builders for rows and tokens, shared by every test module."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shared_models import tokens
+from shared_models.clock import utcnow
+from shared_models.models import Job, JobExecution, Notification, PicTeam, User
+from shared_models.passwords import hash_password
+from shared_models.settings import Settings
+
+_counter = itertools.count(1)
+PASSWORD = "secret123"
+_HASH = hash_password(PASSWORD)  # hashing is slow on purpose; reuse one hash
+
+
+def make_user(db: Session, role: str = "user", **fields: Any) -> User:
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "username": f"{role}_{n}",
+        "email": f"{role}{n}@example.com",
+        "password_hash": _HASH,
+        "role": role,
+        "is_active": True,
+    }
+    values.update(fields)
+    user = User(**values)
+    db.add(user)
+    db.commit()
+    return user
+
+
+def make_team(db: Session, slug: str = "qa-team", **fields: Any) -> PicTeam:
+    values: dict[str, Any] = {"slug": slug, "name": slug.replace("-", " ").title(), "slack_handle": "@qa"}
+    values.update(fields)
+    team = PicTeam(**values)
+    db.add(team)
+    db.commit()
+    return team
+
+
+def make_job(db: Session, created_by: User | None = None, **fields: Any) -> Job:
+    n = next(_counter)
+    values: dict[str, Any] = {
+        "name": f"job-{n}",
+        "cron_expression": "0 9 * * *",
+        "target_url": "https://hooks.example.com/run",
+        "category": "general",
+        "pic_team": "qa-team",
+        "end_date": date.today() + timedelta(days=60),
+        "created_by": created_by.id if created_by else None,
+        "is_active": True,
+    }
+    values.update(fields)
+    job = Job(**values)
+    db.add(job)
+    db.commit()
+    return job
+
+
+def make_execution(db: Session, job: Job, **fields: Any) -> JobExecution:
+    values: dict[str, Any] = {
+        "job_id": job.id,
+        "status": "success",
+        "trigger_type": "scheduled",
+        "started_at": utcnow() - timedelta(minutes=5),
+        "completed_at": utcnow() - timedelta(minutes=5) + timedelta(seconds=2),
+        "duration_seconds": 2.0,
+        "execution_type": "webhook",
+        "target": job.target_url,
+        "response_status": 200,
+    }
+    values.update(fields)
+    execution = JobExecution(**values)
+    db.add(execution)
+    db.commit()
+    return execution
+
+
+def make_notification(db: Session, user: User, **fields: Any) -> Notification:
+    values: dict[str, Any] = {
+        "user_id": user.id,
+        "title": "Job Completed",
+        "message": "Job \"x\" completed successfully.",
+        "type": "success",
+        "created_at": utcnow(),
+    }
+    values.update(fields)
+    notification = Notification(**values)
+    db.add(notification)
+    db.commit()
+    return notification
+
+
+def token_for(settings: Settings, user: User, token_type: str = "access", expires_in: int = 3600) -> str:
+    return tokens.issue(user, token_type, secret=settings.JWT_SECRET_KEY or "", expires_in=expires_in)
+
+
+def bearer(settings: Settings, user: User, token_type: str = "access") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token_for(settings, user, token_type)}"}
+
+
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    from datetime import UTC
+
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

@@ -1,0 +1,43 @@
+"""The factory's cross-cutting behaviour: JSON errors, CORS, health (D2, D16, §0)."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+
+def test_unknown_path_is_json_404(client: FlaskClient) -> None:
+    response = client.get("/api/no-such-thing")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "Not found", "message": "The requested URL was not found."}
+
+
+def test_trailing_slash_is_404(client: FlaskClient) -> None:
+    assert client.get("/api/health/").status_code == 404
+
+
+def test_wrong_method_is_json_405_with_allow(client: FlaskClient) -> None:
+    response = client.post("/api/health")
+    assert response.status_code == 405
+    assert response.get_json()["error"] == "Method not allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+def test_health_reports_database_and_scheduler(client: FlaskClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "healthy",
+        "scheduler_running": False,
+        "scheduled_jobs_count": 0,
+        "database": "ok",
+    }
+
+
+def test_cors_echoes_origin_with_credentials(client: FlaskClient) -> None:
+    response = client.options(
+        "/api/health",
+        headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"},
+    )
+    assert response.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    assert response.headers["Access-Control-Max-Age"] == "3600"
