@@ -108,11 +108,11 @@ def parse(expression: str) -> CronSchedule:
         raise CronError(WRONG_FIELD_COUNT)
     parsed = [_parse_field(field, index) for index, field in enumerate(fields)]
     day_of_month, month, day_of_week = parsed[2], parsed[3], parsed[4]
-    if not (day_of_week.restricted and day_of_month.restricted):
-        if not day_of_week.restricted and not any(
-            day <= MONTH_MAX_DAYS[m] for m in month.values for day in day_of_month.values
-        ):
-            raise CronError(NEVER_FIRES)
+    # With day of week unrestricted only day of month decides; it may fit no chosen month.
+    if not day_of_week.restricted and not any(
+        day <= MONTH_MAX_DAYS[m] for m in month.values for day in day_of_month.values
+    ):
+        raise CronError(NEVER_FIRES)
     return CronSchedule(" ".join(fields))
 
 

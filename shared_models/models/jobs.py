@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared_models.clock import utcnow
 from shared_models.models.base import (
     Base,
     UTCDateTime,
@@ -12,7 +13,6 @@ from shared_models.models.base import (
     id_column,
     updated_at_column,
 )
-from shared_models.clock import utcnow
 
 
 class Job(Base):

@@ -5,4 +5,15 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__)
 
-from legacy_flask.blueprints.jobs import health  # noqa: E402,F401
+from legacy_flask.blueprints.jobs import (  # noqa: E402,F401
+    bulk_upload,
+    categories,
+    cron_tools,
+    crud,
+    execute,
+    executions,
+    health,
+    slack,
+    teams,
+    test_run,
+)

@@ -1,0 +1,1 @@
+from legacy_flask.blueprints.jobs import bp  # noqa: F401
