@@ -9,7 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,11 +45,19 @@ class Settings(BaseSettings):
     SCHEDULER_TIMEZONE: str = "Asia/Tokyo"
     SCHEDULER_ENABLED: bool = True
     SCHEDULER_POLL_SECONDS: int = 60
+    SCHEDULER_RECONCILE_SECONDS: float = 1.0
+    SCHEDULER_MISSED_RUNS: Literal["skip", "once"] = "once"
+    SCHEDULER_MISFIRE_GRACE_SECONDS: int = 300
+    SCHEDULER_FAILURE_ALERT_THRESHOLD: int = 3
+    SCHEDULER_LOCK_PATH: str = ""
+    SCHEDULER_STANDBY_POLL_SECONDS: float = 1.0
     GITHUB_TOKEN: str = ""
     GITHUB_API_URL: str = "https://api.github.com"
     DEFAULT_GITHUB_OWNER: str = ""
     WEBHOOK_ALLOWED_HOSTS: str = ""
     OUTBOUND_TIMEOUT_SECONDS: float = 10.0
+    OUTBOUND_MAX_RETRIES: int = 3
+    OUTBOUND_MAX_OUTPUT_CHARS: int = 1000
     MAIL_SERVER: str = "smtp.gmail.com"
     MAIL_PORT: int = 587
     MAIL_USE_TLS: bool = True
