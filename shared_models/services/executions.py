@@ -1,0 +1,228 @@
+"""Execution history: per-job list/get/stats and the global list/get/statistics (§3.6).
+
+The SELECT statements are built by the `*_statement` functions and turned into response
+bodies by the `*_body` functions, so the v2 stack can run the very same statements on an
+AsyncSession and format the rows the same way; the `list_*`/`get_*` functions below do
+both on a sync Session. Order everywhere: `started_at` desc, then `id` desc (D18).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session
+
+from shared_models.errors import not_found
+from shared_models.models import Job, JobExecution
+from shared_models.requests import query_int
+from shared_models.serializers import execution_to_dict
+from shared_models.services.filters import (
+    ExecutionFilters,
+    page_offset,
+    parse_execution_filters,
+    total_pages,
+)
+from shared_models.services.ownership import get_job_or_404
+
+JOB_LIST_DEFAULT_LIMIT = 50
+GLOBAL_LIST_DEFAULT_LIMIT = 20
+MAX_LIMIT = 200
+
+NEWEST_FIRST = (JobExecution.started_at.desc(), JobExecution.id.desc())
+
+
+# --- statements (shared with the async v2 stack) ---------------------------------------
+
+
+def job_executions_statement(filters: ExecutionFilters, *, limit: int) -> Select[tuple[JobExecution]]:
+    """§3.6.1: the newest `limit` executions matching `filters`."""
+    return select(JobExecution).where(*filters.clauses()).order_by(*NEWEST_FIRST).limit(limit)
+
+
+def executions_page_statement(filters: ExecutionFilters, *, limit: int, offset: int) -> Select[Any]:
+    """§3.6.4: one page of (execution, job name, job github_repo), inner-joined to jobs."""
+    return (
+        select(JobExecution, Job.name, Job.github_repo)
+        .join(Job, Job.id == JobExecution.job_id)
+        .where(*filters.clauses())
+        .order_by(*NEWEST_FIRST)
+        .limit(limit)
+        .offset(offset)
+    )
+
+
+def executions_count_statement(filters: ExecutionFilters) -> Select[tuple[int]]:
+    """§3.6.4 `total`. No join: job_id is NOT NULL with ON DELETE CASCADE, so every
+    execution has its job and the inner join of the page cannot drop a row."""
+    return select(func.count()).select_from(JobExecution).where(*filters.clauses())
+
+
+def execution_with_job_statement(execution_id: str) -> Select[Any]:
+    """§3.6.5: one execution with its job's name and github_repo."""
+    return (
+        select(JobExecution, Job.name, Job.github_repo)
+        .join(Job, Job.id == JobExecution.job_id)
+        .where(JobExecution.id == execution_id)
+    )
+
+
+def statistics_statement(filters: ExecutionFilters) -> Select[Any]:
+    """Every figure of §3.6.3 and §3.6.6 in ONE aggregate pass over the filtered rows.
+
+    Columns: total, success, failed, running, avg_duration (all statuses, §3.6.6),
+    avg_success_duration (successful runs only, §3.6.3). AVG skips NULL durations.
+    """
+    status = JobExecution.status
+    return select(
+        func.count().label("total"),
+        func.count().filter(status == "success").label("success"),
+        func.count().filter(status == "failed").label("failed"),
+        func.count().filter(status == "running").label("running"),
+        func.avg(JobExecution.duration_seconds).label("avg_duration"),
+        func.avg(JobExecution.duration_seconds).filter(status == "success").label("avg_success_duration"),
+    ).where(*filters.clauses())
+
+
+def latest_execution_statement(job_id: str) -> Select[tuple[JobExecution]]:
+    return (
+        select(JobExecution).where(JobExecution.job_id == job_id).order_by(*NEWEST_FIRST).limit(1)
+    )
+
+
+# --- query parameters --------------------------------------------------------------------
+
+
+def job_list_limit(query: Mapping[str, str]) -> int:
+    """§3.6.1 `limit`: default 50, at most 200, `0` lists nothing. A negative value (the
+    legacy's "no limit" on SQLite) is treated as absent, i.e. the default 50."""
+    limit = query_int(query, "limit", JOB_LIST_DEFAULT_LIMIT)
+    if limit < 0:
+        limit = JOB_LIST_DEFAULT_LIMIT
+    return min(limit, MAX_LIMIT)
+
+
+def global_paging(query: Mapping[str, str]) -> tuple[int, int]:
+    """§3.6.4 (page, limit): page ≥ 1; limit (alias `per_page`, D9; `limit` wins when both
+    are sent) clamped to 1..200; non-integers fall back to the defaults."""
+    page = max(query_int(query, "page", 1), 1)
+    key = "limit" if "limit" in query else "per_page"
+    limit = min(max(query_int(query, key, GLOBAL_LIST_DEFAULT_LIMIT), 1), MAX_LIMIT)
+    return page, limit
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+
+def execution_with_job_to_dict(row: Row[Any] | Sequence[Any]) -> dict[str, Any]:
+    """{execution} + `job_name` + `github_repo` from a (execution, name, repo) row."""
+    execution, job_name, github_repo = row
+    body = execution_to_dict(execution)
+    body["job_name"] = job_name
+    body["github_repo"] = github_repo
+    return body
+
+
+def job_statistics_body(job: Job, stats: Row[Any], latest: JobExecution | None) -> dict[str, Any]:
+    """§3.6.3: rounded to 2 places; the mean covers successful runs and is null when
+    there is none (or it is exactly 0, as the legacy's truthiness test had it)."""
+    total = stats.total
+    average = stats.avg_success_duration
+    return {
+        "job_id": job.id,
+        "job_name": job.name,
+        "statistics": {
+            "total_executions": total,
+            "success_count": stats.success,
+            "failed_count": stats.failed,
+            "running_count": stats.running,
+            "success_rate": round(stats.success / total * 100, 2) if total else 0,
+            "average_duration_seconds": round(average, 2) if average else None,
+        },
+        "latest_execution": execution_to_dict(latest) if latest is not None else None,
+    }
+
+
+def global_statistics_body(filters: ExecutionFilters, stats: Row[Any]) -> dict[str, Any]:
+    """§3.6.6: unrounded figures, 0.0 when empty; the mean covers every status."""
+    total = stats.total
+    average = stats.avg_duration
+    return {
+        "total_executions": total,
+        "successful_executions": stats.success,
+        "failed_executions": stats.failed,
+        "running_executions": stats.running,
+        "success_rate": stats.success / total * 100 if total else 0.0,
+        "average_duration_seconds": float(average) if average is not None else 0.0,
+        "range": filters.range.as_dict(),
+    }
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+def list_job_executions(*, session: Session, job_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """GET /jobs/<job_id>/executions (§3.6.1). 404 job, then 400 on bad dates."""
+    job = get_job_or_404(session, job_id)
+    filters = parse_execution_filters(query, accept=frozenset({"status", "trigger_type"}), job_id=job.id)
+    executions = session.scalars(job_executions_statement(filters, limit=job_list_limit(query))).all()
+    return {
+        "job_id": job.id,
+        "job_name": job.name,
+        # The legacy counts the rows returned, not the grand total (§3.6.1).
+        "total_executions": len(executions),
+        "executions": [execution_to_dict(execution) for execution in executions],
+    }
+
+
+def get_job_execution(*, session: Session, job_id: str, execution_id: str) -> dict[str, Any]:
+    """GET /jobs/<job_id>/executions/<execution_id> (§3.6.2)."""
+    job = get_job_or_404(session, job_id)
+    execution = session.get(JobExecution, execution_id)
+    if execution is None or execution.job_id != job.id:
+        raise not_found(
+            "Execution not found", f"No execution found with ID: {execution_id} for job: {job_id}"
+        )
+    return {"job": {"id": job.id, "name": job.name}, "execution": execution_to_dict(execution)}
+
+
+def job_execution_stats(*, session: Session, job_id: str) -> dict[str, Any]:
+    """GET /jobs/<job_id>/executions/stats (§3.6.3)."""
+    job = get_job_or_404(session, job_id)
+    stats = session.execute(statistics_statement(ExecutionFilters(job_id=job.id))).one()
+    latest = session.scalars(latest_execution_statement(job.id)).first()
+    return job_statistics_body(job, stats, latest)
+
+
+def list_executions(*, session: Session, query: Mapping[str, str]) -> dict[str, Any]:
+    """GET /executions (§3.6.4, D9): one page, with the effective page and limit."""
+    filters = parse_execution_filters(query)
+    page, limit = global_paging(query)
+    total = session.execute(executions_count_statement(filters)).scalar_one()
+    rows = session.execute(
+        executions_page_statement(filters, limit=limit, offset=page_offset(page, limit))
+    ).all()
+    return {
+        "executions": [execution_with_job_to_dict(row) for row in rows],
+        "total": total,
+        "page": page,
+        "limit": limit,
+        "total_pages": total_pages(total, limit),
+    }
+
+
+def get_execution(*, session: Session, execution_id: str) -> dict[str, Any]:
+    """GET /executions/<execution_id> (§3.6.5)."""
+    row = session.execute(execution_with_job_statement(execution_id)).first()
+    if row is None:
+        raise not_found("Execution not found", f"No execution found with ID: {execution_id}")
+    return {"execution": execution_with_job_to_dict(row)}
+
+
+def execution_statistics(*, session: Session, query: Mapping[str, str]) -> dict[str, Any]:
+    """GET /executions/statistics (§3.6.6): filters `job_id`, `from`, `to` only."""
+    filters = parse_execution_filters(query, accept=frozenset({"job_id"}))
+    stats = session.execute(statistics_statement(filters)).one()
+    return global_statistics_body(filters, stats)
+

@@ -1,0 +1,160 @@
+"""The caller's in-app notifications (§3.7): list, count, mark read, delete.
+
+Every function acts on `actor.id`'s rows only; a row of another user is 403 on the
+single-row routes and simply invisible to the bulk ones. Order: `created_at` desc, then
+`id` desc (D18). Date filters compare `created_at` with the rules of
+`services.filters` (the same parser as the execution endpoints).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, Delete, Select, Update, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from shared_models.clock import utcnow
+from shared_models.errors import ApiError
+from shared_models.models import Notification, User
+from shared_models.requests import query_int
+from shared_models.serializers import notification_to_dict
+from shared_models.services.filters import DateRange, page_offset, parse_date_range, total_pages
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+NEWEST_FIRST = (Notification.created_at.desc(), Notification.id.desc())
+
+
+def _not_found() -> ApiError:
+    return ApiError(404, "Notification not found")
+
+
+# --- statements (shared with the async v2 stack) ---------------------------------------
+
+
+def owned_clauses(
+    user_id: str, date_range: DateRange, *, unread_only: bool = False
+) -> list[ColumnElement[bool]]:
+    conditions = [Notification.user_id == user_id, *date_range.clauses(Notification.created_at)]
+    if unread_only:
+        conditions.append(Notification.is_read.is_(False))
+    return conditions
+
+
+def notifications_page_statement(
+    conditions: list[ColumnElement[bool]], *, per_page: int, offset: int
+) -> Select[tuple[Notification]]:
+    return select(Notification).where(*conditions).order_by(*NEWEST_FIRST).limit(per_page).offset(offset)
+
+
+def notifications_count_statement(conditions: list[ColumnElement[bool]]) -> Select[tuple[int]]:
+    return select(func.count()).select_from(Notification).where(*conditions)
+
+
+def mark_all_read_statement(user_id: str) -> Update:
+    return (
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.is_read.is_(False))
+        .values(is_read=True, read_at=utcnow())
+    )
+
+
+def delete_read_statement(user_id: str, date_range: DateRange) -> Delete:
+    return (
+        delete(Notification)
+        .where(*owned_clauses(user_id, date_range), Notification.is_read.is_(True))
+    )
+
+
+# --- query parameters --------------------------------------------------------------------
+
+
+def paging(query: Mapping[str, str]) -> tuple[int, int]:
+    """(page, per_page) as used, which is also what the response echoes (D9; the legacy
+    echoed the raw values). Non-integers → defaults; page < 1 → 1; per_page < 1 → 20;
+    per_page > 100 → 100 (Flask-SQLAlchemy `paginate(error_out=False)` rules)."""
+    page = query_int(query, "page", 1)
+    per_page = query_int(query, "per_page", DEFAULT_PER_PAGE)
+    if page < 1:
+        page = 1
+    if per_page < 1:
+        per_page = DEFAULT_PER_PAGE
+    return page, min(per_page, MAX_PER_PAGE)
+
+
+def unread_only_flag(query: Mapping[str, str]) -> bool:
+    """`unread_only` is on for `true` in any case and nothing else (§3.7.1)."""
+    return (query.get("unread_only") or "").lower() == "true"
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+def list_notifications(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:
+    """GET /notifications (§3.7.1)."""
+    date_range = parse_date_range(query)
+    page, per_page = paging(query)
+    conditions = owned_clauses(actor.id, date_range, unread_only=unread_only_flag(query))
+    total = session.execute(notifications_count_statement(conditions)).scalar_one()
+    rows = session.scalars(
+        notifications_page_statement(conditions, per_page=per_page, offset=page_offset(page, per_page))
+    )
+    return {
+        "notifications": [notification_to_dict(row) for row in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "total_pages": total_pages(total, per_page),
+        "range": date_range.as_dict(),
+    }
+
+
+def unread_count(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:
+    """GET /notifications/unread-count (§3.7.2)."""
+    date_range = parse_date_range(query)
+    conditions = owned_clauses(actor.id, date_range, unread_only=True)
+    count = session.execute(notifications_count_statement(conditions)).scalar_one()
+    return {"unread_count": count, "range": date_range.as_dict()}
+
+
+def _owned_notification(session: Session, actor: User, notification_id: str, verb: str) -> Notification:
+    """The row, locked for this transaction; 404 when absent, 403 when not the caller's."""
+    notification = session.get(Notification, notification_id, with_for_update=True)
+    if notification is None:
+        raise _not_found()
+    if notification.user_id != actor.id:
+        raise ApiError(403, f"Forbidden: Cannot {verb} other users notifications")
+    return notification
+
+
+def mark_read(*, session: Session, actor: User, notification_id: str) -> dict[str, Any]:
+    """PUT /notifications/<id>/read (§3.7.3): `read_at` is stamped once; repeats are no-ops."""
+    notification = _owned_notification(session, actor, notification_id, "access")
+    if not notification.is_read:
+        notification.is_read = True
+        notification.read_at = utcnow()
+        session.flush()
+    return {"message": "Notification marked as read", "notification": notification_to_dict(notification)}
+
+
+def mark_all_read(*, session: Session, actor: User) -> dict[str, Any]:
+    """PUT /notifications/read-all (§3.7.4)."""
+    result = session.execute(mark_all_read_statement(actor.id))
+    return {"message": "All notifications marked as read", "updated_count": result.rowcount}
+
+
+def delete_notification(*, session: Session, actor: User, notification_id: str) -> dict[str, Any]:
+    """DELETE /notifications/<id> (§3.7.5)."""
+    notification = _owned_notification(session, actor, notification_id, "delete")
+    session.delete(notification)
+    session.flush()
+    return {"message": "Notification deleted successfully"}
+
+
+def delete_read(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:
+    """DELETE /notifications/delete-read (§3.7.6): the caller's read rows, within from/to."""
+    date_range = parse_date_range(query)
+    result = session.execute(delete_read_statement(actor.id, date_range))
+    return {"deleted_count": result.rowcount}
