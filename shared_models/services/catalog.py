@@ -8,14 +8,19 @@ column, the messages, the "general" rename guard and the team's `slack_handle`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from shared_models.errors import ApiError, bad_request, invalid_payload
-from shared_models.models import JobCategory, PicTeam
-from shared_models.slugs import slugify
+from shared_models.errors import ApiError, bad_request, invalid_payload, not_found
+from shared_models.models import Job, JobCategory, PicTeam, User
+from shared_models.requests import MISSING, JsonBody, bool_field, is_truthy_flag, string_field
+from shared_models.serializers import category_to_dict, pic_team_to_dict
+from shared_models.slugs import checked_slug, slugify
 
 GENERAL = "general"
 NAME_MAX_LENGTH = 255
@@ -104,3 +109,194 @@ def resolve_pic_team(session: Session, raw: str | None, *, field: str = "pic_tea
 
 def _invalid_team(message: str) -> ApiError:
     return bad_request("Invalid PIC team", message)
+
+
+# --------------------------------------------------------------------------------------
+# The two catalogs and their routes.
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What differs between categories and PIC teams; everything else is shared."""
+
+    model: type[CategoryOrTeam]
+    job_column: InstrumentedAttribute[Any]  # the jobs column that stores the slug
+    to_dict: Callable[[Any], dict[str, Any]]
+    list_key: str  # "categories"
+    item_key: str  # "category"
+    noun: str  # "category", as in "No category found with ID: <id>"
+    title: str  # "Category", as in 'Category slug "x" already exists.' / "Category created"
+    protected_slug: str | None  # the slug whose name may not change ("general")
+    has_slack_handle: bool
+
+
+CATEGORIES = Catalog(
+    model=JobCategory,
+    job_column=Job.category,
+    to_dict=category_to_dict,
+    list_key="categories",
+    item_key="category",
+    noun="category",
+    title="Category",
+    protected_slug=GENERAL,
+    has_slack_handle=False,
+)
+PIC_TEAMS = Catalog(
+    model=PicTeam,
+    job_column=Job.pic_team,
+    to_dict=pic_team_to_dict,
+    list_key="pic_teams",
+    item_key="pic_team",
+    noun="PIC team",
+    title="PIC team",
+    protected_slug=None,
+    has_slack_handle=True,
+)
+
+SLUG_NOT_EDITABLE = "Slug cannot be edited directly; it is derived from name."
+
+
+def list_entries(
+    *, session: Session, catalog: Catalog, actor: User, query: Mapping[str, str]
+) -> dict[str, Any]:
+    """GET: active rows, or all rows for a (database-role) admin asking `include_inactive`.
+
+    Ordered by lower-cased name, ties broken by id (D18).
+    """
+    model = catalog.model
+    statement = select(model).order_by(func.lower(model.name), model.id)
+    if not (actor.role == "admin" and is_truthy_flag(query.get("include_inactive"))):
+        statement = statement.where(model.is_active.is_(True))
+    return {catalog.list_key: [catalog.to_dict(row) for row in session.scalars(statement)]}
+
+
+def create_entry(*, session: Session, catalog: Catalog, body: JsonBody) -> dict[str, Any]:
+    """POST, in the contract's order: JSON, name, slug, duplicate (409), slack_handle."""
+    payload = body.object()
+    name = _text(payload, "name")
+    if not name:
+        raise bad_request("Missing required fields", '"name" is required.')
+    _check_name_length(name)
+    slug = checked_slug(_text(payload, "slug") or name)
+    if _slug_taken(session, catalog, slug):
+        raise _duplicate_slug(catalog, slug)
+    fields: dict[str, Any] = {"slug": slug, "name": name, "is_active": True}
+    if catalog.has_slack_handle:
+        handle = _text(payload, "slack_handle")
+        if not handle:
+            raise bad_request("Missing required fields", '"slack_handle" is required.')
+        fields["slack_handle"] = _checked_handle(handle)
+    entry = catalog.model(**fields)
+    session.add(entry)
+    _flush(session, catalog, slug)
+    return {"message": f"{catalog.title} created", catalog.item_key: catalog.to_dict(entry)}
+
+
+def update_entry(
+    *, session: Session, catalog: Catalog, entry_id: str, body: JsonBody
+) -> dict[str, Any]:
+    """PUT (§3.3.3 / §3.3.7). Every check runs before the first write, in the contract's
+    order, so a rejected request (e.g. a `slug` key after a valid rename) changes
+    nothing: neither the row nor the jobs a rename would have moved.
+    """
+    payload = body.object()
+    entry = _get_or_404(session, catalog, entry_id)
+
+    new_name: str | None = None
+    new_slug: str | None = None
+    if "name" in payload:
+        new_name = _text(payload, "name")  # null counts as empty: a name cannot be cleared
+        if not new_name:
+            raise bad_request("Invalid name", "Name cannot be empty.")
+        _check_name_length(new_name)
+        if catalog.protected_slug is not None and entry.slug == catalog.protected_slug and new_name != entry.name:
+            raise bad_request("Invalid category", 'The "General" category cannot be renamed.')
+        slug = checked_slug(new_name)
+        if slug != entry.slug:
+            if _slug_taken(session, catalog, slug):
+                raise _duplicate_slug(catalog, slug)
+            new_slug = slug
+    if "slug" in payload:
+        raise invalid_payload(SLUG_NOT_EDITABLE)
+    is_active = bool_field(payload, "is_active")
+    new_handle: str | None = None
+    if catalog.has_slack_handle and "slack_handle" in payload:
+        new_handle = _text(payload, "slack_handle")
+        if not new_handle:
+            raise bad_request("Invalid slack_handle", "slack_handle cannot be empty.")
+        _checked_handle(new_handle)
+
+    jobs_updated = 0
+    if new_slug is not None:
+        column = catalog.job_column
+        result = session.execute(
+            update(Job).where(column == entry.slug).values({column.key: new_slug})
+        )
+        jobs_updated = result.rowcount or 0
+        entry.slug = new_slug
+    if new_name is not None:
+        entry.name = new_name
+    if is_active is not MISSING:
+        entry.is_active = is_active
+    if new_handle is not None:
+        entry.slack_handle = new_handle
+    _flush(session, catalog, entry.slug)
+    return {
+        "message": f"{catalog.title} updated",
+        catalog.item_key: catalog.to_dict(entry),
+        "jobs_updated": jobs_updated,
+    }
+
+
+def disable_entry(*, session: Session, catalog: Catalog, entry_id: str) -> dict[str, Any]:
+    """DELETE is a soft delete: the row is disabled and jobs keep their slug."""
+    entry = _get_or_404(session, catalog, entry_id)
+    entry.is_active = False
+    session.flush()
+    return {"message": f"{catalog.title} disabled", catalog.item_key: catalog.to_dict(entry)}
+
+
+def _get_or_404(session: Session, catalog: Catalog, entry_id: str) -> Any:
+    entry = session.get(catalog.model, entry_id)
+    if entry is None:
+        raise not_found("Not found", f"No {catalog.noun} found with ID: {entry_id}")
+    return entry
+
+
+def _text(payload: Mapping[str, Any], field: str) -> str:
+    """A string field trimmed; absent or null → "" (D1: other types → 400)."""
+    value = string_field(payload, field)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _check_name_length(name: str) -> None:
+    if len(name) > NAME_MAX_LENGTH:
+        raise bad_request("Invalid name", f"Name must be at most {NAME_MAX_LENGTH} characters.")
+
+
+def _checked_handle(handle: str) -> str:
+    if len(handle) > SLACK_HANDLE_MAX_LENGTH:
+        raise bad_request(
+            "Invalid slack_handle", f"slack_handle must be at most {SLACK_HANDLE_MAX_LENGTH} characters."
+        )
+    return handle
+
+
+def _slug_taken(session: Session, catalog: Catalog, slug: str) -> bool:
+    model = catalog.model
+    return session.scalar(select(model.id).where(model.slug == slug).limit(1)) is not None
+
+
+def _duplicate_slug(catalog: Catalog, slug: str) -> ApiError:
+    return ApiError(409, "Duplicate slug", f'{catalog.title} slug "{slug}" already exists.')
+
+
+def _flush(session: Session, catalog: Catalog, slug: str) -> None:
+    """Flush; a slug taken by a concurrent writer since our check is still a 409.
+
+    The caller's error handling rolls the failed transaction back.
+    """
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _duplicate_slug(catalog, slug) from None
