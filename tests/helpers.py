@@ -109,3 +109,18 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     from datetime import UTC
 
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def table_rows(db: Session, model: Any) -> list[dict[str, Any]]:
+    """Every row of `model`'s table as committed right now (fresh read, ordered by id).
+
+    Ends the session's transaction before and after, so a SQLite snapshot taken earlier
+    does not hide what a request committed since; ORM instances are expired by this.
+    """
+    from sqlalchemy import select
+
+    db.rollback()
+    table = model.__table__
+    rows = [dict(row) for row in db.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
+    db.rollback()
+    return rows
