@@ -124,3 +124,40 @@ def table_rows(db: Session, model: Any) -> list[dict[str, Any]]:
     rows = [dict(row) for row in db.execute(select(table).order_by(*table.primary_key.columns)).mappings()]
     db.rollback()
     return rows
+
+
+def make_executions(db: Session, job: Job, starts: list[datetime], **fields: Any) -> list[JobExecution]:
+    """Many executions of `job` in one commit, one per start time (paging and order tests)."""
+    rows = []
+    for started_at in starts:
+        values: dict[str, Any] = {
+            "job_id": job.id,
+            "status": "success",
+            "trigger_type": "scheduled",
+            "started_at": started_at,
+            "duration_seconds": 1.0,
+            "execution_type": "webhook",
+        }
+        values.update(fields)
+        rows.append(JobExecution(**values))
+    db.add_all(rows)
+    db.commit()
+    return rows
+
+
+def make_notifications(db: Session, user: User, created: list[datetime], **fields: Any) -> list[Notification]:
+    """Many notifications of `user` in one commit, one per creation time."""
+    rows = []
+    for created_at in created:
+        values: dict[str, Any] = {
+            "user_id": user.id,
+            "title": "Job Completed",
+            "message": "done",
+            "type": "info",
+            "created_at": created_at,
+        }
+        values.update(fields)
+        rows.append(Notification(**values))
+    db.add_all(rows)
+    db.commit()
+    return rows
