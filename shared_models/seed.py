@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from shared_models.models import JobCategory, User
 from shared_models.passwords import hash_password
+from shared_models.services.users import create_user
 from shared_models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,13 +49,9 @@ def seed_dev_admin(session: Session, settings: Settings) -> bool:
 
 
 def create_admin(session: Session, *, username: str, email: str, password: str) -> User:
-    """The first (or another) admin account, made by the operator's CLI command."""
-    user = User(
-        username=username.strip(),
-        email=email.strip().lower(),
-        password_hash=hash_password(password),
-        role="admin",
-    )
-    session.add(user)
-    session.flush()
-    return user
+    """The first (or another) admin account, made by the operator's CLI command.
+
+    Goes through the same rules as POST /auth/register (D10), so a bad name, address or
+    password, or a taken one, raises ApiError instead of reaching the database.
+    """
+    return create_user(session=session, username=username, email=email, password=password, role="admin")

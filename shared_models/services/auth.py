@@ -1,0 +1,98 @@
+"""Accounts and tokens: register, login, refresh, me (API_CONTRACT.md §3.1.1–§3.1.4, D1, D6).
+
+Token signing belongs to each stack (Flask-JWT-Extended on the legacy side), so login
+and refresh take an `issue_tokens(user) -> {"access_token", "refresh_token"}` callable
+and only decide *whether* and *for whom* tokens are issued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from shared_models import tokens
+from shared_models.errors import ApiError, bad_request
+from shared_models.models import User
+from shared_models.passwords import verify_password
+from shared_models.requests import JsonBody, string_field
+from shared_models.serializers import user_to_dict
+from shared_models.services.users import create_user
+
+TokenIssuer = Callable[[User], Mapping[str, str]]
+
+REQUIRED_FOR_REGISTER = ("username", "email", "password")
+BAD_CREDENTIALS = "Invalid email/username or password"
+
+
+def register(*, session: Session, body: JsonBody) -> dict[str, Any]:
+    """201 body for POST /auth/register; steps 1–2 here, 3–7 in `create_user`."""
+    payload = body.object()
+    # D1: a present value of the wrong type is a 400 of its own; null counts as missing.
+    values = {field: string_field(payload, field) for field in REQUIRED_FOR_REGISTER}
+    missing = [field for field, value in values.items() if not value]
+    if missing:
+        raise bad_request("Missing required fields", missing=missing)
+    role = string_field(payload, "role")
+    if not isinstance(role, str):  # absent or null
+        role = "viewer"  # "" stays "" and is reported as an invalid role
+    user = create_user(
+        session=session,
+        username=str(values["username"]),
+        email=str(values["email"]),
+        password=str(values["password"]),
+        role=role,
+    )
+    return {"message": "User registered successfully", "user": user_to_dict(user)}
+
+
+def login(*, session: Session, body: JsonBody, issue_tokens: TokenIssuer) -> dict[str, Any]:
+    """POST /auth/login: the account is checked for being active before the password."""
+    payload = body.object()
+    username = string_field(payload, "username")
+    email = string_field(payload, "email")
+    password = string_field(payload, "password")
+    identifier = (username or email or "").strip()
+    if not identifier or not password:
+        raise bad_request("Email/Username and password are required")
+    # One identifier matches a username or an email, exactly (case-sensitive); should it
+    # match two accounts, the oldest wins, so both stacks pick the same one (D18).
+    user = session.scalars(
+        select(User)
+        .where(or_(User.username == identifier, User.email == identifier))
+        .order_by(User.created_at, User.id)
+        .limit(1)
+    ).first()
+    if user is None:
+        raise ApiError(401, BAD_CREDENTIALS)
+    if not user.is_active:
+        raise ApiError(401, "Account is inactive. Contact administrator.")
+    if not verify_password(password, user.password_hash):
+        raise ApiError(401, BAD_CREDENTIALS)
+    issued = issue_tokens(user)
+    return {
+        "message": "Login successful",
+        "access_token": issued["access_token"],
+        "refresh_token": issued["refresh_token"],
+        "user": user_to_dict(user),
+    }
+
+
+def refresh(
+    *, session: Session, actor: User, claims: Mapping[str, Any], issue_tokens: TokenIssuer
+) -> dict[str, Any]:
+    """POST /auth/refresh (D6): rotate, revoking the refresh token just presented.
+
+    The auth layer has already refused a revoked token and a missing or inactive user
+    (401 `{"msg": ...}`), so the legacy "User not found or inactive" error cannot occur.
+    """
+    tokens.revoke(session, dict(claims))
+    issued = issue_tokens(actor)
+    return {"access_token": issued["access_token"], "refresh_token": issued["refresh_token"]}
+
+
+def me(*, actor: User) -> dict[str, Any]:
+    """GET /auth/me: the caller (the auth layer guarantees it exists and is active)."""
+    return {"user": user_to_dict(actor)}
