@@ -1,1 +1,16 @@
-from legacy_flask.blueprints.jobs import bp  # noqa: F401
+"""POST /api/jobs/test-run (§3.4.3): a one-off call; writes nothing."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from legacy_flask.auth import authenticated
+from legacy_flask.blueprints.jobs import bp
+from legacy_flask.http import app_settings, commit_and_respond, json_body
+from shared_models.services.test_run import test_run as run_test
+
+
+@bp.post("/jobs/test-run")
+@authenticated("admin", "user")
+def test_run() -> tuple[Response, int]:
+    return commit_and_respond(run_test(settings=app_settings(), body=json_body()), 200)

@@ -1,0 +1,60 @@
+"""One bounded HTTP exchange for the outbound clients (GitHub, webhooks).
+
+Redirects are not followed (a 3xx is an answer, not a hop to an unchecked host), TLS
+is verified, and at most `max_body_bytes` of the response are read, so a hostile
+target cannot fill memory or the executions table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Reply:
+    status_code: int
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def exchange(
+    method: str,
+    url: str,
+    *,
+    timeout: float,
+    headers: dict[str, str] | None = None,
+    json: Any = None,
+    send_json: bool = False,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> Reply:
+    """Send one request and read a bounded reply; network faults raise `httpx.HTTPError`."""
+    with httpx.Client(timeout=timeout, follow_redirects=False, verify=True) as client:
+        request = client.build_request(
+            method, url, headers=headers, json=json if send_json else None
+        )
+        response = client.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size >= max_body_bytes:
+                    break
+            raw = b"".join(chunks)[:max_body_bytes]
+        finally:
+            response.close()
+    try:
+        text = raw.decode(response.charset_encoding or "utf-8", errors="replace")
+    except LookupError:  # an unknown charset name in the reply's Content-Type
+        text = raw.decode("utf-8", errors="replace")
+    return Reply(
+        status_code=response.status_code,
+        text=text,
+        headers={key.lower(): value for key, value in response.headers.items()},
+    )
