@@ -38,6 +38,7 @@ def _snapshot(db: Session) -> list[tuple]:
     seeing the snapshot it started with, which would hide the app's writes.
     """
     db.rollback()
+    db.expire_all()
     categories = db.execute(
         select(JobCategory.id, JobCategory.slug, JobCategory.name, JobCategory.is_active, JobCategory.updated_at)
         .order_by(JobCategory.id)
@@ -48,6 +49,7 @@ def _snapshot(db: Session) -> list[tuple]:
 
 def _category(db: Session, slug: str) -> JobCategory:
     db.rollback()  # a fresh transaction sees the app's commits (see _snapshot)
+    db.expire_all()
     return db.scalars(select(JobCategory).where(JobCategory.slug == slug)).one()
 
 
@@ -221,6 +223,7 @@ def test_rename_cascades_to_jobs(client: FlaskClient, db: Session, admin: dict) 
         "jobs_updated": 2,
     }
     db.rollback()
+    db.expire_all()
     assert [db.get(Job, job.id).category for job in moved] == ["refund-flow", "refund-flow"]
     assert db.get(Job, other.id).category == "regression"
 
@@ -234,6 +237,7 @@ def test_rename_keeping_slug_updates_only_name(client: FlaskClient, db: Session,
     assert (response.status_code, body["jobs_updated"]) == (200, 0)
     assert (body["category"]["slug"], body["category"]["name"], body["category"]["is_active"]) == ("refund", "REFUND", False)
     db.rollback()
+    db.expire_all()
     assert db.get(Job, job.id).category == "refund"
 
 
