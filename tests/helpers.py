@@ -161,3 +161,62 @@ def make_notifications(db: Session, user: User, created: list[datetime], **field
     db.add_all(rows)
     db.commit()
     return rows
+
+
+class SmtpSink:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) that keeps every message it receives.
+
+    Accepts AUTH without TLS for `login`/`password` only, so a wrong password is a real
+    login failure. Use as a context manager; `messages` are parsed `email` messages.
+    """
+
+    def __init__(self, login: str = "mailer", password: str = "mail-secret") -> None:
+        import socket
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.login, self.password = login, password
+        self.envelopes: list[Any] = []
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                sink.envelopes.append(envelope)
+                return "250 OK"
+
+        def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+            ok = auth_data.login == login.encode() and auth_data.password == password.encode()
+            return AuthResult(success=ok, handled=False)
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(
+            Handler(), hostname="127.0.0.1", port=self.port,
+            authenticator=authenticate, auth_require_tls=False, auth_exclude_mechanism=["LOGIN"],
+        )
+
+    def settings_overrides(self, **extra: Any) -> dict[str, Any]:
+        """Settings values that send mail to this sink."""
+        values: dict[str, Any] = {
+            "MAIL_ENABLED": True, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port,
+            "MAIL_USE_TLS": False, "MAIL_USE_SSL": False,
+            "MAIL_USERNAME": self.login, "MAIL_PASSWORD": self.password,
+            "MAIL_DEFAULT_SENDER": "cron@example.com",
+        }
+        values.update(extra)
+        return values
+
+    @property
+    def messages(self) -> list[Any]:
+        from email import message_from_bytes, policy
+
+        return [message_from_bytes(e.original_content, policy=policy.default) for e in self.envelopes]
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.controller.stop()

@@ -1,0 +1,324 @@
+"""The one executor: claim, dispatch, record, notify, e-mail (§5.4-§5.6, D7, D11-D14)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from werkzeug import Response
+
+from shared_models import clock
+from shared_models.executor import RunOverrides, claim_execution, run_execution
+from shared_models.models import Job, JobExecution, Notification
+from shared_models.outbound.github import RetryPolicy
+from shared_models.settings import Settings
+from tests.conftest import make_settings
+from tests.helpers import SmtpSink, at, make_job, make_user
+
+FAST = RetryPolicy(backoff_seconds=0.001, max_retries=2, sleep=lambda _s: None)
+GH_PATH = "/repos/acme/app/actions/workflows/ci.yml/dispatches"
+
+
+def _run(
+    engine: Engine, db: Session, settings: Settings, job: Job, *, trigger: str = "scheduled",
+    overrides: RunOverrides | None = None,
+) -> JobExecution:
+    from shared_models.db import make_sessionmaker
+
+    row = claim_execution(db, job=job, trigger_type=trigger)
+    assert row is not None and row.status == "running"
+    db.commit()
+    run_execution(
+        session_factory=make_sessionmaker(engine), settings=settings, execution_id=row.id,
+        overrides=overrides, retry_policy=FAST,
+    )
+    db.expire_all()
+    return db.get(JobExecution, row.id)  # type: ignore[return-value]
+
+
+def _notifications(db: Session, execution: JobExecution) -> list[Notification]:
+    return list(db.scalars(select(Notification).where(Notification.related_execution_id == execution.id)))
+
+
+@pytest.fixture
+def gh_settings(database_url: str, httpserver: HTTPServer) -> Settings:
+    return make_settings(database_url, GITHUB_API_URL=httpserver.url_for("/"), GITHUB_TOKEN="env-token")
+
+
+def _gh_job(db: Session, **fields: object) -> Job:
+    values: dict[str, object] = {
+        "target_url": None, "github_owner": "acme", "github_repo": "app", "github_workflow_name": "ci.yml",
+    }
+    values.update(fields)
+    return make_job(db, **values)
+
+
+# --- webhook ---------------------------------------------------------------------------
+
+def test_webhook_success_posts_metadata_records_and_broadcasts(
+    engine: Engine, db: Session, settings: Settings, httpserver: HTTPServer
+) -> None:
+    users = [make_user(db, "admin"), make_user(db, "viewer", is_active=False)]
+    httpserver.expect_request("/hook", method="POST", json={"k": "v"}).respond_with_data("done " * 300)
+    job = make_job(db, target_url=httpserver.url_for("/hook"), job_metadata=json.dumps({"k": "v"}))
+    clock.freeze(at(2030, 1, 1, 3))
+    execution = _run(engine, db, settings, job)
+    assert execution.status == "success"
+    assert execution.response_status == 200
+    assert execution.execution_type == "webhook" and execution.target == job.target_url
+    assert execution.output == ("done " * 300)[:1000]
+    assert execution.error_message is None
+    assert execution.completed_at == at(2030, 1, 1, 3) and execution.duration_seconds == 0.0
+    notes = _notifications(db, execution)
+    assert sorted(n.user_id for n in notes) == sorted(u.id for u in users)
+    assert {(n.title, n.message, n.type, n.related_job_id) for n in notes} == {
+        ("Job Completed", f'Job "{job.name}" completed successfully.', "success", job.id)
+    }
+
+
+def test_webhook_without_metadata_uses_get_and_non_2xx_fails(
+    engine: Engine, db: Session, settings: Settings, httpserver: HTTPServer
+) -> None:
+    make_user(db)
+    httpserver.expect_request("/hook", method="GET").respond_with_data("server sad", status=503)
+    job = make_job(db, target_url=httpserver.url_for("/hook"))
+    execution = _run(engine, db, settings, job, trigger="manual")
+    assert (execution.status, execution.response_status) == ("failed", 503)
+    assert execution.error_message == "Webhook returned status 503"
+    assert execution.output == "server sad"
+    assert execution.trigger_type == "manual"
+    [note] = _notifications(db, execution)
+    assert (note.title, note.type) == ("Job Failed", "error")
+    assert note.message == f'Job "{job.name}" failed: Webhook returned status 503'
+
+
+def test_webhook_network_error(engine: Engine, db: Session, settings: Settings) -> None:
+    job = make_job(db, target_url="http://127.0.0.1:1/hook")
+    execution = _run(engine, db, settings, job)
+    assert execution.status == "failed" and execution.response_status is None
+    assert execution.error_message.startswith("Webhook call failed: ")
+    assert execution.execution_type == "webhook"
+
+
+def test_fire_time_ssrf_refusal(engine: Engine, db: Session, database_url: str, httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/hook").respond_with_data("must not be called")
+    strict = make_settings(database_url, WEBHOOK_ALLOWED_HOSTS="")
+    job = make_job(db, target_url=f"https://127.0.0.1:{httpserver.port}/hook")
+    execution = _run(engine, db, strict, job)
+    assert execution.status == "failed"
+    assert execution.error_message == (
+        "Webhook call failed: Webhook URL must not point to a loopback, private, link-local or multicast address."
+    )
+    assert httpserver.log == []
+
+
+def test_override_target_url_and_metadata(
+    engine: Engine, db: Session, settings: Settings, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/other", method="POST", json={"run": 1}).respond_with_data("ok")
+    job = make_job(db, target_url=httpserver.url_for("/hook"))
+    overrides = RunOverrides(target_url=httpserver.url_for("/other"), metadata={"run": 1})
+    execution = _run(engine, db, settings, job, trigger="manual", overrides=overrides)
+    assert execution.status == "success" and execution.target == httpserver.url_for("/other")
+    db.refresh(job)
+    assert job.target_url == httpserver.url_for("/hook") and job.job_metadata is None  # never persisted
+
+
+# --- GitHub ----------------------------------------------------------------------------
+
+def test_github_success_204(engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(GH_PATH, method="POST").respond_with_data("", status=204)
+    job = _gh_job(db, job_metadata=json.dumps({"branchDetails": "release", "x": "1"}))
+    execution = _run(engine, db, gh_settings, job)
+    assert (execution.status, execution.response_status) == ("success", 204)
+    assert execution.execution_type == "github_actions" and execution.target == "acme/app/ci.yml"
+    assert execution.output == "Workflow triggered successfully on branch release"
+    request = httpserver.log[0][0]
+    assert request.headers["Authorization"] == "Bearer env-token"
+    assert request.get_json() == {
+        "ref": "release", "inputs": {"branchDetails": "release", "x": "1"}, "return_run_details": True
+    }
+
+
+def test_github_200_run_details_in_output(
+    engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request(GH_PATH).respond_with_json({"workflow_run_id": 7, "html_url": "https://gh/runs/7"})
+    execution = _run(engine, db, gh_settings, _gh_job(db))
+    assert execution.status == "success" and execution.response_status == 200
+    assert execution.output == "Workflow triggered successfully on branch master (run 7: https://gh/runs/7)"
+
+
+def test_github_failure_status(engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(GH_PATH).respond_with_data('{"message":"Unexpected inputs"}', status=422)
+    execution = _run(engine, db, gh_settings, _gh_job(db))
+    assert (execution.status, execution.response_status) == ("failed", 422)
+    assert execution.error_message == (
+        'GitHub Actions dispatch failed. Status: 422, Response: {"message":"Unexpected inputs"}'
+    )
+
+
+def test_github_5xx_retried_then_success(
+    engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_ordered_request(GH_PATH).respond_with_response(Response("x", status=500))
+    httpserver.expect_ordered_request(GH_PATH).respond_with_data("", status=204)
+    execution = _run(engine, db, gh_settings, _gh_job(db))
+    assert execution.status == "success" and len(httpserver.log) == 2
+
+
+def test_github_override_token_and_triple(
+    engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/repos/o2/r2/actions/workflows/w2.yml/dispatches").respond_with_data("", status=204)
+    overrides = RunOverrides(github_owner="o2", github_repo="r2", github_workflow_name="w2.yml", github_token="run-tok")
+    execution = _run(engine, db, gh_settings, _gh_job(db), trigger="manual", overrides=overrides)
+    assert execution.status == "success" and execution.target == "o2/r2/w2.yml"
+    assert httpserver.log[0][0].headers["Authorization"] == "Bearer run-tok"
+
+
+def test_github_network_error(engine: Engine, db: Session, database_url: str) -> None:
+    settings = make_settings(database_url, GITHUB_API_URL="http://127.0.0.1:1", GITHUB_TOKEN="t")
+    execution = _run(engine, db, settings, _gh_job(db))
+    assert execution.status == "failed" and execution.response_status is None
+    assert execution.error_message.startswith("GitHub Actions request failed: ")
+
+
+def test_github_without_token(engine: Engine, db: Session, settings: Settings) -> None:
+    job = _gh_job(db)
+    execution = _run(engine, db, settings, job)
+    assert execution.status == "failed"
+    assert execution.error_message == f"GitHub token not configured. Cannot trigger workflow for job '{job.name}'"
+    assert execution.target == "acme/app/ci.yml"
+
+
+def test_github_wins_over_target_url(engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(GH_PATH).respond_with_data("", status=204)
+    job = _gh_job(db, target_url=httpserver.url_for("/hook"))
+    assert _run(engine, db, gh_settings, job).execution_type == "github_actions"
+
+
+def test_invalid_configuration(engine: Engine, db: Session, settings: Settings) -> None:
+    job = make_job(db, target_url=None)
+    execution = _run(engine, db, settings, job)
+    assert execution.status == "failed" and execution.execution_type is None
+    assert execution.error_message == (
+        f"Job '{job.name}' has invalid configuration (neither GitHub Actions nor webhook URL)"
+    )
+
+
+def test_unexpected_error_recorded(engine: Engine, db: Session, gh_settings: Settings) -> None:
+    make_user(db)
+    job = _gh_job(db, job_metadata=json.dumps(["not", "an", "object"]))
+    execution = _run(engine, db, gh_settings, job)
+    assert execution.status == "failed"
+    assert execution.error_message == (
+        f"Unexpected error executing job '{job.name}': 'list' object has no attribute 'get'"
+    )
+    assert execution.execution_type == "github_actions"
+    [note] = _notifications(db, execution)
+    assert note.title == "Job Failed" and note.message.endswith("'list' object has no attribute 'get'")
+
+
+# --- claims and rows ---------------------------------------------------------------------
+
+def test_scheduled_claim_is_once_per_slot(db: Session) -> None:
+    job = make_job(db)
+    slot = at(2030, 1, 1, 0)
+    first = claim_execution(db, job=job, trigger_type="scheduled", scheduled_for=slot)
+    db.commit()
+    assert first is not None
+    assert claim_execution(db, job=job, trigger_type="scheduled", scheduled_for=slot) is None
+    other = claim_execution(db, job=job, trigger_type="scheduled", scheduled_for=slot + timedelta(minutes=1))
+    assert other is not None  # the session survived the collision
+    db.commit()
+    rows = db.scalars(select(JobExecution).where(JobExecution.job_id == job.id)).all()
+    assert len(rows) == 2 and {r.status for r in rows} == {"running"}
+
+
+def test_finished_row_is_left_alone(engine: Engine, db: Session, settings: Settings, httpserver: HTTPServer) -> None:
+    from shared_models.db import make_sessionmaker
+
+    job = make_job(db, target_url=httpserver.url_for("/hook"))
+    row = claim_execution(db, job=job, trigger_type="scheduled")
+    row.status = "failed"
+    row.error_message = "orphaned"
+    db.commit()
+    run_execution(session_factory=make_sessionmaker(engine), settings=settings, execution_id=row.id)
+    db.expire_all()
+    assert db.get(JobExecution, row.id).error_message == "orphaned"
+    assert httpserver.log == []
+
+
+def test_missing_row_is_a_no_op(engine: Engine, settings: Settings) -> None:
+    from shared_models.db import make_sessionmaker
+
+    run_execution(session_factory=make_sessionmaker(engine), settings=settings, execution_id="nope")
+
+
+# --- e-mail (D14) ------------------------------------------------------------------------
+
+def _mail_job(db: Session, url: str, **fields: object) -> Job:
+    values: dict[str, object] = {
+        "target_url": url, "enable_email_notifications": True,
+        "notification_emails": "ops@example.com, dev@example.com",
+    }
+    values.update(fields)
+    return make_job(db, **values)
+
+
+@pytest.mark.parametrize("trigger", ["scheduled", "manual"])
+def test_failure_mail_for_both_triggers(
+    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer, trigger: str
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    with SmtpSink() as sink:
+        settings = make_settings(database_url, **sink.settings_overrides())
+        job = _mail_job(db, httpserver.url_for("/hook"))
+        _run(engine, db, settings, job, trigger=trigger)
+    assert len(sink.messages) == 1
+    assert sink.messages[0]["Subject"] == f"🔴 Job Failure Alert: {job.name}"
+    assert sorted(sink.envelopes[0].rcpt_tos) == ["dev@example.com", "ops@example.com"]
+    assert "Webhook returned status 500" in sink.messages[0].get_body(("plain",)).get_content()
+
+
+def test_success_mail_only_with_notify_on_success(
+    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    with SmtpSink() as sink:
+        settings = make_settings(database_url, **sink.settings_overrides())
+        quiet = _mail_job(db, httpserver.url_for("/hook"))
+        loud = _mail_job(db, httpserver.url_for("/hook"), notify_on_success=True)
+        _run(engine, db, settings, quiet)
+        _run(engine, db, settings, loud)
+    assert [m["Subject"] for m in sink.messages] == [f"✅ Job Success: {loud.name}"]
+
+
+def test_no_mail_when_disabled_or_no_token(
+    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    with SmtpSink() as sink:
+        settings = make_settings(database_url, **sink.settings_overrides())
+        _run(engine, db, settings, _mail_job(db, httpserver.url_for("/hook"), enable_email_notifications=False))
+        _run(engine, db, settings, _mail_job(db, None, github_owner="a", github_repo="b", github_workflow_name="c.yml"))
+    assert sink.envelopes == []
+
+
+def test_mail_failure_recorded_on_notification(
+    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+) -> None:
+    make_user(db)
+    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    with SmtpSink(password="right") as sink:
+        settings = make_settings(database_url, **sink.settings_overrides(MAIL_PASSWORD="wrong-pw"))
+        execution = _run(engine, db, settings, _mail_job(db, httpserver.url_for("/hook")))
+    assert execution.status == "failed"
+    [note] = _notifications(db, execution)
+    assert note.message.endswith(")") and "(E-mail notification failed: SMTPAuthenticationError" in note.message
+    assert "wrong-pw" not in note.message
