@@ -1,0 +1,104 @@
+"""Role matrix of the 12 auth routes: anonymous, viewer (self), user (self / other), admin (§3.0, D6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from shared_models.settings import Settings
+from tests.helpers import PASSWORD, bearer, make_user
+
+ACTORS = ("anonymous", "viewer", "user_self", "user_other", "admin")
+ADMIN_ONLY = {"error": "Insufficient permissions", "message": "This endpoint requires one of the following roles: admin"}
+MISSING_HEADER = {"msg": "Missing Authorization Header"}
+FORBID_PROFILE_VIEW = {"error": "Forbidden. You can only view your own profile."}
+FORBID_PROFILE_UPDATE = {"error": "Forbidden. You can only update your own profile."}
+FORBID_READ = {"error": "Forbidden: Cannot access other users preferences"}
+FORBID_WRITE = {"error": "Forbidden: Cannot update other users preferences"}
+
+# (method, path, json body, {actor: status or (status, body)}); `{id}` is the acted-on user:
+# the caller itself for viewer / user_self, another user for user_other, admin and anonymous.
+ROUTES: list[tuple[str, str, Any, dict[str, Any]]] = [
+    ("POST", "/api/auth/register", "NEW_USER",
+     {"viewer": (403, ADMIN_ONLY), "user_self": (403, ADMIN_ONLY), "user_other": (403, ADMIN_ONLY), "admin": 201}),
+    ("GET", "/api/auth/me", None, {"viewer": 200, "user_self": 200, "user_other": 200, "admin": 200}),
+    ("GET", "/api/auth/users", None,
+     {"viewer": (403, ADMIN_ONLY), "user_self": (403, ADMIN_ONLY), "user_other": (403, ADMIN_ONLY), "admin": 200}),
+    ("GET", "/api/auth/users/{id}", None,
+     {"viewer": 200, "user_self": 200, "user_other": (403, FORBID_PROFILE_VIEW), "admin": 200}),
+    ("PUT", "/api/auth/users/{id}", {"password": "another1"},
+     {"viewer": 200, "user_self": 200, "user_other": (403, FORBID_PROFILE_UPDATE), "admin": 200}),
+    ("DELETE", "/api/auth/users/{id}", None,
+     {"viewer": (403, ADMIN_ONLY), "user_self": (403, ADMIN_ONLY), "user_other": (403, ADMIN_ONLY), "admin": 200}),
+    ("GET", "/api/auth/users/{id}/preferences", None,
+     {"viewer": 200, "user_self": 200, "user_other": (403, FORBID_READ), "admin": 200}),
+    ("PUT", "/api/auth/users/{id}/preferences", {"daily_digest": True},
+     {"viewer": 200, "user_self": 200, "user_other": (403, FORBID_WRITE), "admin": 200}),
+    ("GET", "/api/auth/users/{id}/ui-preferences", None,
+     {"viewer": 200, "user_self": 200, "user_other": (403, FORBID_READ), "admin": 200}),
+    ("PUT", "/api/auth/users/{id}/ui-preferences", {"jobs_table_columns": {"end_date": False}},
+     {"viewer": 200, "user_self": 200, "user_other": (403, FORBID_WRITE), "admin": 200}),
+]
+
+
+@pytest.fixture
+def people(db: Session) -> dict[str, Any]:
+    return {
+        "viewer": make_user(db, "viewer"),
+        "user": make_user(db, "user"),
+        "other": make_user(db, "user"),
+        "admin": make_user(db, "admin"),
+    }
+
+
+def _caller_and_target(actor: str, people: dict[str, Any]) -> tuple[Any, Any]:
+    caller = {"anonymous": None, "viewer": people["viewer"], "user_self": people["user"],
+              "user_other": people["user"], "admin": people["admin"]}[actor]
+    target = caller if actor in ("viewer", "user_self") else people["other"]
+    return caller, target
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("method", "path", "body", "outcomes"), ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
+def test_role_matrix(
+    client: FlaskClient, settings: Settings, people: dict, actor: str,
+    method: str, path: str, body: Any, outcomes: dict,
+) -> None:
+    caller, target = _caller_and_target(actor, people)
+    if body == "NEW_USER":
+        body = {"username": "brand_new", "email": "brand_new@example.com", "password": "abcdef"}
+    headers = bearer(settings, caller) if caller is not None else {}
+    response = client.open(path.format(id=target.id), method=method, json=body, headers=headers)
+    expected = (401, MISSING_HEADER) if actor == "anonymous" else outcomes[actor]
+    status, expected_body = expected if isinstance(expected, tuple) else (expected, None)
+    assert response.status_code == status, response.get_json()
+    if expected_body is not None:
+        assert response.get_json() == expected_body
+
+
+@pytest.mark.parametrize("role", ["viewer", "user", "admin"])
+def test_login_is_public_for_every_role(client: FlaskClient, db: Session, role: str) -> None:
+    user = make_user(db, role)
+    response = client.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 200 and response.get_json()["user"]["role"] == role
+
+
+@pytest.mark.parametrize("role", ["viewer", "user", "admin"])
+def test_refresh_works_for_every_role(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+    response = client.post("/api/auth/refresh", headers=bearer(settings, make_user(db, role), "refresh"))
+    assert response.status_code == 200
+
+
+def test_admin_role_check_uses_the_database_role(client: FlaskClient, db: Session, settings: Settings) -> None:
+    promoted = make_user(db, "viewer")
+    headers = bearer(settings, promoted)  # the token still says "viewer"
+    promoted.role = "admin"
+    db.commit()
+    assert client.get("/api/auth/users", headers=headers).status_code == 200
+    promoted.role = "user"
+    db.commit()
+    response = client.get("/api/auth/users", headers=headers)
+    assert (response.status_code, response.get_json()) == (403, ADMIN_ONLY)
