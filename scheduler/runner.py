@@ -1,0 +1,226 @@
+"""Firing one slot exactly once, catching up missed slots, and cleaning up orphans.
+
+Exactly once rests on the database, not on the leader lock: `claim_execution` inserts
+the `running` row under the unique key (job_id, scheduled_for) and that row is committed
+before any outbound call. A second claim of the same slot (a late duplicate, a split
+brain) gets None and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from scheduler.trigger import EngineCronTrigger
+from shared_models import executor, notify
+from shared_models.alerts import MISSED_RUN_PREFIX
+from shared_models.clock import utcnow
+from shared_models.db import begin_write
+from shared_models.mail import Mailer
+from shared_models.models import Job, JobExecution
+from shared_models.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ORPHAN_MESSAGE = (
+    "Interrupted: the scheduler process running this execution stopped before it finished "
+    "(marked failed when the next scheduler leader started at {now})."
+)
+STALE_MANUAL_RUN = timedelta(hours=1)
+"""A manual run is executed by a gateway process, which may still be alive at leader
+start; only one `running` for longer than any outbound call could last is an orphan."""
+MAX_COUNTED_MISSED = 50
+"""Missed slots are counted for the note only; a long outage reads "50 or more"."""
+
+
+def today_in(settings: Settings) -> date:
+    return utcnow().astimezone(settings.timezone).date()
+
+
+def expired(end_date: date | None, today: date) -> bool:
+    return end_date is not None and end_date < today
+
+
+def _count(n: int) -> str:
+    return f"{n} or more" if n >= MAX_COUNTED_MISSED - 1 else str(n)
+
+
+@dataclass(frozen=True)
+class MissedPlan:
+    """What to do about the slots in (baseline, now] that nobody fired."""
+
+    latest: datetime
+    first: datetime
+    count: int  # capped at MAX_COUNTED_MISSED
+    run: bool  # True: run `latest` once (late); False: record it as missed
+    note: str
+
+
+def plan_missed(
+    trigger: EngineCronTrigger, *, baseline: datetime, now: datetime, policy: str, grace_seconds: float
+) -> MissedPlan | None:
+    """Pure: the missed-run decision for one job (SCHEDULER_MISSED_RUNS skip | once).
+
+    'once' runs the latest missed slot if it is at most `grace_seconds` old; every other
+    case records that slot as missed, so the next leader does not count it again.
+    """
+    first = trigger.next_slot(baseline)
+    if first > now:
+        return None
+    # The latest slot <= now, without walking a long outage slot by slot: look back
+    # from `now` through a window that doubles until it holds a slot.
+    latest = first
+    window = timedelta(seconds=max(60.0, grace_seconds))
+    while now - window > latest:
+        candidate = trigger.first_slot_at_or_after(now - window)
+        if candidate <= now:
+            latest = candidate
+            break
+        window *= 2
+    while (following := trigger.next_slot(latest)) <= now:
+        latest = following
+    count, slot = 1, first
+    while slot < latest and count < MAX_COUNTED_MISSED:
+        slot = trigger.next_slot(slot)
+        count += 1
+    late = (now - latest).total_seconds()
+    run = policy == "once" and late <= grace_seconds
+    earlier = count - 1
+    when = latest.isoformat()
+    if run:
+        note = (
+            f"Catch-up run (SCHEDULER_MISSED_RUNS=once): slot {when} was missed while no scheduler "
+            f"leader was running; fired {late:.0f} s late."
+        )
+        if earlier:
+            note += f" {_count(earlier)} earlier missed slot(s) since {first.isoformat()} were skipped."
+    else:
+        reason = "SCHEDULER_MISSED_RUNS=skip" if policy != "once" else (
+            f"beyond the {grace_seconds:.0f} s grace window"
+        )
+        note = (
+            f"{MISSED_RUN_PREFIX}: slot {when} was not fired because no scheduler leader was "
+            f"running; skipped ({reason})."
+        )
+        if earlier:
+            note += f" {_count(earlier)} earlier missed slot(s) since {first.isoformat()} were skipped too."
+    return MissedPlan(latest=latest, first=first, count=count, run=run, note=note)
+
+
+class Runner:
+    """Fires slots for the leader: claim, commit, then run through the shared executor."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: Callable[[], Session],
+        *,
+        mailer: Mailer | None = None,
+        on_paused: Callable[[str], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.mailer = mailer
+        self.on_paused = on_paused
+
+    def fire(self, job_id: str, slot: datetime, *, note: str | None = None) -> str | None:
+        """Claim and run (job, slot); the execution id, or None if not fired."""
+        with self.session_factory() as session:
+            begin_write(session)
+            job = session.get(Job, job_id)
+            if job is None or not job.is_active:
+                return None
+            today = today_in(self.settings)
+            if expired(job.end_date, today):
+                self._pause_expired(session, job)
+                return None
+            execution = executor.claim_execution(session, job=job, trigger_type="scheduled", scheduled_for=slot)
+            if execution is None:
+                session.rollback()
+                log.info("scheduler: slot %s of job %s was already claimed", slot.isoformat(), job_id)
+                return None
+            execution_id = execution.id
+            session.commit()
+        executor.run_execution(
+            session_factory=self.session_factory, settings=self.settings,
+            execution_id=execution_id, mailer=self.mailer,
+        )
+        if note:
+            self._prepend_output(execution_id, note)
+        return execution_id
+
+    def record_missed(self, job_id: str, slot: datetime, note: str) -> str | None:
+        """Claim the slot and close it at once as failed, with `note` as the reason."""
+        with self.session_factory() as session:
+            begin_write(session)
+            job = session.get(Job, job_id)
+            if job is None:
+                return None
+            execution = executor.claim_execution(session, job=job, trigger_type="scheduled", scheduled_for=slot)
+            if execution is None:
+                session.rollback()
+                return None
+            now = utcnow()
+            execution.status = "failed"
+            execution.completed_at = now
+            execution.duration_seconds = 0.0
+            execution.error_message = note
+            session.commit()
+            return execution.id
+
+    def handle_missed(self, job_id: str, plan: MissedPlan) -> str | None:
+        if plan.run:
+            return self.fire(job_id, plan.latest, note=plan.note)
+        return self.record_missed(job_id, plan.latest, plan.note)
+
+    def _pause_expired(self, session: Session, job: Job) -> None:
+        """§5.4 step 3: the run-time expiry guard (pause, tell the owner and admins)."""
+        job.is_active = False
+        notify.notify_owner_and_admins(
+            session, owner_id=job.created_by,
+            title="Job auto-paused (end date passed)",
+            message=f'Job "{job.name}" passed its end_date ({job.end_date.isoformat()} JST) and was auto-paused.',
+            type="warning", related_job_id=job.id,
+        )
+        session.commit()
+        if self.on_paused is not None:
+            self.on_paused(job.id)
+
+    def _prepend_output(self, execution_id: str, note: str) -> None:
+        with self.session_factory() as session:
+            begin_write(session)
+            execution = session.get(JobExecution, execution_id)
+            if execution is not None:
+                execution.output = f"{note}\n{execution.output}" if execution.output else note
+            session.commit()
+
+
+def fail_orphans(session: Session) -> int:
+    """Mark `running` rows left by a dead leader as failed; returns how many.
+
+    Scheduled rows: at leader start nobody else can be running them (the previous holder
+    of the lock is gone). Manual rows belong to gateway processes; only stale ones go.
+    """
+    now = utcnow()
+    rows = session.execute(
+        select(JobExecution.id, JobExecution.started_at).where(
+            JobExecution.status == "running",
+            (JobExecution.trigger_type == "scheduled") | (JobExecution.started_at < now - STALE_MANUAL_RUN),
+        )
+    ).all()
+    message = ORPHAN_MESSAGE.format(now=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    for execution_id, started_at in rows:
+        session.execute(
+            update(JobExecution)
+            .where(JobExecution.id == execution_id, JobExecution.status == "running")
+            .values(
+                status="failed", completed_at=now, error_message=message,
+                duration_seconds=max(0.0, (now - started_at).total_seconds()),
+            )
+        )
+    return len(rows)

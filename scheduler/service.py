@@ -1,0 +1,180 @@
+"""What the leader runs: APScheduler, the reconcile passes, catch-up and maintenance.
+
+Only the holder of the leader lock builds a `LeaderService` (see candidate.py). Its
+APScheduler uses an in-memory job store (a shared store runs jobs twice, DESIGN.md
+pitfalls) and `SlotExecutor`, which hands each job the *slot* it fires for, so the
+slot, not APScheduler's bookkeeping, is what gets claimed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from apscheduler.executors.pool import BasePoolExecutor
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from scheduler import maintenance
+from scheduler.reconcile import Reconciler, Scheduled
+from scheduler.runner import Runner, fail_orphans, plan_missed, today_in
+from scheduler.trigger import EngineCronTrigger
+from shared_models import scheduler_status
+from shared_models.clock import utcnow
+from shared_models.db import begin_write
+from shared_models.mail import Mailer
+from shared_models.models import JobExecution
+from shared_models.settings import Settings
+
+log = logging.getLogger(__name__)
+
+FIRE_WORKERS = 20  # §5.1: a 20-thread pool
+CATCH_UP_WORKERS = 4
+MAX_INSTANCES = 100
+"""Runs of one job may overlap (a slow target, a fast cron); APScheduler must never skip
+a slot because the previous run is still going."""
+IN_CHUNK = 500
+CATCH_UP_BATCH = 100
+
+
+class SlotExecutor(BasePoolExecutor):
+    """A thread pool that calls `func(job_id, slot)` for each due fire time.
+
+    APScheduler's own `run_job` neither passes the fire time to the function nor lets a
+    late run through past `misfire_grace_time` (1 s by default); lateness is the
+    runner's business here, and the slot is the claim key.
+    """
+
+    # APScheduler checks a job's function against its stored args, so the functions
+    # registered with this executor take `*job_id_and_slot`.
+
+    def __init__(self, max_workers: int = FIRE_WORKERS) -> None:
+        super().__init__(
+            concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="scheduler-fire")
+        )
+
+    def _do_submit_job(self, job, run_times):  # noqa: ANN001 - APScheduler's signature
+        def run() -> None:
+            for run_time in run_times:
+                trigger = job.trigger
+                slot = trigger.slot_for(run_time) if isinstance(trigger, EngineCronTrigger) else run_time
+                try:
+                    job.func(job.id, slot)
+                except Exception:
+                    log.exception("scheduler: firing %s for %s failed", job.id, slot)
+
+        future = self._pool.submit(run)
+        future.add_done_callback(lambda _f: self._run_job_success(job.id, []))
+
+
+class LeaderService:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: Callable[[], Session],
+        *,
+        mailer: Mailer | None = None,
+        fire_workers: int = FIRE_WORKERS,
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.runner = Runner(settings, session_factory, mailer=mailer, on_paused=self._unschedule)
+        self.scheduler = BackgroundScheduler(
+            timezone=settings.timezone,
+            executors={"default": SlotExecutor(fire_workers)},
+            job_defaults={"coalesce": False, "max_instances": MAX_INSTANCES, "misfire_grace_time": None},
+        )
+        self.reconciler = Reconciler(
+            settings=settings, session_factory=session_factory,
+            schedule=self._schedule, unschedule=self._unschedule,
+        )
+        self.catch_up_pool = concurrent.futures.ThreadPoolExecutor(
+            CATCH_UP_WORKERS, thread_name_prefix="scheduler-catch-up"
+        )
+        self.orphans_failed = 0
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> None:
+        with self.session_factory() as session:
+            begin_write(session)
+            self.orphans_failed = fail_orphans(session)
+            session.commit()
+        if self.orphans_failed:
+            log.warning("scheduler: marked %d orphaned running execution(s) failed", self.orphans_failed)
+        self.scheduler.add_job(
+            self._maintenance, trigger=EngineCronTrigger(maintenance.CRON, self.settings.timezone),
+            id=maintenance.JOB_ID, name=maintenance.JOB_NAME, replace_existing=True,
+        )
+        self.reconcile()
+        self.scheduler.start()
+        scheduler_status.publish(self.job_count)
+        log.info("scheduler: leading, %d job(s) scheduled", len(self.reconciler.scheduled))
+
+    def stop(self, wait: bool = True) -> None:
+        scheduler_status.publish(None)
+        self.catch_up_pool.shutdown(wait=wait, cancel_futures=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=wait)
+
+    def job_count(self) -> int:
+        return len(self.scheduler.get_jobs())
+
+    # -- reconcile and catch-up -----------------------------------------------
+    def reconcile(self) -> None:
+        result = self.reconciler.run()
+        for start in range(0, len(result.added), CATCH_UP_BATCH):
+            self.catch_up_pool.submit(self._catch_up, result.added[start:start + CATCH_UP_BATCH])
+
+    def _schedule(self, job_id: str, trigger: EngineCronTrigger) -> None:
+        self.scheduler.add_job(self._fire, trigger=trigger, id=job_id, replace_existing=True)
+
+    def _fire(self, *job_id_and_slot: Any) -> None:
+        job_id, slot = job_id_and_slot
+        self.runner.fire(job_id, slot)
+
+    def _unschedule(self, job_id: str) -> None:
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.remove_job(job_id)
+
+    def _catch_up(self, jobs: list[Scheduled]) -> None:
+        """Slots in (max(last claimed slot, updated_at), now] nobody fired (no leader)."""
+        try:
+            now = utcnow()
+            last = self._last_slots(job.job_id for job in jobs)
+            for job in jobs:
+                baseline = max(filter(None, (last.get(job.job_id), job.updated_at)))
+                plan = plan_missed(
+                    job.trigger, baseline=baseline, now=now, policy=self.settings.SCHEDULER_MISSED_RUNS,
+                    grace_seconds=self.settings.SCHEDULER_MISFIRE_GRACE_SECONDS,
+                )
+                if plan is not None:
+                    log.info("scheduler: job %s missed slot(s): %s", job.job_id, plan.note)
+                    self.runner.handle_missed(job.job_id, plan)
+        except Exception:
+            log.exception("scheduler: catch-up failed")
+
+    def _last_slots(self, job_ids: Iterable[str]) -> dict[str, datetime]:
+        ids = list(job_ids)
+        found: dict[str, datetime] = {}
+        with self.session_factory() as session:
+            for start in range(0, len(ids), IN_CHUNK):
+                chunk = ids[start:start + IN_CHUNK]
+                rows = session.execute(
+                    select(JobExecution.job_id, func.max(JobExecution.scheduled_for))
+                    .where(JobExecution.job_id.in_(chunk), JobExecution.scheduled_for.is_not(None))
+                    .group_by(JobExecution.job_id)
+                ).all()
+                found.update({job_id: slot for job_id, slot in rows if slot is not None})
+            session.rollback()
+        return found
+
+    def _maintenance(self, *_job_id_and_slot: Any) -> None:
+        maintenance.run_maintenance(
+            session_factory=self.session_factory, settings=self.settings, today=today_in(self.settings)
+        )

@@ -1,0 +1,66 @@
+"""The APScheduler trigger that fires on the one cron engine (shared_models.cron).
+
+APScheduler's own `CronTrigger.from_crontab` numbers weekdays from Monday and ANDs the
+day fields (DESIGN.md pitfalls), so user expressions never reach it. This trigger asks
+`CronSchedule.next_after` for the next *slot* (a virtual instant of `clock.utcnow()`)
+and hands APScheduler the *real* instant at which that slot comes due, so the same code
+runs on the real clock and on a scaled test clock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from apscheduler.triggers.base import BaseTrigger
+
+from shared_models import clock, cron
+
+_TICK = timedelta(microseconds=1)
+
+
+def round_to_second(at: datetime) -> datetime:
+    """Slots are whole minutes; real→virtual conversion is exact only to a few µs."""
+    base = at.replace(microsecond=0)
+    return base + timedelta(seconds=1) if at.microsecond >= 500_000 else base
+
+
+class EngineCronTrigger(BaseTrigger):
+    """Fires at the slots of a validated cron expression, in `tz`."""
+
+    __slots__ = ("expression", "schedule", "tz")
+
+    def __init__(self, expression: str, tz: tzinfo) -> None:
+        self.schedule = cron.parse(expression)  # raises CronError for invalid input
+        self.expression = self.schedule.expression
+        self.tz = tz
+
+    def first_slot_at_or_after(self, at: datetime) -> datetime:
+        """The first slot >= `at` (virtual time)."""
+        return self.schedule.next_after(at - _TICK, self.tz)
+
+    def next_slot(self, after: datetime) -> datetime:
+        """The first slot strictly after `after` (virtual time)."""
+        return self.schedule.next_after(after, self.tz)
+
+    def slot_for(self, fire_time: datetime) -> datetime:
+        """The slot (virtual) that a fire time produced by this trigger stands for."""
+        return round_to_second(clock.to_virtual(fire_time)).astimezone(self.tz)
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        if previous_fire_time is None:
+            slot = self.first_slot_at_or_after(clock.to_virtual(now))
+        else:
+            slot = self.next_slot(self.slot_for(previous_fire_time))
+        return clock.to_real(slot).astimezone(self.tz)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"version": 1, "expression": self.expression, "tz": self.tz}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["expression"], state["tz"])  # type: ignore[misc, arg-type]
+
+    def __str__(self) -> str:
+        return f"cron[{self.expression}]"
+
+    def __repr__(self) -> str:
+        return f"<EngineCronTrigger ({self.expression!r}, tz={self.tz!s})>"
