@@ -63,3 +63,8 @@ def method_not_allowed_body(method: str) -> dict[str, str]:
         "error": "Method not allowed",
         "message": f"The method {method} is not allowed for the requested URL.",
     }
+
+
+def payload_too_large(limit: int) -> ApiError:
+    """413 for a request body over `limit` bytes (both stacks word it the same)."""
+    return ApiError(413, "Payload too large", f"Request body exceeds the limit of {limit} bytes.")

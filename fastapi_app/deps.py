@@ -1,0 +1,261 @@
+"""What a v2 route asks for: `Annotated` aliases in the FastAPI full-stack template style.
+
+    @router.put("/jobs/{job_id}")
+    async def update_job(job_id: str, session: SessionDep, settings: SettingsDep,
+                         user: CurrentUser, body: JsonBodyDep) -> dict[str, Any]:
+        return await call(session, jobs.update_job, settings=settings, actor=user,
+                          job_id=job_id, body=body)
+
+- `SessionDep`: one AsyncSession per request. POST/PUT/DELETE begin a *write*
+  transaction before anything runs (BEGIN IMMEDIATE on SQLite); GET/HEAD/OPTIONS
+  stay deferred unless the route takes `WriteSessionDep` anywhere in its dependencies
+  (get-or-create GETs, the twin of legacy `@writes`). It commits once, after the route
+  returned and before the response is sent; on any exception it rolls back. Routes and
+  services never commit.
+- `call(session, service, **kwargs)`: run a shared sync service on that session.
+- `CurrentUser` / `CurrentClaims` / `CurrentIdentity`: the access token checked as
+  Flask-JWT-Extended does (header → decode → type → revoked → active user); refusals
+  are `TokenError` → `{"msg": ...}`. `RefreshIdentity` / `RefreshClaims`: the same for
+  refresh tokens. `require_roles("admin", "user")`: 403 on the user's DB role.
+- `JsonBodyDep`: the raw body as a `JsonBody` (413 over MAX_JSON_BODY_BYTES). Declare
+  it after the auth parameter: the legacy reads the body after the JWT check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request, Security
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from shared_models import tokens
+from shared_models.db import begin_write_async
+from shared_models.errors import TokenError, insufficient_role, payload_too_large
+from shared_models.models import User
+from shared_models.requests import JsonBody
+from shared_models.settings import Settings
+
+T = TypeVar("T")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOGIN_FORM_URL = "/api/v2/auth/login/form"
+
+
+# --- settings -------------------------------------------------------------------------
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings `create_app` was given."""
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+# --- database session ---------------------------------------------------------------
+
+
+def _needs_write(dependant: Dependant) -> bool:
+    return any(dep.call is write_session or _needs_write(dep) for dep in dependant.dependencies)
+
+
+def route_writes(request: Request) -> bool:
+    """True for unsafe methods, and for safe ones whose route depends on `WriteSessionDep`."""
+    if request.method not in SAFE_METHODS:
+        return True
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return False
+    cached = getattr(route, "_cronjob_writes", None)
+    if cached is None:
+        cached = _needs_write(route.dependant)
+        route._cronjob_writes = cached  # type: ignore[attr-defined]
+    return cached
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session; the one place that commits (see the module docstring)."""
+    async with request.app.state.sessionmaker() as session:
+        if route_writes(request):
+            await begin_write_async(session)
+        yield session
+        # Reached only when the route returned normally; an exception skips the commit
+        # and leaving the `async with` rolls back.
+        await session.commit()
+
+
+# scope="function": the commit runs after the route function, *before* the response is
+# sent, so a failing commit becomes a 500 instead of a 200 for a lost write.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def write_session(session: SessionDep) -> AsyncSession:
+    """Marker for GET routes that write; `get_session` sees it in the route's dependencies."""
+    return session
+
+
+WriteSessionDep = Annotated[AsyncSession, Depends(write_session)]
+
+
+async def call(session: AsyncSession, service: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run a shared keyword-only sync service with `session=` the request's sync session.
+
+        body = await call(session, users.get_user, actor=user, user_id=user_id)
+    """
+    return await session.run_sync(lambda sync_session: service(session=sync_session, **kwargs))
+
+
+# --- request body -------------------------------------------------------------------
+
+
+async def read_json_body(request: Request, settings: Settings) -> JsonBody:
+    """The body for a shared service; 413 (legacy wording) over MAX_JSON_BODY_BYTES.
+
+    A declared Content-Length over the limit is refused before reading; otherwise the
+    stream is read and refused as soon as it passes the limit.
+    """
+    limit = settings.MAX_JSON_BODY_BYTES
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise payload_too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise payload_too_large(limit)
+        chunks.append(chunk)
+    return JsonBody(request.headers.get("content-type"), b"".join(chunks))
+
+
+async def _json_body(request: Request, settings: SettingsDep) -> JsonBody:
+    return await read_json_body(request, settings)
+
+
+JsonBodyDep = Annotated[JsonBody, Depends(_json_body)]
+
+
+# --- tokens -------------------------------------------------------------------------
+
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl=LOGIN_FORM_URL,
+    auto_error=False,
+    scheme_name="JWT",
+    description="Access token from POST /api/v2/auth/login or /api/v2/auth/login/form.",
+)
+"""Declared for OpenAPI only (the Swagger "Authorize" button); the header is parsed by
+`shared_models.tokens.token_from_header`, so refusals keep the legacy bodies."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A verified token: its claims and its (active) user, loaded in the request session."""
+
+    claims: dict[str, Any]
+    user: User
+
+
+def _check_token_owner(session: Session, claims: dict[str, Any]) -> User:
+    # Flask-JWT-Extended's order: blocklist first, then the user lookup.
+    if tokens.is_revoked(session, claims.get("jti")):
+        raise TokenError(401, tokens.REVOKED_MSG)
+    user = tokens.active_user(session, claims["sub"])
+    if user is None:
+        raise TokenError(401, tokens.STALE_USER_MSG)
+    return user
+
+
+async def authenticate(
+    request: Request, session: AsyncSession, settings: Settings, *, refresh: bool
+) -> Identity:
+    """`@jwt_required(refresh=...)` of the legacy stack, step for step."""
+    token = tokens.token_from_header(request.headers.get(tokens.HEADER_NAME))
+    claims = tokens.decode(token, secret=settings.JWT_SECRET_KEY or "", refresh=refresh)
+    user = await session.run_sync(_check_token_owner, claims)
+    return Identity(claims=claims, user=user)
+
+
+async def access_identity(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _token: Annotated[str | None, Security(oauth2_scheme)] = None,
+) -> Identity:
+    return await authenticate(request, session, settings, refresh=False)
+
+
+async def refresh_identity(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    _token: Annotated[str | None, Security(oauth2_scheme)] = None,
+) -> Identity:
+    return await authenticate(request, session, settings, refresh=True)
+
+
+CurrentIdentity = Annotated[Identity, Depends(access_identity)]
+RefreshIdentity = Annotated[Identity, Depends(refresh_identity)]
+
+
+async def current_user(identity: CurrentIdentity) -> User:
+    return identity.user
+
+
+async def current_claims(identity: CurrentIdentity) -> dict[str, Any]:
+    return identity.claims
+
+
+async def refresh_claims(identity: RefreshIdentity) -> dict[str, Any]:
+    return identity.claims
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+CurrentClaims = Annotated[dict[str, Any], Depends(current_claims)]
+RefreshClaims = Annotated[dict[str, Any], Depends(refresh_claims)]
+
+
+def require_roles(*roles: str) -> Callable[[User], Awaitable[User]]:
+    """A dependency: the current user if their *database* role is one of `roles` (D6).
+
+        @router.get("/auth/users", dependencies=[Depends(require_roles("admin"))])
+        admin: Annotated[User, Depends(require_roles("admin"))]
+
+    403 `insufficient_role(roles)` otherwise (roles listed in the given order); token
+    problems are answered first, as `@authenticated(*roles)` does.
+    """
+
+    async def role_check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise insufficient_role(roles)
+        return user
+
+    return role_check
+
+
+AdminUser = Annotated[User, Depends(require_roles("admin"))]
+EditorUser = Annotated[User, Depends(require_roles("admin", "user"))]
+
+
+def issue_tokens(settings: Settings, *, refresh: bool = True) -> Callable[[User], dict[str, str]]:
+    """The v2 token issuer for `services.auth.login` / `refresh` (access first, then refresh)."""
+
+    def issue(user: User) -> dict[str, str]:
+        secret = settings.JWT_SECRET_KEY or ""
+        issued = {
+            "access_token": tokens.issue(
+                user, "access", secret=secret, expires_in=settings.JWT_ACCESS_TOKEN_EXPIRES
+            )
+        }
+        if refresh:
+            issued["refresh_token"] = tokens.issue(
+                user, "refresh", secret=secret, expires_in=settings.JWT_REFRESH_TOKEN_EXPIRES
+            )
+        return issued
+
+    return issue

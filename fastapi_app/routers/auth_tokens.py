@@ -1,0 +1,108 @@
+"""v2-only token routes (D17): OAuth2 form login, logout, verify.
+
+The JSON login/refresh/me twins belong to the auth router; these three exist only in v2.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form
+from sqlalchemy.orm import Session
+
+from fastapi_app.deps import (
+    CurrentIdentity,
+    CurrentUser,
+    JsonBodyDep,
+    SessionDep,
+    SettingsDep,
+    call,
+    issue_tokens,
+)
+from fastapi_app.schemas.common import AUTH_RESPONSES, ErrorBody, MessageBody, TokenErrorBody
+from fastapi_app.schemas.tokens import LoginFormRead, LogoutBody, VerifyRead
+from shared_models import tokens
+from shared_models.errors import TokenError
+from shared_models.requests import JsonBody, string_field
+from shared_models.serializers import user_to_dict
+from shared_models.services import auth as auth_service
+from shared_models.settings import Settings
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/login/form",
+    summary="Log in with an OAuth2 password form (Swagger's Authorize button)",
+    responses={
+        200: {"model": LoginFormRead},
+        400: {"model": ErrorBody, "description": "username or password missing"},
+        401: {"model": ErrorBody, "description": "Bad credentials, or the account is inactive"},
+    },
+)
+async def login_form(
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str | None, Form(description="Username or e-mail")] = None,
+    password: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    # The form fields go through the JSON login service unchanged, so every rule and
+    # message of POST /auth/login applies (absent field = missing).
+    fields = {key: value for key, value in (("username", username), ("password", password)) if value is not None}
+    body = JsonBody("application/json", json.dumps(fields).encode())
+    answer = await call(session, auth_service.login, body=body, issue_tokens=issue_tokens(settings))
+    return {**answer, "token_type": "bearer"}
+
+
+def _logout(session: Session, *, settings: Settings, claims: dict[str, Any], body: JsonBody) -> dict[str, str]:
+    """Revoke the access token and, when sent, the refresh token.
+
+    Choices (the contract is silent): the refresh token must decode as a refresh token
+    (otherwise its 422 `{"msg"}` and nothing is revoked); an expired one is skipped (it
+    is already useless); it is revoked whoever it belongs to (holding it is enough).
+    """
+    payload = body.optional_object()
+    raw = string_field(payload, "refresh_token")
+    refresh_claims = None
+    if isinstance(raw, str) and raw:
+        try:
+            refresh_claims = tokens.decode(raw, secret=settings.JWT_SECRET_KEY or "", refresh=True)
+        except TokenError as error:
+            if error.status != 401:  # 401 = expired
+                raise
+    tokens.revoke(session, claims)
+    if refresh_claims is not None:
+        tokens.revoke(session, refresh_claims)
+    return {"message": "Logged out"}
+
+
+@router.post(
+    "/logout",
+    summary="Revoke the presented access token (and a refresh token sent in the body)",
+    responses={
+        **AUTH_RESPONSES,
+        200: {"model": MessageBody},
+        400: {"model": ErrorBody, "description": "Body not JSON-parsable, or refresh_token not a string"},
+        422: {"model": TokenErrorBody, "description": "Bad access token, or a bad refresh_token"},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": LogoutBody.model_json_schema()}},
+        }
+    },
+)
+async def logout(
+    session: SessionDep, settings: SettingsDep, identity: CurrentIdentity, body: JsonBodyDep
+) -> dict[str, Any]:
+    return await call(session, _logout, settings=settings, claims=identity.claims, body=body)
+
+
+@router.get(
+    "/verify",
+    summary="Check the presented access token",
+    responses={**AUTH_RESPONSES, 200: {"model": VerifyRead}},
+)
+async def verify(user: CurrentUser) -> dict[str, Any]:
+    return {"valid": True, "user": user_to_dict(user)}
