@@ -1,0 +1,360 @@
+"""Jobs CRUD (API_CONTRACT.md §3.5.1-3.5.5 with D1, D9, D10, D13, D18).
+
+Create and update check fields with `job_rules` (the same rules bulk upload uses),
+the permission with `ownership`, and announce the change with `notify.broadcast`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared_models import cron
+from shared_models.clock import utcnow
+from shared_models.errors import ApiError, bad_request
+from shared_models.formats import utc_instant, zoned_time
+from shared_models.models import Job, JobExecution, User
+from shared_models.notify import broadcast
+from shared_models.requests import MISSING, JsonBody, query_int
+from shared_models.serializers import job_to_dict, metadata_to_text
+from shared_models.services import job_rules as rules
+from shared_models.services.catalog import resolve_category, resolve_pic_team
+from shared_models.services.ownership import get_job_or_404, require_job_owner
+from shared_models.settings import Settings
+
+REQUIRED_FIELDS = ("name", "cron_expression", "end_date")
+CREATE_TARGET_MISSING = (
+    'Please provide either "target_url" or GitHub Actions configuration '
+    "(github_owner, github_repo, github_workflow_name)"
+)
+UPDATE_TARGET_MISSING = "Job must have either target_url or complete GitHub Actions configuration"
+JOB_EXPIRED = "Job cannot be enabled after end_date has passed. Update end_date first."
+
+SORT_COLUMNS = {
+    "name": func.lower(Job.name),
+    "created_at": Job.created_at,
+    "updated_at": Job.updated_at,
+    "end_date": Job.end_date,
+}
+PER_PAGE_DEFAULT = 20
+PER_PAGE_MAX = 100
+ID_CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+
+
+def last_execution_times(session: Session, job_ids: Iterable[str]) -> dict[str, datetime]:
+    """MAX(started_at) per job, one grouped query per chunk of ids (no N+1)."""
+    ids = list(job_ids)
+    found: dict[str, datetime] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        rows = session.execute(
+            select(JobExecution.job_id, func.max(JobExecution.started_at))
+            .where(JobExecution.job_id.in_(chunk))
+            .group_by(JobExecution.job_id)
+        )
+        found.update({job_id: started for job_id, started in rows if started is not None})
+    return found
+
+
+def job_with_schedule(
+    job: Job, last_started: datetime | None, *, now: datetime, settings: Settings
+) -> dict[str, Any]:
+    """{job} + `last_execution_at` (D4 instant) + `next_execution_at` (zoned, null if inactive)."""
+    body = job_to_dict(job)
+    body["last_execution_at"] = utc_instant(last_started)
+    next_run = cron.next_run(job.cron_expression, now, settings.timezone) if job.is_active else None
+    body["next_execution_at"] = zoned_time(next_run)
+    return body
+
+
+def get_job(*, session: Session, settings: Settings, job_id: str) -> dict[str, Any]:
+    """GET /jobs/<id>: 200 {"job": ...} or 404."""
+    job = get_job_or_404(session, job_id)
+    last = last_execution_times(session, [job.id]).get(job.id)
+    return {"job": job_with_schedule(job, last, now=utcnow(), settings=settings)}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The effective list parameters (D9): what was asked, after defaults and clamps."""
+
+    paged: bool
+    page: int
+    per_page: int
+    category: str | None
+    pic_team: str | None
+    is_active: bool | None
+    search: str | None
+    sort_by: str
+    descending: bool
+
+    @classmethod
+    def parse(cls, query: Mapping[str, str]) -> ListQuery:
+        """Unknown `is_active`, `sort_by` or `sort_order` values are 400 "Invalid query":
+        a typo should not silently return an unfiltered or differently sorted list.
+        Non-integer `page`/`per_page` fall back to the defaults (Werkzeug `type=int`)."""
+        sort_by = (query.get("sort_by") or "created_at").strip()
+        if sort_by not in SORT_COLUMNS:
+            raise bad_request("Invalid query", f"sort_by must be one of: {', '.join(SORT_COLUMNS)}.")
+        sort_order = (query.get("sort_order") or "desc").strip().lower()
+        if sort_order not in ("asc", "desc"):
+            raise bad_request("Invalid query", "sort_order must be asc or desc.")
+        return cls(
+            paged="page" in query or "per_page" in query,
+            page=max(1, query_int(query, "page", 1)),
+            per_page=min(PER_PAGE_MAX, max(1, query_int(query, "per_page", PER_PAGE_DEFAULT))),
+            category=(query.get("category") or "").strip() or None,
+            pic_team=(query.get("pic_team") or "").strip() or None,
+            is_active=_active_filter(query.get("is_active")),
+            search=(query.get("search") or "").strip() or None,
+            sort_by=sort_by,
+            descending=sort_order == "desc",
+        )
+
+    def filtered(self, statement: Select[Any]) -> Select[Any]:
+        if self.category:
+            statement = statement.where(Job.category == self.category)
+        if self.pic_team:
+            statement = statement.where(Job.pic_team == self.pic_team)
+        if self.is_active is not None:
+            statement = statement.where(Job.is_active.is_(self.is_active))
+        if self.search:
+            statement = statement.where(func.lower(Job.name).contains(self.search.lower(), autoescape=True))
+        return statement
+
+    def ordered(self, statement: Select[Any]) -> Select[Any]:
+        """D18: the sort column, then id in the same direction; NULL end dates last."""
+        column = SORT_COLUMNS[self.sort_by]
+        key = column.desc() if self.descending else column.asc()
+        tie = Job.id.desc() if self.descending else Job.id.asc()
+        return statement.order_by(key.nulls_last(), tie)
+
+
+def _active_filter(raw: str | None) -> bool | None:
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip().lower()
+    if value in ("true", "1"):
+        return True
+    if value in ("false", "0"):
+        return False
+    raise bad_request("Invalid query", "is_active must be true or false.")
+
+
+def list_jobs(*, session: Session, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+    """GET /jobs. Without `page`/`per_page`: every (matching) job; with them: one page.
+
+    Filters and sorting apply in both modes (the legacy had none; D9 adds them).
+    """
+    params = ListQuery.parse(query)
+    statement = params.ordered(params.filtered(select(Job)))
+    body: dict[str, Any] = {}
+    if params.paged:
+        total = session.scalar(params.filtered(select(func.count()).select_from(Job))) or 0
+        statement = statement.limit(params.per_page).offset((params.page - 1) * params.per_page)
+        body.update(
+            total=total,
+            page=params.page,
+            per_page=params.per_page,
+            total_pages=math.ceil(total / params.per_page),
+        )
+    jobs = list(session.scalars(statement))
+    last = last_execution_times(session, (job.id for job in jobs))
+    now = utcnow()
+    body["jobs"] = [job_with_schedule(job, last.get(job.id), now=now, settings=settings) for job in jobs]
+    body["count"] = len(jobs)
+    return body
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+
+
+def _flush_unique(session: Session, name: str, *, hint: bool) -> None:
+    """Flush in a savepoint: a concurrent writer that took the name first → 400, not 500."""
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise rules.duplicate_name(name, hint=hint) from None
+
+
+def create_job(*, session: Session, settings: Settings, actor: User, body: JsonBody) -> dict[str, Any]:
+    """POST /jobs, checks in the order of §3.5.3; D1 type checks come right after step 2."""
+    payload = body.object()
+    missing = [key for key in REQUIRED_FIELDS if key not in payload]
+    if missing:
+        raise ApiError(400, "Missing required fields", missing_fields=missing)
+    fields = rules.read_fields(payload)
+
+    name = rules.require_name(fields["name"])
+    if rules.name_taken(session, name):
+        raise rules.duplicate_name(name, hint=True)
+    cron_expression = rules.clean_cron(fields["cron_expression"])
+    category = resolve_category(session, fields["category"] or None)
+    end_date = rules.parse_end_date(
+        fields["end_date"],
+        settings,
+        missing=bad_request("Missing required fields", '"end_date" is required (YYYY-MM-DD).'),
+    )
+    pic_raw = fields["pic_team"] if fields["pic_team"] is not MISSING else fields["pic_team_slug"]
+    pic_team = resolve_pic_team(session, pic_raw or None)
+
+    target = rules.Target(
+        **{key: rules.optional_text(fields[key] or None) for key in rules.TARGET_FIELDS}
+    ).with_default_owner(settings)
+    rules.check_target(target, settings)
+    if not target.complete:
+        raise bad_request("Missing target configuration", CREATE_TARGET_MISSING)
+
+    notify = fields["enable_email_notifications"] is True
+    emails = rules.clean_emails(fields["notification_emails"] or None) if notify else None
+
+    job = Job(
+        name=name,
+        cron_expression=cron_expression,
+        target_url=target.target_url,
+        github_owner=target.github_owner,
+        github_repo=target.github_repo,
+        github_workflow_name=target.github_workflow_name,
+        job_metadata=metadata_to_text(fields["metadata"] or None),
+        category=category,
+        end_date=end_date,
+        pic_team=pic_team,
+        enable_email_notifications=notify,
+        notification_emails=emails,
+        notify_on_success=notify and fields["notify_on_success"] is True,
+        created_by=actor.id,
+        is_active=True,
+    )
+    session.add(job)
+    _flush_unique(session, name, hint=True)
+    broadcast(
+        session,
+        title="New Job Created",
+        message=f'Job "{name}" was created by {actor.email}.',
+        type="info",
+        related_job_id=job.id,
+    )
+    return {"message": "Job created successfully", "job": job_to_dict(job)}
+
+
+def _update_changes(
+    session: Session, settings: Settings, job: Job, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """The new column values, checked key by key in the order of §3.5.4 step 4.
+
+    Nothing is written to `job` here, so any 400 leaves the row untouched.
+    """
+    changes: dict[str, Any] = {}
+    if fields["name"] is not MISSING:
+        name = rules.require_name(fields["name"])
+        if name != job.name and rules.name_taken(session, name, exclude_id=job.id):
+            raise rules.duplicate_name(name)
+        changes["name"] = name
+    if fields["cron_expression"] is not MISSING:
+        changes["cron_expression"] = rules.clean_cron(fields["cron_expression"])
+    for key in rules.TARGET_FIELDS:
+        if fields[key] is not MISSING:
+            value = rules.optional_text(fields[key])
+            rules.check_target_field(key, value, settings)
+            changes[key] = value
+    target = rules.Target(
+        **{key: changes.get(key, getattr(job, key)) for key in rules.TARGET_FIELDS}
+    ).with_default_owner(settings)
+    if target.github_owner != job.github_owner:
+        changes["github_owner"] = target.github_owner
+    if fields["metadata"] is not MISSING:
+        changes["job_metadata"] = metadata_to_text(fields["metadata"])
+    if fields["category"] is not MISSING:
+        changes["category"] = resolve_category(session, fields["category"])
+    if fields["end_date"] is not MISSING:
+        changes["end_date"] = rules.parse_end_date(
+            fields["end_date"],
+            settings,
+            missing=bad_request("Invalid end_date", "end_date is required (YYYY-MM-DD)."),
+        )
+    if fields["pic_team"] is not MISSING or fields["pic_team_slug"] is not MISSING:
+        raw = fields["pic_team"] if fields["pic_team"] is not MISSING else fields["pic_team_slug"]
+        changes["pic_team"] = resolve_pic_team(session, raw)
+
+    enabled = job.enable_email_notifications
+    if fields["enable_email_notifications"] is not MISSING:
+        enabled = changes["enable_email_notifications"] = fields["enable_email_notifications"]
+        if not enabled:
+            changes["notification_emails"] = None
+            changes["notify_on_success"] = False
+    if fields["notification_emails"] is not MISSING:
+        changes["notification_emails"] = rules.clean_emails(fields["notification_emails"]) if enabled else None
+    if fields["notify_on_success"] is not MISSING:
+        changes["notify_on_success"] = enabled and fields["notify_on_success"]
+    if fields["is_active"] is not MISSING:
+        changes["is_active"] = fields["is_active"]
+
+    # Step 5: an active job may not end in the past (blocks edits of an expired job
+    # that was not auto-paused yet, unless the edit pauses it).
+    active = changes.get("is_active", job.is_active)
+    end_date = changes.get("end_date", job.end_date)
+    if active and end_date is not None and end_date < rules.today_in_zone(settings):
+        raise bad_request("Job expired", JOB_EXPIRED)
+    # Step 6.
+    if not target.complete:
+        raise bad_request("Missing target configuration", UPDATE_TARGET_MISSING)
+    return changes
+
+
+def update_job(
+    *, session: Session, settings: Settings, actor: User, job_id: str, body: JsonBody
+) -> dict[str, Any]:
+    """PUT /jobs/<id>: 404 → 403 → JSON → fields → expiry → target → save → notify."""
+    job = get_job_or_404(session, job_id)
+    require_job_owner(actor, job, "update")
+    fields = rules.read_fields(body.object())
+    changes = _update_changes(session, settings, job, fields)
+
+    was_active = job.is_active
+    for column, value in changes.items():
+        setattr(job, column, value)
+    _flush_unique(session, job.name, hint=False)
+
+    if "is_active" in changes and changes["is_active"] != was_active:
+        verb, title, kind = ("enabled", "Job Enabled", "info") if job.is_active else ("disabled", "Job Disabled", "warning")
+    else:
+        verb, title, kind = "updated", "Job Updated", "info"
+    broadcast(
+        session,
+        title=title,
+        message=f'Job "{job.name}" was {verb} by {actor.email}.',
+        type=kind,
+        related_job_id=job.id,
+    )
+    return {"message": "Job updated successfully", "job": job_to_dict(job)}
+
+
+def delete_job(*, session: Session, actor: User, job_id: str) -> dict[str, Any]:
+    """DELETE /jobs/<id>. Executions go with the row and notifications lose their
+    references by the database's own ON DELETE rules."""
+    job = get_job_or_404(session, job_id)
+    require_job_owner(actor, job, "delete")
+    deleted = {"id": job.id, "name": job.name}
+    session.delete(job)
+    session.flush()
+    session.expire_all()  # rows changed by ON DELETE CASCADE / SET NULL behind the ORM's back
+    broadcast(
+        session,
+        title="Job Deleted",
+        message=f'Job "{deleted["name"]}" was deleted by {actor.email}.',
+        type="warning",
+    )
+    return {"message": "Job deleted successfully", "deleted_job": deleted}
