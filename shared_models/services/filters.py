@@ -8,12 +8,12 @@ the parsed values; the only difference between the resources is the compared col
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, false
 
 from shared_models.errors import bad_request
 from shared_models.formats import InvalidDate, parse_range_bound, utc_instant
@@ -46,6 +46,20 @@ class DateRange:
         if self.end is not None:
             conditions.append(column < self.end)
         return conditions
+
+
+def storable(value: str) -> bool:
+    """False for text no row can hold: PostgreSQL refuses a NUL byte even as a query
+    parameter, so such input must match nothing (or 404) instead of failing with 500 (D1)."""
+    return "\x00" not in value
+
+
+def equals_any(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """`column = v` / `column IN (...)`, with values no row can hold left out."""
+    candidates = [value for value in values if storable(value)]
+    if not candidates:
+        return false()
+    return column == candidates[0] if len(candidates) == 1 else column.in_(candidates)
 
 
 def _text(query: Mapping[str, str], key: str) -> str | None:
@@ -95,13 +109,13 @@ class ExecutionFilters:
     def clauses(self) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if self.job_id is not None:
-            conditions.append(JobExecution.job_id == self.job_id)
+            conditions.append(equals_any(JobExecution.job_id, [self.job_id]))
         if self.statuses:
-            conditions.append(JobExecution.status.in_(self.statuses))
+            conditions.append(equals_any(JobExecution.status, self.statuses))
         if self.trigger_type is not None:
-            conditions.append(JobExecution.trigger_type == self.trigger_type)
+            conditions.append(equals_any(JobExecution.trigger_type, [self.trigger_type]))
         if self.execution_type is not None:
-            conditions.append(JobExecution.execution_type == self.execution_type)
+            conditions.append(equals_any(JobExecution.execution_type, [self.execution_type]))
         conditions.extend(self.range.clauses(JobExecution.started_at))
         return conditions
 

@@ -392,3 +392,17 @@ def test_anonymous_is_401_and_changes_nothing(
     response = getattr(client, method)(path.format(nid=notification.id))
     assert (response.status_code, response.get_json()) == (401, MISSING_TOKEN)
     assert table_rows(db, Notification) == before
+
+
+def test_ids_no_row_can_hold_are_404(client: FlaskClient, headers: dict) -> None:
+    """A NUL byte cannot even be sent to PostgreSQL as a parameter: 404, not 500 (D1)."""
+    assert client.put("/api/notifications/%00/read", headers=headers).get_json() == NOT_FOUND
+    response = client.delete("/api/notifications/a%00", headers=headers)
+    assert (response.status_code, response.get_json()) == (404, NOT_FOUND)
+
+
+def test_get_of_one_notification_is_405(client: FlaskClient, db: Session, headers: dict, me: User) -> None:
+    notification = make_notification(db, me)
+    response = client.get(f"/api/notifications/{notification.id}", headers=headers)
+    assert response.status_code == 405
+    assert "DELETE" in response.headers["Allow"]
