@@ -44,6 +44,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await engine.dispose()
+        # The sync engine of background job runs (routers/runs.py), made on first use.
+        sync_engine = getattr(app.state, "sync_engine", None)
+        if sync_engine is not None:
+            sync_engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, prepare: bool = True) -> FastAPI:
@@ -76,8 +80,18 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LegacyCORSMiddleware, origins=settings.cors_origins)
 
-    from fastapi_app.routers import auth_tokens, health
+    from fastapi_app.routers import auth, auth_tokens, catalog, cron_tools, health, runs, users
+    from fastapi_app.routers import settings as slack_settings  # not the `settings` argument
 
-    for router in (health.router, auth_tokens.router):
+    for router in (
+        health.router,
+        auth.router,
+        auth_tokens.router,
+        users.router,
+        slack_settings.router,
+        catalog.router,
+        cron_tools.router,
+        runs.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -4,11 +4,14 @@ Flask sorts keys, escapes every non-ASCII character (`→` is sent as `\\u2192`)
 compact separators and ends with a newline. v2 answers produce the same bytes for the
 same value, so the parity harness and the existing frontend see no difference:
 `{"b": 1, "a": "→"}` is sent as the bytes `{"a":"\\u2192","b":1}` plus a newline.
-(`FLASK_DEBUG`'s indented output is not reproduced: it is a development nicety.)
+(`FLASK_DEBUG`'s indented output is not reproduced: it is a development nicety. One
+known difference: a float NaN/Infinity, which Flask writes as the invalid JSON `NaN`,
+is written as `null` by orjson.)
 """
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -28,7 +31,12 @@ def _escape(match: re.Match[str]) -> str:
 
 def dumps(content: Any) -> bytes:
     """`content` as Flask's `jsonify` bytes (sorted keys, ASCII only, trailing newline)."""
-    raw = orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    try:
+        raw = orjson.dumps(content, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        # orjson refuses what the stdlib writes (integers past 64 bits, e.g. in a job's
+        # metadata); fall back to exactly what Flask runs.
+        return (json.dumps(content, sort_keys=True, separators=(",", ":")) + "\n").encode("ascii")
     if raw.isascii():
         return raw + b"\n"
     # Non-ASCII can only sit inside JSON strings, where a \\uXXXX escape means the same.

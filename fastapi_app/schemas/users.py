@@ -33,3 +33,90 @@ class UserRead(BaseModel):
     is_active: bool
     created_at: str | None
     updated_at: str | None
+
+
+_USER_EXAMPLE = UserRead.model_config["json_schema_extra"]["examples"][0]  # type: ignore[index]
+
+
+def _examples(*examples: dict) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+# --- request bodies (documentation only: the shared services read the raw body) -------
+
+
+class RegisterBody(BaseModel):
+    """POST /auth/register. `username` 3–80 of [A-Za-z0-9_], `email` ≤120, `password` ≥6."""
+
+    model_config = _examples(
+        {"username": "bob", "email": "bob@example.com", "password": "s3cret!", "role": "user"}
+    )
+
+    username: str
+    email: str
+    password: str
+    role: Role | None = "viewer"
+
+
+class UserUpdateBody(BaseModel):
+    """PUT /auth/users/{user_id}: every key optional; `role` and `is_active` are admin-only."""
+
+    model_config = _examples({"email": "bob@example.org", "password": "n3w-secret"}, {"role": "admin", "is_active": False})
+
+    email: str | None = None
+    password: str | None = None
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+# --- responses ----------------------------------------------------------------------------
+
+
+class UserEnvelope(BaseModel):
+    """`{"user": {user}}` (GET /auth/me, GET /auth/users/{user_id})."""
+
+    model_config = _examples({"user": _USER_EXAMPLE})
+
+    user: UserRead
+
+
+class RegisterRead(BaseModel):
+    model_config = _examples({"message": "User registered successfully", "user": _USER_EXAMPLE})
+
+    message: Literal["User registered successfully"]
+    user: UserRead
+
+
+class UserList(BaseModel):
+    """GET /auth/users: every user, oldest first, ties by id (D18)."""
+
+    model_config = _examples({"count": 1, "users": [_USER_EXAMPLE]})
+
+    count: int
+    users: list[UserRead]
+
+
+class UserUpdateRead(BaseModel):
+    """`updated_fields` lists the applied fields in the order email, password, role, is_active."""
+
+    model_config = _examples(
+        {"message": "User updated successfully", "updated_fields": ["email"], "user": _USER_EXAMPLE}
+    )
+
+    message: Literal["User updated successfully"]
+    updated_fields: list[Literal["email", "password", "role", "is_active"]]
+    user: UserRead
+
+
+class DeletedUser(BaseModel):
+    id: str
+    username: str
+
+
+class UserDeleteRead(BaseModel):
+    model_config = _examples(
+        {"message": "User deleted successfully", "deleted_user": {"id": _USER_EXAMPLE["id"], "username": "alice"}}
+    )
+
+    message: Literal["User deleted successfully"]
+    deleted_user: DeletedUser

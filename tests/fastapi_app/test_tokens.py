@@ -127,13 +127,13 @@ def _headers(value: str | None) -> dict[str, str]:
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_refusals_match_the_legacy_stack(
-    name: str, settings: Settings, db: Session, client: FlaskClient, v2_client: TestClient
+    name: str, settings: Settings, db: Session, legacy_client: FlaskClient, v2_client: TestClient
 ) -> None:
     build, status, body = CASES[name]
     user = make_user(db, "viewer")
     headers = _headers(build(settings, user, db))
 
-    legacy = client.get("/api/auth/me", headers=headers)
+    legacy = legacy_client.get("/api/auth/me", headers=headers)
     v2 = v2_client.get("/api/v2/auth/verify", headers=headers)
 
     assert (legacy.status_code, legacy.get_json()) == (status, body)
@@ -141,31 +141,31 @@ def test_refusals_match_the_legacy_stack(
     assert v2.headers["content-type"] == "application/json"
 
 
-def test_a_good_token_is_verified(settings: Settings, db: Session, client: FlaskClient, v2_client: TestClient) -> None:
+def test_a_good_token_is_verified(settings: Settings, db: Session, legacy_client: FlaskClient, v2_client: TestClient) -> None:
     user = make_user(db, "user")
     headers = _headers(f"Bearer {token_for(settings, user)}")
 
     v2 = v2_client.get("/api/v2/auth/verify", headers=headers)
-    legacy = client.get("/api/auth/me", headers=headers)
+    legacy = legacy_client.get("/api/auth/me", headers=headers)
 
     assert v2.status_code == 200
     assert v2.json() == {"valid": True, "user": user_to_dict(user)}
     assert legacy.get_json() == {"user": v2.json()["user"]}
 
 
-def test_legacy_tokens_work_on_v2_and_back(settings: Settings, db: Session, client: FlaskClient,
+def test_legacy_tokens_work_on_v2_and_back(settings: Settings, db: Session, legacy_client: FlaskClient,
                                            v2_client: TestClient) -> None:
     user = make_user(db, "admin")
-    legacy_login = client.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
+    legacy_login = legacy_client.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
     v2_login = v2_client.post("/api/v2/auth/login/form", data={"username": user.username, "password": PASSWORD})
     assert legacy_login.status_code == v2_login.status_code == 200
 
     for issued in (legacy_login.get_json(), v2_login.json()):
         access = {"Authorization": f"Bearer {issued['access_token']}"}
         assert v2_client.get("/api/v2/auth/verify", headers=access).json()["user"]["id"] == user.id
-        assert client.get("/api/auth/me", headers=access).get_json()["user"]["id"] == user.id
+        assert legacy_client.get("/api/auth/me", headers=access).get_json()["user"]["id"] == user.id
         refresh = {"Authorization": f"Bearer {issued['refresh_token']}"}
-        assert client.post("/api/auth/refresh", headers=refresh).status_code == 200
+        assert legacy_client.post("/api/auth/refresh", headers=refresh).status_code == 200
     # Same claim names, in the same order, from both stacks (D6).
     legacy_claims = jwt.decode(legacy_login.get_json()["access_token"], options={"verify_signature": False})
     v2_claims = jwt.decode(v2_login.json()["access_token"], options={"verify_signature": False})
@@ -198,13 +198,13 @@ def test_login_form_answers_the_login_body_with_token_type(db: Session, v2_clien
     ],
 )
 def test_login_form_errors_are_the_login_errors(
-    form: dict[str, str], status: int, error: str, db: Session, client: FlaskClient, v2_client: TestClient
+    form: dict[str, str], status: int, error: str, db: Session, legacy_client: FlaskClient, v2_client: TestClient
 ) -> None:
     names = {"USER": make_user(db, "user").username, "INACTIVE": make_user(db, "user", is_active=False).username}
     form = {key: names.get(value, value) for key, value in form.items()}
 
     v2 = v2_client.post("/api/v2/auth/login/form", data=form)
-    legacy = client.post("/api/auth/login", json=form)
+    legacy = legacy_client.post("/api/auth/login", json=form)
 
     assert (v2.status_code, v2.json()) == (status, {"error": error})
     assert (legacy.status_code, legacy.get_json()) == (status, {"error": error})
@@ -223,7 +223,7 @@ def _jti(token: str) -> str:
 
 
 def test_logout_revokes_the_access_token_on_both_stacks(
-    settings: Settings, db: Session, client: FlaskClient, v2_client: TestClient
+    settings: Settings, db: Session, legacy_client: FlaskClient, v2_client: TestClient
 ) -> None:
     user = make_user(db, "user")
     access = token_for(settings, user)
@@ -235,7 +235,7 @@ def test_logout_revokes_the_access_token_on_both_stacks(
     assert _revoked_jtis(db) == {_jti(access)}
     revoked = (401, {"msg": "Token has been revoked"})
     v2 = v2_client.get("/api/v2/auth/verify", headers=headers)
-    legacy = client.get("/api/auth/me", headers=headers)
+    legacy = legacy_client.get("/api/auth/me", headers=headers)
     assert (v2.status_code, v2.json()) == revoked
     assert (legacy.status_code, legacy.get_json()) == revoked
     again = v2_client.post("/api/v2/auth/logout", headers=headers)
@@ -243,7 +243,7 @@ def test_logout_revokes_the_access_token_on_both_stacks(
 
 
 def test_logout_revokes_the_refresh_token_sent_in_the_body(
-    settings: Settings, db: Session, client: FlaskClient, v2_client: TestClient
+    settings: Settings, db: Session, legacy_client: FlaskClient, v2_client: TestClient
 ) -> None:
     user = make_user(db, "viewer")
     access, refresh = token_for(settings, user), token_for(settings, user, "refresh")
@@ -254,7 +254,7 @@ def test_logout_revokes_the_refresh_token_sent_in_the_body(
 
     assert (response.status_code, response.json()) == (200, {"message": "Logged out"})
     assert _revoked_jtis(db) == {_jti(access), _jti(refresh)}
-    legacy = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {refresh}"})
+    legacy = legacy_client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {refresh}"})
     assert (legacy.status_code, legacy.get_json()) == (401, {"msg": "Token has been revoked"})
 
 

@@ -1,0 +1,98 @@
+"""v2 twins of the account routes of the `auth` blueprint (API_CONTRACT.md §3.1.1–§3.1.4).
+
+register, login, refresh and me call the shared `services.auth` functions the legacy
+views call; tokens are signed by `deps.issue_tokens` (same claims as Flask-JWT-Extended).
+The v2-only form login, logout and verify (D17) are in `auth_tokens`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from fastapi_app.deps import (
+    AdminUser,
+    CurrentUser,
+    JsonBodyDep,
+    RefreshIdentity,
+    SessionDep,
+    SettingsDep,
+    call,
+    issue_tokens,
+)
+from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.schemas.auth import LoginBody
+from fastapi_app.schemas.common import AUTH_RESPONSES, ROLE_RESPONSES, ErrorBody
+from fastapi_app.schemas.tokens import LoginRead, RefreshRead
+from fastapi_app.schemas.users import RegisterBody, RegisterRead, UserEnvelope
+from shared_models.services import auth as auth_service
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorBody,
+        "description": "Not JSON, invalid JSON, not an object, a field of the wrong type, or a rule broken",
+    },
+    413: {"model": ErrorBody, "description": "Body over MAX_JSON_BODY_BYTES"},
+}
+
+
+@router.post(
+    "/register",
+    status_code=201,
+    response_model=None,
+    summary="Create a user (admin)",
+    responses={
+        **ROLE_RESPONSES,
+        **BODY_ERRORS,
+        201: {"model": RegisterRead, "description": "The new, active user"},
+        409: {"model": ErrorBody, "description": "Username or e-mail already exists"},
+    },
+    openapi_extra=json_body_doc(RegisterBody),
+)
+async def register(session: SessionDep, _admin: AdminUser, body: JsonBodyDep) -> dict[str, Any]:
+    return await call(session, auth_service.register, body=body)
+
+
+@router.post(
+    "/login",
+    response_model=None,
+    summary="Log in with a username or e-mail and a password",
+    responses={
+        **BODY_ERRORS,
+        200: {"model": LoginRead, "description": "Access and refresh tokens, and the user"},
+        401: {"model": ErrorBody, "description": "Bad credentials, or the account is inactive"},
+    },
+    openapi_extra=json_body_doc(LoginBody),
+)
+async def login(session: SessionDep, settings: SettingsDep, body: JsonBodyDep) -> dict[str, Any]:
+    return await call(session, auth_service.login, body=body, issue_tokens=issue_tokens(settings))
+
+
+@router.post(
+    "/refresh",
+    response_model=None,
+    summary="Exchange a refresh token for new tokens (the one sent is revoked, D6)",
+    description="Send the **refresh** token as `Authorization: Bearer <refresh token>`.",
+    responses={**AUTH_RESPONSES, 200: {"model": RefreshRead, "description": "A new access and refresh token"}},
+)
+async def refresh(session: SessionDep, settings: SettingsDep, identity: RefreshIdentity) -> dict[str, Any]:
+    return await call(
+        session,
+        auth_service.refresh,
+        actor=identity.user,
+        claims=identity.claims,
+        issue_tokens=issue_tokens(settings),
+    )
+
+
+@router.get(
+    "/me",
+    response_model=None,
+    summary="The caller's account",
+    responses={**AUTH_RESPONSES, 200: {"model": UserEnvelope}},
+)
+async def me(user: CurrentUser) -> dict[str, Any]:
+    return auth_service.me(actor=user)

@@ -1,0 +1,124 @@
+"""Test-run and execute-now (API_CONTRACT.md §3.4.3, §3.5.7, D7, D11, D12)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+# --- POST /jobs/test-run -----------------------------------------------------------------
+
+
+class TestRunBody(BaseModel):
+    """Request body (documentation only). `target_url` (a webhook, POSTed `metadata`) wins
+    over the GitHub triple; `timeout_seconds` defaults to 10, clamped to [1, 30]."""
+
+    __test__ = False  # not a pytest class
+
+    model_config = _examples(
+        {"target_url": "https://example.com/hook", "metadata": {"env": "staging"}},
+        {"github_owner": "acme", "github_repo": "app", "github_workflow_name": "ci.yml",
+         "metadata": {"ref": "main"}, "timeout_seconds": 15},
+    )
+
+    target_url: str | None = None
+    github_owner: str | None = None
+    github_repo: str | None = None
+    github_workflow_name: str | None = None
+    metadata: dict[str, Any] | None = None
+    timeout_seconds: float | str | None = None
+
+
+class TestRunResult(BaseModel):
+    """200 once the target was called (or GitHub was not configured); `ok` says how it went.
+
+    A reply carries `status_code`; a network failure or a missing GITHUB_TOKEN carries
+    `error` instead.
+    """
+
+    __test__ = False
+
+    model_config = _examples(
+        {"ok": True, "type": "webhook", "status_code": 200, "message": "Webhook test run succeeded."},
+        {"ok": False, "type": "github", "error": "GitHub token not configured",
+         "message": "Set GITHUB_TOKEN in backend .env to test-run GitHub workflows."},
+    )
+
+    ok: bool
+    type: Literal["webhook", "github"]
+    message: str
+    status_code: int | None = None
+    error: str | None = None
+
+
+# --- POST /jobs/{job_id}/execute ---------------------------------------------------------
+
+
+class ExecuteBody(BaseModel):
+    """Optional per-run overrides (documentation only; never stored). A webhook job takes
+    only `target_url`; a GitHub job takes `dispatch_url`, the triple and `github_token`.
+    A body sent without a JSON content type is ignored."""
+
+    model_config = _examples(
+        {"metadata": {"branchDetails": "dev"}},
+        {"dispatch_url": "https://github.com/acme/app/actions/workflows/ci.yml", "github_token": "ghp_..."},
+    )
+
+    target_url: str | None = None
+    dispatch_url: str | None = None
+    github_owner: str | None = None
+    github_repo: str | None = None
+    github_workflow_name: str | None = None
+    github_token: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class TriggeredExecutionRead(BaseModel):
+    """An execution as `execution_to_dict` renders it (here: just claimed, `running`)."""
+
+    id: str
+    job_id: str
+    status: str  # "running" when returned here; later "success" or "failed"
+    trigger_type: str  # "manual" here
+    started_at: str | None
+    completed_at: str | None
+    duration_seconds: float | None
+    execution_type: str | None
+    target: str | None
+    response_status: int | None
+    error_message: str | None
+    output: str | None
+
+
+class ExecuteTriggered(BaseModel):
+    """D7: the run was claimed and continues in the background."""
+
+    model_config = _examples(
+        {
+            "message": "Job triggered successfully",
+            "job_id": "1c9e6f2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+            "execution": {
+                "id": "7d6c5b4a-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
+                "job_id": "1c9e6f2a-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+                "status": "running",
+                "trigger_type": "manual",
+                "started_at": "2026-11-26T12:51:04.775Z",
+                "completed_at": None,
+                "duration_seconds": None,
+                "execution_type": None,
+                "target": None,
+                "response_status": None,
+                "error_message": None,
+                "output": None,
+            },
+        }
+    )
+
+    message: Literal["Job triggered successfully"]
+    job_id: str
+    execution: TriggeredExecutionRead
