@@ -21,6 +21,7 @@ from shared_models.services.filters import (
     parse_list,
     total_pages,
 )
+from shared_models.settings import Settings
 from tests.helpers import at, make_execution, make_job
 
 INVALID_DATE = {"error": "Invalid date", "message": "Invalid date format. Use YYYY-MM-DD or ISO datetime."}
@@ -141,3 +142,33 @@ def test_statistics_statement_filters_by_range(db: Session) -> None:
     row = db.execute(executions.statistics_statement(filters)).one()
     assert (row.total, row.success, row.failed, row.running) == (1, 1, 0, 0)
     assert (row.avg_duration, row.avg_success_duration) == (1.0, 1.0)
+
+
+def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> None:
+    """The v2 stack executes these very statements asynchronously and formats alike."""
+    import asyncio
+
+    from shared_models.db import make_async_engine, make_async_sessionmaker
+
+    job = make_job(db, name="async-job", github_repo="repo")
+    run = make_execution(db, job, status="failed", duration_seconds=2.0, started_at=at(2026, 1, 2))
+    filters = parse_execution_filters({"status": "failed", "from": "2026-01-01"})
+    expected_row = executions.execution_with_job_to_dict(
+        db.execute(executions.executions_page_statement(filters, limit=20, offset=0)).one()
+    )
+
+    async def run_async() -> tuple[dict, dict]:
+        engine = make_async_engine(settings)
+        try:
+            async with make_async_sessionmaker(engine)() as session:
+                stats = (await session.execute(executions.statistics_statement(filters))).one()
+                rows = (await session.execute(executions.executions_page_statement(filters, limit=20, offset=0))).all()
+                return executions.global_statistics_body(filters, stats), executions.execution_with_job_to_dict(rows[0])
+        finally:
+            await engine.dispose()
+
+    stats_body, row_body = asyncio.run(run_async())
+    assert stats_body["failed_executions"] == 1
+    assert stats_body["range"] == {"from": "2026-01-01T00:00:00.000Z", "to": None}
+    assert row_body == expected_row
+    assert (row_body["id"], row_body["job_name"], row_body["github_repo"]) == (run.id, "async-job", "repo")
