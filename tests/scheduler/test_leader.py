@@ -1,0 +1,153 @@
+"""One leader at a time; a standby takes over within 5 s; writes reach the leader in 2 s."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.orm import Session
+
+from scheduler import start_candidate
+from scheduler.leader import leader_pid, make_lock
+from scheduler.reconcile import Reconciler
+from shared_models import scheduler_status
+from shared_models.db import begin_write, make_sessionmaker
+from shared_models.models import Job
+from shared_models.settings import Settings
+from tests.helpers import make_job
+from tests.scheduler.conftest import Candidates
+
+
+def test_only_one_lock_holder(leader_settings: Settings) -> None:
+    first, second = make_lock(leader_settings), make_lock(leader_settings)
+    try:
+        assert first.try_acquire() is True
+        assert second.try_acquire() is False
+        first.release()
+        assert second.try_acquire() is True
+    finally:
+        first.release()
+        second.release()
+
+
+def test_disabled_scheduler_starts_nothing(leader_settings: Settings) -> None:
+    handle = start_candidate(leader_settings.model_copy(update={"SCHEDULER_ENABLED": False}))
+    try:
+        assert handle.wait_until_leader(0.5) is False
+        assert leader_pid(leader_settings) is None
+    finally:
+        handle.stop()
+
+
+def test_embedded_candidates_one_leads_and_health_sees_it(leader_settings: Settings, engine) -> None:  # noqa: ANN001
+    first = start_candidate(leader_settings)
+    second = start_candidate(leader_settings)
+    try:
+        assert first.wait_until_leader(5)
+        time.sleep(0.5)
+        assert second.is_leader is False
+        assert scheduler_status.is_running() and scheduler_status.scheduled_jobs_count() == 1  # maintenance
+        started = time.monotonic()
+        first.stop()
+        assert second.wait_until_leader(5)
+        assert time.monotonic() - started < 5
+    finally:
+        first.stop()
+        second.stop()
+    assert scheduler_status.is_running() is False
+
+
+def test_standby_process_takes_over_within_5_s_of_a_sigkill(candidates: Candidates) -> None:
+    candidates.spawn()
+    leader = candidates.wait_for_leader(15)
+    candidates.spawn()
+    time.sleep(2.0)  # the standby is up and polling
+    assert leader_pid(candidates.settings) == leader
+    killed = time.monotonic()
+    candidates.kill(leader)
+    successor = candidates.wait_for_leader(5, exclude=leader)
+    assert successor != leader
+    assert time.monotonic() - killed < 5
+
+
+def test_writes_reach_the_leader_within_2_s(db: Session, leader_settings: Settings, webhook: str) -> None:
+    handle = start_candidate(leader_settings)
+    try:
+        assert handle.wait_until_leader(5)
+
+        def scheduled(job_id: str) -> object:
+            service = handle.service
+            assert service is not None
+            return service.scheduler.get_job(job_id)
+
+        def within_2_s(check) -> float:  # noqa: ANN001
+            started = time.monotonic()
+            while not check():
+                assert time.monotonic() - started < 2.0, "not reconciled within 2 s"
+                time.sleep(0.02)
+            return time.monotonic() - started
+
+        job = make_job(db, cron_expression="0 9 * * 0", target_url=webhook, end_date=None)
+        within_2_s(lambda: scheduled(job.id) is not None)
+        assert str(scheduled(job.id).trigger) == "cron[0 9 * * 0]"
+        job.cron_expression = "30 8 * * 1"
+        db.commit()
+        within_2_s(lambda: str(getattr(scheduled(job.id), "trigger", "")) == "cron[30 8 * * 1]")
+        job.is_active = False
+        db.commit()
+        within_2_s(lambda: scheduled(job.id) is None)
+        job.is_active = True
+        db.commit()
+        within_2_s(lambda: scheduled(job.id) is not None)
+        db.delete(job)
+        db.commit()
+        within_2_s(lambda: scheduled(job.id) is None)
+    finally:
+        handle.stop()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.added: list[str] = []
+        self.removed: list[str] = []
+
+    def schedule(self, job_id: str, _trigger: object) -> None:
+        self.added.append(job_id)
+
+    def unschedule(self, job_id: str) -> None:
+        self.removed.append(job_id)
+
+
+@pytest.mark.parametrize("count", [10_000])
+def test_reconcile_is_incremental_over_10000_jobs(db: Session, leader_settings: Settings, engine, count: int) -> None:  # noqa: ANN001
+    now = datetime(2030, 1, 7, tzinfo=UTC)
+    rows = [
+        {"name": f"bulk-{n}", "cron_expression": f"{n % 60} * * * *", "category": "general",
+         "is_active": True, "created_at": now, "updated_at": now}
+        for n in range(count)
+    ]
+    begin_write(db)
+    db.execute(Job.__table__.insert(), [{"id": f"job-{n:05d}", **row} for n, row in enumerate(rows)])
+    db.commit()
+    recorder = Recorder()
+    reconciler = Reconciler(
+        settings=leader_settings, session_factory=make_sessionmaker(engine),
+        schedule=recorder.schedule, unschedule=recorder.unschedule,
+    )
+    first = reconciler.run()
+    assert len(first.added) == count == len(recorder.added)
+    recorder.added.clear()
+    started = time.perf_counter()
+    quiet = reconciler.run()
+    elapsed = time.perf_counter() - started
+    assert (quiet.added, quiet.removed, recorder.added) == ([], [], [])
+    assert elapsed < 0.5, f"an unchanged pass over {count} jobs took {elapsed:.3f} s"
+    begin_write(db)
+    db.execute(Job.__table__.update().where(Job.id == "job-00007").values(cron_expression="5 5 * * *", updated_at=datetime(2030, 1, 8, tzinfo=UTC)))
+    db.execute(Job.__table__.update().where(Job.id == "job-00008").values(is_active=False))
+    db.execute(Job.__table__.delete().where(Job.id == "job-00009"))
+    db.commit()
+    changed = reconciler.run()
+    assert [s.job_id for s in changed.added] == ["job-00007"]
+    assert sorted(changed.removed) == ["job-00008", "job-00009"]
