@@ -10,7 +10,13 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Reque
 
 from legacy_flask.extensions import db
 from legacy_flask.http import app_settings
-from shared_models.errors import INTERNAL_ERROR, NOT_FOUND_BODY, ApiError, method_not_allowed_body
+from shared_models.errors import (
+    INTERNAL_ERROR,
+    NOT_FOUND_BODY,
+    ApiError,
+    method_not_allowed_body,
+    payload_too_large,
+)
 
 log = logging.getLogger("legacy_flask")
 
@@ -42,11 +48,7 @@ def _method_not_allowed(error: MethodNotAllowed) -> tuple[Response, int]:
 
 
 def _too_large(_error: RequestEntityTooLarge) -> tuple[Response, int]:
-    limit = request.max_content_length
-    return jsonify(
-        error="Payload too large",
-        message=f"Request body exceeds the limit of {limit} bytes.",
-    ), 413
+    return _api_error(payload_too_large(request.max_content_length or 0))
 
 
 def _http_error(error: HTTPException) -> tuple[Response, int]:

@@ -7,13 +7,24 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 
 from legacy_flask.extensions import db
+from shared_models.errors import payload_too_large
 from shared_models.requests import JsonBody
 from shared_models.settings import Settings
 
 
 def json_body() -> JsonBody:
-    """The request body for a shared service (parsed only when the service asks)."""
-    return JsonBody(request.content_type, request.get_data(cache=True))
+    """The request body for a shared service (parsed only when the service asks).
+
+    JSON bodies have their own, smaller limit than uploads (MAX_CONTENT_LENGTH is the
+    upload limit), the same one v2 enforces.
+    """
+    limit = app_settings().MAX_JSON_BODY_BYTES
+    if (request.content_length or 0) > limit:
+        raise payload_too_large(limit)
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise payload_too_large(limit)
+    return JsonBody(request.content_type, raw)
 
 
 def commit_and_respond(body: dict[str, Any], status: int = 200) -> tuple[Response, int]:
