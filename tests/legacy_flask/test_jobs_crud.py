@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
+from shared_models.errors import NOT_FOUND_BODY
 from shared_models.models import Job, JobExecution, Notification, User
 from shared_models.serializers import job_to_dict
 from shared_models.settings import Settings
@@ -25,6 +25,13 @@ def today_jst(settings: Settings):
 @pytest.fixture
 def future(settings: Settings) -> str:
     return (today_jst(settings) + timedelta(days=30)).isoformat()
+
+
+@pytest.fixture(autouse=True)
+def _v2_twin_exists(client: Any) -> None:
+    """Skip the v2 variant while the v2 twins of these routes are not mounted yet."""
+    if getattr(client, "stack", "legacy") == "v2" and client.delete("/api/jobs/x").get_json() == NOT_FOUND_BODY:
+        pytest.skip("v2 twins of the jobs CRUD routes not built yet")
 
 
 @pytest.fixture
@@ -72,7 +79,7 @@ def notifications(db: Session) -> list[tuple[str, str, str, str | None]]:
 
 
 def test_create_returns_201_with_the_job_and_broadcasts(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], future: str
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
 ) -> None:
     owner = people["owner"]
     response = client.post("/api/jobs", json=valid_body(future, metadata={"env": "prod"}), headers=bearer(settings, owner))
@@ -96,7 +103,7 @@ def test_create_returns_201_with_the_job_and_broadcasts(
 
 
 def test_create_with_github_triple_and_emails(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], future: str
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
 ) -> None:
     body = valid_body(
         future,
@@ -132,7 +139,7 @@ def test_create_with_github_triple_and_emails(
 
 
 def test_create_ignores_emails_unless_enabled(
-    client: FlaskClient, settings: Settings, people: dict[str, User], future: str
+    client: Any, settings: Settings, people: dict[str, User], future: str
 ) -> None:
     body = valid_body(future, notification_emails="not-an-address", notify_on_success=True)
     response = client.post("/api/jobs", json=body, headers=bearer(settings, people["owner"]))
@@ -142,10 +149,9 @@ def test_create_ignores_emails_unless_enabled(
 
 
 def test_create_defaults_owner_from_setting_d13(
-    app, db: Session, settings: Settings, people: dict[str, User], future: str
+    client: Any, client_for: Any, settings: Settings, people: dict[str, User], future: str
 ) -> None:
     body = valid_body(future, target_url=None, github_repo="tools", github_workflow_name="42")
-    client = app.test_client()
     response = client.post("/api/jobs", json=body, headers=bearer(settings, people["owner"]))
     assert response.status_code == 400
     assert response.get_json() == {
@@ -153,13 +159,13 @@ def test_create_defaults_owner_from_setting_d13(
         "message": 'Please provide either "target_url" or GitHub Actions configuration '
         "(github_owner, github_repo, github_workflow_name)",
     }
-    app.extensions["cronjob_settings"] = settings.model_copy(update={"DEFAULT_GITHUB_OWNER": " acme "})
-    response = client.post("/api/jobs", json=body, headers=bearer(settings, people["owner"]))
+    with client_for(settings.model_copy(update={"DEFAULT_GITHUB_OWNER": " acme "})) as other:
+        response = other.post("/api/jobs", json=body, headers=bearer(settings, people["owner"]))
     assert response.status_code == 201
     assert response.get_json()["job"]["github_owner"] == "acme"
 
 
-def test_create_role_matrix(client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], future: str) -> None:
+def test_create_role_matrix(client: Any, db: Session, settings: Settings, people: dict[str, User], future: str) -> None:
     assert client.post("/api/jobs", json=valid_body(future)).get_json() == {"msg": "Missing Authorization Header"}
     response = client.post("/api/jobs", json=valid_body(future), headers=bearer(settings, people["viewer"]))
     assert response.status_code == 403
@@ -235,7 +241,7 @@ CREATE_ERRORS = [
 
 @pytest.mark.parametrize(("overrides", "expected"), CREATE_ERRORS)
 def test_create_rejects_bad_input_and_writes_nothing(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], future: str,
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str,
     overrides: dict[str, Any], expected: dict[str, Any],
 ) -> None:
     body = valid_body(future)
@@ -250,7 +256,7 @@ def test_create_rejects_bad_input_and_writes_nothing(
 
 
 def test_create_disabled_team_and_duplicate_name(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], future: str
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
 ) -> None:
     make_team(db, "old-team", is_active=False)
     response = client.post("/api/jobs", json=valid_body(future, pic_team="old-team"), headers=bearer(settings, people["owner"]))
@@ -270,7 +276,7 @@ def test_create_disabled_team_and_duplicate_name(
 
 
 def test_create_order_duplicate_before_cron(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], future: str
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
 ) -> None:
     make_job(db, name="taken")
     response = client.post(
@@ -290,7 +296,7 @@ def test_create_order_duplicate_before_cron(
     ],
 )
 def test_create_rejects_malformed_bodies(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User],
+    client: Any, db: Session, settings: Settings, people: dict[str, User],
     data: str, content_type: str | None, expected: dict[str, Any],
 ) -> None:
     headers = bearer(settings, people["owner"])
@@ -303,7 +309,7 @@ def test_create_rejects_malformed_bodies(
 
 
 def test_create_end_date_today_in_jst_is_accepted(
-    client: FlaskClient, settings: Settings, people: dict[str, User]
+    client: Any, settings: Settings, people: dict[str, User]
 ) -> None:
     from shared_models import clock
     from tests.helpers import at
@@ -322,7 +328,7 @@ def test_create_end_date_today_in_jst_is_accepted(
 
 
 def test_get_job_adds_schedule_fields(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User]
+    client: Any, db: Session, settings: Settings, people: dict[str, User]
 ) -> None:
     from shared_models import clock
     from tests.helpers import at
@@ -342,7 +348,7 @@ def test_get_job_adds_schedule_fields(
 
 
 def test_get_inactive_job_has_no_next_run_and_missing_is_404(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User]
+    client: Any, db: Session, settings: Settings, people: dict[str, User]
 ) -> None:
     job = make_job(db, is_active=False)
     body = client.get(f"/api/jobs/{job.id}", headers=bearer(settings, people["viewer"])).get_json()["job"]
@@ -364,7 +370,7 @@ def owned(db: Session, people: dict[str, User], settings: Settings) -> Job:
 
 
 def test_update_changes_fields_and_broadcasts(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job, future: str
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job, future: str
 ) -> None:
     payload = {
         "name": " renamed ",
@@ -398,7 +404,7 @@ def test_update_changes_fields_and_broadcasts(
 
 
 def test_update_empty_body_still_notifies(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     before = job_rows(db)
     response = client.put(f"/api/jobs/{owned.id}", json={}, headers=bearer(settings, people["admin"]))
@@ -410,7 +416,7 @@ def test_update_empty_body_still_notifies(
 
 
 def test_update_enable_disable_notifications(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     headers = bearer(settings, people["owner"])
     assert client.put(f"/api/jobs/{owned.id}", json={"is_active": False}, headers=headers).get_json()["job"]["is_active"] is False
@@ -430,7 +436,7 @@ def test_update_enable_disable_notifications(
 
 
 def test_update_disabling_email_clears_addresses(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     headers = bearer(settings, people["owner"])
     client.put(
@@ -447,7 +453,7 @@ def test_update_disabling_email_clears_addresses(
 
 
 def test_update_null_target_clears_and_metadata_null_clears(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     headers = bearer(settings, people["owner"])
     client.put(f"/api/jobs/{owned.id}", json={"metadata": {"a": 1}}, headers=headers)
@@ -492,7 +498,7 @@ UPDATE_ERRORS = [
 
 @pytest.mark.parametrize(("payload", "expected"), UPDATE_ERRORS)
 def test_update_rejects_bad_input_and_saves_nothing(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job,
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job,
     payload: dict[str, Any], expected: dict[str, Any],
 ) -> None:
     before = job_rows(db)
@@ -504,7 +510,7 @@ def test_update_rejects_bad_input_and_saves_nothing(
 
 
 def test_update_duplicate_name_and_same_name(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     make_job(db, name="taken")
     headers = bearer(settings, people["owner"])
@@ -514,7 +520,7 @@ def test_update_duplicate_name_and_same_name(
 
 
 def test_update_expiry_guard(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], future: str
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
 ) -> None:
     expired = make_job(db, people["owner"], end_date=today_jst(settings) - timedelta(days=1))
     headers = bearer(settings, people["owner"])
@@ -528,7 +534,7 @@ def test_update_expiry_guard(
 
 
 def test_update_json_checked_after_ownership(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     response = client.put(f"/api/jobs/{owned.id}", data="nope", headers=bearer(settings, people["viewer"]))
     assert response.status_code == 403
@@ -557,7 +563,7 @@ def test_update_json_checked_after_ownership(
 )
 @pytest.mark.parametrize("verb", ["update", "delete"])
 def test_update_and_delete_role_matrix(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User],
+    client: Any, db: Session, settings: Settings, people: dict[str, User],
     who: str, created_by: str | None, status: int, verb: str,
 ) -> None:
     job = make_job(db, people[created_by] if created_by else None, end_date=today_jst(settings) + timedelta(days=3))
@@ -576,7 +582,7 @@ def test_update_and_delete_role_matrix(
         assert job_rows(db) != before
 
 
-def test_update_and_delete_need_a_token(client: FlaskClient, owned: Job) -> None:
+def test_update_and_delete_need_a_token(client: Any, owned: Job) -> None:
     assert client.put(f"/api/jobs/{owned.id}", json={}).status_code == 401
     assert client.delete(f"/api/jobs/{owned.id}").get_json() == {"msg": "Missing Authorization Header"}
 
@@ -586,7 +592,7 @@ def test_update_and_delete_need_a_token(client: FlaskClient, owned: Job) -> None
 
 
 def test_delete_cascades_and_nulls_references(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     execution = make_execution(db, owned)
     old = make_notification(db, people["viewer"], related_job_id=owned.id, related_execution_id=execution.id)
@@ -610,14 +616,14 @@ def test_delete_cascades_and_nulls_references(
     assert set(deleted) == {("Job Deleted", f'Job "owned" was deleted by {people["owner"].email}.', "warning", None)}
 
 
-def test_delete_missing_is_404(client: FlaskClient, settings: Settings, people: dict[str, User]) -> None:
+def test_delete_missing_is_404(client: Any, settings: Settings, people: dict[str, User]) -> None:
     response = client.delete("/api/jobs/abc", headers=bearer(settings, people["admin"]))
     assert response.status_code == 404
     assert response.get_json() == {"error": "Job not found", "message": "No job found with ID: abc"}
 
 
 def test_responses_are_json_never_500_on_odd_bodies(
-    client: FlaskClient, db: Session, settings: Settings, people: dict[str, User], owned: Job
+    client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     headers = bearer(settings, people["owner"])
     for raw in ['{"name": "\\ud800"}', json.dumps({"metadata": {"deep": [[[[[]]]]]}}), '"just a string"', "1e999"]:
