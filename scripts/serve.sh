@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a virtualenv and serve the API on the embedded default: one process, one
-# SQLite file under instance/, migrations and seed data applied at start-up.
+# SQLite file under instance/, migrations and seed data applied at start-up, the
+# scheduler running inside the same process (the gateway serves /api and /api/v2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,4 +10,4 @@ python3 -m venv .venv
 pip install --quiet --upgrade pip
 pip install --quiet -r requirements.txt
 
-exec python -m flask --app "legacy_flask:create_app()" run --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
+exec uvicorn gateway:app --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"
