@@ -9,6 +9,7 @@ from legacy_flask.errors import register_error_handlers
 from legacy_flask.extensions import cors, db, mail
 from shared_models.bootstrap import prepare_database
 from shared_models.db import begin_write, configure_engine, database_url, engine_options
+from shared_models.requests import check_url_text
 from shared_models.settings import Settings, get_settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fla
 
     @app.before_request
     def _begin_write_transaction() -> None:
+        check_url_text(request.path, [value for _, value in request.args.items(multi=True)])
         if request.routing_exception is not None:
             return
         view = app.view_functions.get(request.endpoint or "")

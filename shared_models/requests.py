@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from shared_models.errors import ApiError, bad_request, invalid_payload
+from shared_models.errors import NOT_FOUND_BODY, ApiError, bad_request, invalid_payload
 
 JSON_MIMETYPE = re.compile(r"^application/(json|[^/;\s]+\+json)$")
 
@@ -54,12 +54,19 @@ class JsonBody:
             raise ApiError(400, "Content-Type must be application/json")
 
     def value(self) -> Any:
-        """The parsed JSON value; 400 `Invalid JSON` when it does not parse."""
+        """The parsed JSON value; 400 `Invalid JSON` when it does not parse.
+
+        Strings holding NUL are refused too: PostgreSQL cannot store them, and no field
+        of this API has a use for them.
+        """
         if self._parsed is MISSING:
             try:
-                self._parsed = json.loads(self.raw)
+                parsed = json.loads(self.raw)
             except (ValueError, RecursionError):
                 raise bad_request("Invalid JSON", "Request body is not valid JSON.") from None
+            if b"\\u0000" in self.raw and _holds_nul(parsed):
+                raise invalid_payload(NUL_MESSAGE)
+            self._parsed = parsed
         return self._parsed
 
     def object(self) -> dict[str, Any]:
@@ -78,6 +85,32 @@ class JsonBody:
         if not isinstance(value, dict):
             raise invalid_payload("JSON body must be an object.")
         return value
+
+
+NUL_MESSAGE = "Text must not contain NUL characters."
+
+
+def _holds_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def check_url_text(path: str, query_values: list[str]) -> None:
+    """NUL in a path is no resource (404); in a query value, a bad request (400)."""
+    if "\x00" in path:
+        raise ApiError(404, NOT_FOUND_BODY["error"], NOT_FOUND_BODY["message"])
+    if any("\x00" in value for value in query_values):
+        raise invalid_payload(NUL_MESSAGE)
 
 
 def _type_error(field: str, expected: str) -> ApiError:
