@@ -381,3 +381,18 @@ def test_five_megabyte_csv_is_processed(
     db.rollback()
     assert db.scalar(select(func.count()).select_from(Job)) == n - bad
     assert elapsed < 20, elapsed
+
+
+def test_rows_follow_file_lines_across_quoted_line_breaks(
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
+) -> None:
+    text = (
+        "name,cron,target_url,end_date,pic_team,request_body\n"
+        f'multi,0 9 * * *,https://hooks.example.com/x,{future},qa-team,"{{\n""a"": 1\n}}"\n'
+        "\n"
+        f"late,bad,https://hooks.example.com/x,{future},qa-team,\n"
+    )
+    body = upload(client, settings, people["owner"], text).get_json()
+    assert body["created_count"] == 1
+    assert [(error["row"], error["job_name"]) for error in body["errors"]] == [(6, "late")]
+    assert jobs_in_db(db)[0]["metadata"] == {"a": 1}
