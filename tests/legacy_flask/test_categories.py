@@ -1,11 +1,11 @@
-"""Job categories (§3.3.1-3.3.4, D1, D10, D18) through the legacy routes."""
+"""Job categories (§3.3.1-3.3.4, D1, D10, D18) on each stack (tests/stacks.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -57,7 +57,7 @@ def _category(db: Session, slug: str) -> JobCategory:
 
 
 @pytest.mark.parametrize("role", ["viewer", "user", "admin"])
-def test_list_active_sorted_for_every_role(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_list_active_sorted_for_every_role(client: Any, db: Session, settings: Settings, role: str) -> None:
     db.add(JobCategory(slug="zz-off", name="aaa disabled", is_active=False))
     db.commit()
     response = client.get("/api/job-categories", headers=bearer(settings, make_user(db, role)))
@@ -74,13 +74,13 @@ def test_list_active_sorted_for_every_role(client: FlaskClient, db: Session, set
     assert general["created_at"].endswith("Z") and len(general["created_at"]) == 24
 
 
-def test_list_anonymous_is_401(client: FlaskClient) -> None:
+def test_list_anonymous_is_401(client: Any) -> None:
     response = client.get("/api/job-categories")
     assert (response.status_code, response.get_json()) == (401, MISSING_HEADER)
 
 
 @pytest.mark.parametrize("flag", ["1", "true", "YES", "y", "On"])
-def test_admin_sees_inactive_on_request(client: FlaskClient, db: Session, admin: dict, flag: str) -> None:
+def test_admin_sees_inactive_on_request(client: Any, db: Session, admin: dict, flag: str) -> None:
     db.add(JobCategory(slug="old", name="old stuff", is_active=False))
     db.commit()
     response = client.get(f"/api/job-categories?include_inactive={flag}", headers=admin)
@@ -89,7 +89,7 @@ def test_admin_sees_inactive_on_request(client: FlaskClient, db: Session, admin:
 
 
 @pytest.mark.parametrize("query", ["", "?include_inactive=0", "?include_inactive=maybe", "?include_inactive="])
-def test_inactive_hidden_without_truthy_flag(client: FlaskClient, db: Session, admin: dict, query: str) -> None:
+def test_inactive_hidden_without_truthy_flag(client: Any, db: Session, admin: dict, query: str) -> None:
     db.add(JobCategory(slug="old", name="Old", is_active=False))
     db.commit()
     response = client.get(f"/api/job-categories{query}", headers=admin)
@@ -97,14 +97,14 @@ def test_inactive_hidden_without_truthy_flag(client: FlaskClient, db: Session, a
 
 
 @pytest.mark.parametrize("role", ["viewer", "user"])
-def test_include_inactive_ignored_for_non_admins(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_include_inactive_ignored_for_non_admins(client: Any, db: Session, settings: Settings, role: str) -> None:
     db.add(JobCategory(slug="old", name="Old", is_active=False))
     db.commit()
     response = client.get("/api/job-categories?include_inactive=true", headers=bearer(settings, make_user(db, role)))
     assert "old" not in [c["slug"] for c in response.get_json()["categories"]]
 
 
-def test_list_ties_broken_by_id(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_list_ties_broken_by_id(client: Any, db: Session, admin: dict) -> None:
     db.add_all([JobCategory(id="b-id", slug="abc-2", name="ABC"), JobCategory(id="a-id", slug="abc-1", name="abc")])
     db.commit()
     categories = client.get("/api/job-categories", headers=admin).get_json()["categories"]
@@ -114,7 +114,7 @@ def test_list_ties_broken_by_id(client: FlaskClient, db: Session, admin: dict) -
 # -- POST /job-categories --------------------------------------------------------------
 
 
-def test_create(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_create(client: Any, db: Session, admin: dict) -> None:
     clock.freeze(NOW)
     response = client.post("/api/job-categories", json={"name": "  Nightly ETL  "}, headers=admin)
     assert response.status_code == 201
@@ -128,14 +128,14 @@ def test_create(client: FlaskClient, db: Session, admin: dict) -> None:
     }
 
 
-def test_create_with_explicit_slug_slugifies_it(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_create_with_explicit_slug_slugifies_it(client: Any, db: Session, admin: dict) -> None:
     response = client.post("/api/job-categories", json={"name": "Ops", "slug": " My Ops! ", "is_active": False}, headers=admin)
     assert response.status_code == 201
     assert response.get_json()["category"]["slug"] == "my-ops"
     assert _category(db, "my-ops").is_active is True  # new categories are always active
 
 
-def test_create_blank_slug_falls_back_to_name(client: FlaskClient, admin: dict) -> None:
+def test_create_blank_slug_falls_back_to_name(client: Any, admin: dict) -> None:
     response = client.post("/api/job-categories", json={"name": "Data Sync", "slug": "  ", "is_active": 0}, headers=admin)
     assert response.get_json()["category"]["slug"] == "data-sync"
     response = client.post("/api/job-categories", json={"name": "Data Sync 2", "slug": None}, headers=admin)
@@ -162,7 +162,7 @@ def test_create_blank_slug_falls_back_to_name(client: FlaskClient, admin: dict) 
     ],
 )
 def test_create_errors_leave_db_unchanged(
-    client: FlaskClient, db: Session, admin: dict, payload: dict, status: int, body: dict
+    client: Any, db: Session, admin: dict, payload: dict, status: int, body: dict
 ) -> None:
     before = _snapshot(db)
     response = client.post("/api/job-categories", json=payload, headers=admin)
@@ -170,7 +170,7 @@ def test_create_errors_leave_db_unchanged(
     assert _snapshot(db) == before
 
 
-def test_create_longest_name_and_slug_are_accepted(client: FlaskClient, admin: dict) -> None:
+def test_create_longest_name_and_slug_are_accepted(client: Any, admin: dict) -> None:
     response = client.post("/api/job-categories", json={"name": "n" * 255, "slug": "s" * 100}, headers=admin)
     assert response.status_code == 201
     assert response.get_json()["category"]["slug"] == "s" * 100
@@ -189,14 +189,14 @@ def test_create_longest_name_and_slug_are_accepted(client: FlaskClient, admin: d
         ({"json": "General"}, {"error": "Invalid payload", "message": "JSON body must be an object."}),
     ],
 )
-def test_create_bad_bodies(client: FlaskClient, db: Session, admin: dict, kwargs: dict, body: dict) -> None:
+def test_create_bad_bodies(client: Any, db: Session, admin: dict, kwargs: dict, body: dict) -> None:
     before = _snapshot(db)
     response = client.post("/api/job-categories", headers=admin, **kwargs)
     assert (response.status_code, response.get_json()) == (400, body)
     assert _snapshot(db) == before
 
 
-def test_create_accepts_json_with_charset_and_vendor_type(client: FlaskClient, admin: dict) -> None:
+def test_create_accepts_json_with_charset_and_vendor_type(client: Any, admin: dict) -> None:
     response = client.post("/api/job-categories", data='{"name": "A1"}', content_type="application/json; charset=utf-8", headers=admin)
     assert response.status_code == 201
     response = client.post("/api/job-categories", data='{"name": "A2"}', content_type="application/merge-patch+json", headers=admin)
@@ -206,7 +206,7 @@ def test_create_accepts_json_with_charset_and_vendor_type(client: FlaskClient, a
 # -- PUT /job-categories/<id> ----------------------------------------------------------
 
 
-def test_rename_cascades_to_jobs(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_rename_cascades_to_jobs(client: Any, db: Session, admin: dict) -> None:
     make_team(db)
     moved = [make_job(db, category="refund"), make_job(db, category="refund")]
     other = make_job(db, category="regression")
@@ -228,7 +228,7 @@ def test_rename_cascades_to_jobs(client: FlaskClient, db: Session, admin: dict) 
     assert db.get(Job, other.id).category == "regression"
 
 
-def test_rename_keeping_slug_updates_only_name(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_rename_keeping_slug_updates_only_name(client: Any, db: Session, admin: dict) -> None:
     make_team(db)
     job = make_job(db, category="refund")
     row = _category(db, "refund")
@@ -241,7 +241,7 @@ def test_rename_keeping_slug_updates_only_name(client: FlaskClient, db: Session,
     assert db.get(Job, job.id).category == "refund"
 
 
-def test_empty_body_object_changes_nothing(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_empty_body_object_changes_nothing(client: Any, db: Session, admin: dict) -> None:
     row = _category(db, "refund")
     response = client.put(f"/api/job-categories/{row.id}", json={}, headers=admin)
     assert response.status_code == 200
@@ -249,14 +249,14 @@ def test_empty_body_object_changes_nothing(client: FlaskClient, db: Session, adm
     assert response.get_json()["jobs_updated"] == 0
 
 
-def test_general_may_keep_its_name_and_be_disabled(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_general_may_keep_its_name_and_be_disabled(client: Any, db: Session, admin: dict) -> None:
     row = _category(db, "general")
     response = client.put(f"/api/job-categories/{row.id}", json={"name": " General ", "is_active": False}, headers=admin)
     assert response.status_code == 200
     assert response.get_json()["category"]["is_active"] is False
 
 
-def test_slug_key_rolls_back_a_valid_rename(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_slug_key_rolls_back_a_valid_rename(client: Any, db: Session, admin: dict) -> None:
     make_team(db)
     make_job(db, category="refund")
     row = _category(db, "refund")
@@ -297,7 +297,7 @@ def test_slug_key_rolls_back_a_valid_rename(client: FlaskClient, db: Session, ad
     ],
 )
 def test_update_errors_leave_db_unchanged(
-    client: FlaskClient, db: Session, admin: dict, slug: str, payload: dict, status: int, body: dict
+    client: Any, db: Session, admin: dict, slug: str, payload: dict, status: int, body: dict
 ) -> None:
     make_team(db)
     make_job(db, category="refund")
@@ -308,14 +308,14 @@ def test_update_errors_leave_db_unchanged(
     assert _snapshot(db) == before
 
 
-def test_update_missing_is_404(client: FlaskClient, admin: dict) -> None:
+def test_update_missing_is_404(client: Any, admin: dict) -> None:
     response = client.put("/api/job-categories/nope", json={"name": "x"}, headers=admin)
     assert (response.status_code, response.get_json()) == (
         404, {"error": "Not found", "message": "No category found with ID: nope"}
     )
 
 
-def test_update_json_checked_before_lookup(client: FlaskClient, admin: dict) -> None:
+def test_update_json_checked_before_lookup(client: Any, admin: dict) -> None:
     response = client.put("/api/job-categories/nope", data="name=x", headers=admin)
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})
     response = client.put("/api/job-categories/nope", data="{", content_type="application/json", headers=admin)
@@ -327,7 +327,7 @@ def test_update_json_checked_before_lookup(client: FlaskClient, admin: dict) -> 
 # -- DELETE /job-categories/<id> -------------------------------------------------------
 
 
-def test_delete_disables_and_leaves_jobs(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_delete_disables_and_leaves_jobs(client: Any, db: Session, admin: dict) -> None:
     make_team(db)
     job = make_job(db, category="refund")
     row = _category(db, "refund")
@@ -345,7 +345,7 @@ def test_delete_disables_and_leaves_jobs(client: FlaskClient, db: Session, admin
     assert db.get(Job, job.id).category == "refund"
 
 
-def test_delete_missing_is_404(client: FlaskClient, admin: dict) -> None:
+def test_delete_missing_is_404(client: Any, admin: dict) -> None:
     response = client.delete("/api/job-categories/nope", headers=admin)
     assert (response.status_code, response.get_json()) == (
         404, {"error": "Not found", "message": "No category found with ID: nope"}
@@ -364,7 +364,7 @@ def _write_requests(category_id: str) -> list[tuple[str, str, dict | None]]:
 
 
 @pytest.mark.parametrize("role", ["anonymous", "viewer", "user"])
-def test_writes_are_admin_only(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_writes_are_admin_only(client: Any, db: Session, settings: Settings, role: str) -> None:
     headers = {} if role == "anonymous" else bearer(settings, make_user(db, role))
     expected = (401, MISSING_HEADER) if role == "anonymous" else (403, INSUFFICIENT)
     before = _snapshot(db)
@@ -374,7 +374,7 @@ def test_writes_are_admin_only(client: FlaskClient, db: Session, settings: Setti
     assert _snapshot(db) == before
 
 
-def test_admin_may_write(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_admin_may_write(client: Any, db: Session, admin: dict) -> None:
     statuses = [
         getattr(client, method)(path, json=payload, headers=admin).status_code
         for method, path, payload in _write_requests(_category(db, "refund").id)

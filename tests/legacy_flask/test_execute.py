@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
-from shared_models.errors import NOT_FOUND_BODY
 from shared_models.models import Job, JobExecution, Notification
 from shared_models.settings import Settings
 from tests.conftest import make_settings
@@ -43,13 +42,6 @@ def _wait_done(db: Session, execution_id: str, seconds: float = 5.0) -> JobExecu
 def _executions(db: Session) -> int:
     db.rollback()
     return db.scalar(select(func.count()).select_from(JobExecution))  # type: ignore[return-value]
-
-
-@pytest.fixture(autouse=True)
-def _v2_twin_exists(client: Any) -> None:
-    """Skip the v2 variant while the v2 twin of this route is not mounted yet."""
-    if getattr(client, "stack", "legacy") == "v2" and client.post(_url("x")).get_json() == NOT_FOUND_BODY:
-        pytest.skip("v2 twin of POST /jobs/<id>/execute not built yet")
 
 
 # --- success and roles ---------------------------------------------------------------------
@@ -237,9 +229,9 @@ def test_failed_run_is_recorded(client: Any, db: Session, settings: Settings, ht
     assert (note.title, note.message) == ("Job Failed", f'Job "{job.name}" failed: Webhook returned status 502')
 
 
-# --- e-mail through Flask-Mail (D14: manual runs send too) ---------------------------------
+# --- e-mail (D14: manual runs send too): Flask-Mail on legacy, SmtpMailer on v2 --------------
 
-def test_manual_failure_sends_mail_via_flask_mail(
+def test_manual_failure_sends_mail(
     db: Session, database_url: str, settings: Settings, httpserver: HTTPServer, client_for: Any
 ) -> None:
     owner = make_user(db)

@@ -1,11 +1,11 @@
-"""Slack settings (§3.2, D1, D11) through the legacy routes."""
+"""Slack settings (§3.2, D1, D11) on each stack (tests/stacks.py)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,7 @@ def _existing(db: Session, **fields: object) -> SlackSettings:
 # -- GET -------------------------------------------------------------------------------
 
 
-def test_get_creates_the_singleton(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_get_creates_the_singleton(client: Any, db: Session, admin: dict) -> None:
     assert _rows(db) == []
     clock.freeze(NOW)
     response = client.get("/api/settings/slack", headers=admin)
@@ -68,7 +68,7 @@ def test_get_creates_the_singleton(client: FlaskClient, db: Session, admin: dict
     assert len(_rows(db)) == 1
 
 
-def test_get_returns_the_oldest_row(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_get_returns_the_oldest_row(client: Any, db: Session, admin: dict) -> None:
     first = _existing(db, is_enabled=True, webhook_url=HOOK, channel="#ops", created_at=datetime(2025, 1, 1, tzinfo=UTC))
     _existing(db, channel="#other", created_at=datetime(2025, 6, 1, tzinfo=UTC))
     body = client.get("/api/settings/slack", headers=admin).get_json()["slack_settings"]
@@ -79,7 +79,7 @@ def test_get_returns_the_oldest_row(client: FlaskClient, db: Session, admin: dic
 # -- PUT -------------------------------------------------------------------------------
 
 
-def test_put_creates_and_updates(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_put_creates_and_updates(client: Any, db: Session, admin: dict) -> None:
     clock.freeze(NOW)
     response = client.put(
         "/api/settings/slack", json={"is_enabled": True, "webhook_url": f"  {HOOK} ", "channel": " #alerts "}, headers=admin
@@ -96,7 +96,7 @@ def test_put_creates_and_updates(client: FlaskClient, db: Session, admin: dict) 
     assert [(r.is_enabled, r.webhook_url, r.channel) for r in rows] == [(True, HOOK, "#alerts")]
 
 
-def test_put_applies_only_present_keys(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_put_applies_only_present_keys(client: Any, db: Session, admin: dict) -> None:
     _existing(db, is_enabled=True, webhook_url=HOOK, channel="#ops")
     response = client.put("/api/settings/slack", json={"channel": "#new"}, headers=admin)
     assert response.status_code == 200
@@ -104,7 +104,7 @@ def test_put_applies_only_present_keys(client: FlaskClient, db: Session, admin: 
 
 
 @pytest.mark.parametrize("cleared", [None, "", "   "])
-def test_put_clears_channel_and_url_when_disabled(client: FlaskClient, db: Session, admin: dict, cleared: object) -> None:
+def test_put_clears_channel_and_url_when_disabled(client: Any, db: Session, admin: dict, cleared: object) -> None:
     _existing(db, is_enabled=True, webhook_url=HOOK, channel="#ops")
     response = client.put(
         "/api/settings/slack", json={"is_enabled": False, "webhook_url": cleared, "channel": cleared}, headers=admin
@@ -115,7 +115,7 @@ def test_put_clears_channel_and_url_when_disabled(client: FlaskClient, db: Sessi
     assert [(r.is_enabled, r.webhook_url, r.channel) for r in _rows(db)] == [(False, None, None)]
 
 
-def test_put_accepts_an_allowed_local_host_over_http(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_put_accepts_an_allowed_local_host_over_http(client: Any, db: Session, admin: dict) -> None:
     # WEBHOOK_ALLOWED_HOSTS (127.0.0.1 in the tests) is exempt, as for job targets (D11).
     response = client.put("/api/settings/slack", json={"webhook_url": "http://127.0.0.1:8080/hook"}, headers=admin)
     assert response.status_code == 200
@@ -146,7 +146,7 @@ def test_put_accepts_an_allowed_local_host_over_http(client: FlaskClient, db: Se
     ],
 )
 def test_put_errors_commit_nothing(
-    client: FlaskClient, db: Session, admin: dict, existing: dict, payload: dict, body: dict
+    client: Any, db: Session, admin: dict, existing: dict, payload: dict, body: dict
 ) -> None:
     if existing:
         _existing(db, **existing)
@@ -164,7 +164,7 @@ def test_put_errors_commit_nothing(
         ({"json": [True]}, {"error": "Invalid payload", "message": "JSON body must be an object."}),
     ],
 )
-def test_put_bad_bodies(client: FlaskClient, db: Session, admin: dict, kwargs: dict, body: dict) -> None:
+def test_put_bad_bodies(client: Any, db: Session, admin: dict, kwargs: dict, body: dict) -> None:
     response = client.put("/api/settings/slack", headers=admin, **kwargs)
     assert (response.status_code, response.get_json()) == (400, body)
     assert _rows(db) == []
@@ -174,7 +174,7 @@ def test_put_bad_bodies(client: FlaskClient, db: Session, admin: dict, kwargs: d
 
 
 @pytest.mark.parametrize("role", ["anonymous", "viewer", "user"])
-def test_admin_only(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_admin_only(client: Any, db: Session, settings: Settings, role: str) -> None:
     headers = {} if role == "anonymous" else bearer(settings, make_user(db, role))
     expected = (
         (401, {"msg": "Missing Authorization Header"}) if role == "anonymous" else (403, INSUFFICIENT)

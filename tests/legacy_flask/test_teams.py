@@ -1,4 +1,4 @@
-"""PIC teams (§3.3.5-3.3.8, D1, D10, D18) through the legacy routes.
+"""PIC teams (§3.3.5-3.3.8, D1, D10, D18) on each stack (tests/stacks.py).
 
 Teams share their implementation with categories (services.catalog); these tests cover
 the team messages and what only teams have: `slack_handle`, no "general" guard.
@@ -7,9 +7,9 @@ the team messages and what only teams have: `slack_handle`, no "general" guard.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -60,7 +60,7 @@ def _team(db: Session, team_id: str) -> PicTeam:
 
 
 @pytest.mark.parametrize("role", ["viewer", "user", "admin"])
-def test_list_for_every_role(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_list_for_every_role(client: Any, db: Session, settings: Settings, role: str) -> None:
     ops = make_team(db, "ops", name="ops", slack_handle=None)
     make_team(db, "alpha", name="Alpha", is_active=False)
     qa = make_team(db, "qa-team", name="QA Team", slack_handle="<!subteam^S1>")
@@ -75,7 +75,7 @@ def test_list_for_every_role(client: FlaskClient, db: Session, settings: Setting
     assert body["pic_teams"][0]["id"] == ops.id and body["pic_teams"][0]["slack_handle"] is None
 
 
-def test_list_anonymous_is_401(client: FlaskClient) -> None:
+def test_list_anonymous_is_401(client: Any) -> None:
     response = client.get("/api/pic-teams")
     assert (response.status_code, response.get_json()) == (401, MISSING_HEADER)
 
@@ -87,7 +87,7 @@ def test_list_anonymous_is_401(client: FlaskClient) -> None:
     ("viewer", "?include_inactive=1", ["beta-1", "beta-2"]),
 ])
 def test_include_inactive_and_stable_order(
-    client: FlaskClient, db: Session, settings: Settings, role: str, query: str, slugs: list[str]
+    client: Any, db: Session, settings: Settings, role: str, query: str, slugs: list[str]
 ) -> None:
     make_team(db, "alpha", name="Alpha", is_active=False)
     make_team(db, "beta-2", id="id-1", name="BETA")  # same lower(name): the smaller id first
@@ -102,7 +102,7 @@ def test_include_inactive_and_stable_order(
 # -- POST /pic-teams -------------------------------------------------------------------
 
 
-def test_create(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_create(client: Any, db: Session, admin: dict) -> None:
     clock.freeze(NOW)
     response = client.post("/api/pic-teams", json={"name": " Data Platform ", "slack_handle": " @data "}, headers=admin)
     assert response.status_code == 201
@@ -137,7 +137,7 @@ def test_create(client: FlaskClient, db: Session, admin: dict) -> None:
     ],
 )
 def test_create_errors_leave_db_unchanged(
-    client: FlaskClient, db: Session, admin: dict, qa: PicTeam, payload: dict, status: int, body: dict
+    client: Any, db: Session, admin: dict, qa: PicTeam, payload: dict, status: int, body: dict
 ) -> None:
     before = _snapshot(db)
     response = client.post("/api/pic-teams", json=payload, headers=admin)
@@ -154,7 +154,7 @@ def test_create_errors_leave_db_unchanged(
         ({"json": None}, {"error": "Invalid payload", "message": "JSON body must be an object."}),
     ],
 )
-def test_create_bad_bodies(client: FlaskClient, db: Session, admin: dict, kwargs: dict, body: dict) -> None:
+def test_create_bad_bodies(client: Any, db: Session, admin: dict, kwargs: dict, body: dict) -> None:
     if kwargs.get("json", 0) is None:
         kwargs = {"data": "null", "content_type": "application/json"}
     before = _snapshot(db)
@@ -166,7 +166,7 @@ def test_create_bad_bodies(client: FlaskClient, db: Session, admin: dict, kwargs
 # -- PUT /pic-teams/<id> ---------------------------------------------------------------
 
 
-def test_update_renames_jobs_and_sets_fields(client: FlaskClient, db: Session, admin: dict, qa: PicTeam) -> None:
+def test_update_renames_jobs_and_sets_fields(client: Any, db: Session, admin: dict, qa: PicTeam) -> None:
     make_team(db, "ops")
     moved = make_job(db, pic_team="qa-team")
     other = make_job(db, pic_team="ops")
@@ -190,7 +190,7 @@ def test_update_renames_jobs_and_sets_fields(client: FlaskClient, db: Session, a
     assert (db.get(Job, moved.id).pic_team, db.get(Job, other.id).pic_team) == ("quality", "ops")
 
 
-def test_a_team_may_be_called_general(client: FlaskClient, db: Session, admin: dict) -> None:
+def test_a_team_may_be_called_general(client: Any, db: Session, admin: dict) -> None:
     team = make_team(db, "general", name="General")
     response = client.put(f"/api/pic-teams/{team.id}", json={"name": "Generalists"}, headers=admin)
     assert response.status_code == 200
@@ -218,7 +218,7 @@ def test_a_team_may_be_called_general(client: FlaskClient, db: Session, admin: d
     ],
 )
 def test_update_errors_leave_db_unchanged(
-    client: FlaskClient, db: Session, admin: dict, qa: PicTeam, payload: dict, status: int, body: dict
+    client: Any, db: Session, admin: dict, qa: PicTeam, payload: dict, status: int, body: dict
 ) -> None:
     make_team(db, "ops")
     make_job(db, pic_team="qa-team")
@@ -228,7 +228,7 @@ def test_update_errors_leave_db_unchanged(
     assert _snapshot(db) == before
 
 
-def test_update_missing_is_404_after_json_check(client: FlaskClient, admin: dict) -> None:
+def test_update_missing_is_404_after_json_check(client: Any, admin: dict) -> None:
     response = client.put("/api/pic-teams/nope", data="x", headers=admin)
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})
     response = client.put("/api/pic-teams/nope", json={"name": "x"}, headers=admin)
@@ -240,7 +240,7 @@ def test_update_missing_is_404_after_json_check(client: FlaskClient, admin: dict
 # -- DELETE /pic-teams/<id> ------------------------------------------------------------
 
 
-def test_delete_disables(client: FlaskClient, db: Session, admin: dict, qa: PicTeam) -> None:
+def test_delete_disables(client: Any, db: Session, admin: dict, qa: PicTeam) -> None:
     job = make_job(db, pic_team="qa-team")
     clock.freeze(NOW)
     response = client.delete(f"/api/pic-teams/{qa.id}", headers=admin)
@@ -257,7 +257,7 @@ def test_delete_disables(client: FlaskClient, db: Session, admin: dict, qa: PicT
     assert db.get(Job, job.id).pic_team == "qa-team"
 
 
-def test_delete_missing_is_404(client: FlaskClient, admin: dict) -> None:
+def test_delete_missing_is_404(client: Any, admin: dict) -> None:
     response = client.delete("/api/pic-teams/nope", headers=admin)
     assert (response.status_code, response.get_json()) == (
         404, {"error": "Not found", "message": "No PIC team found with ID: nope"}
@@ -268,7 +268,7 @@ def test_delete_missing_is_404(client: FlaskClient, admin: dict) -> None:
 
 
 @pytest.mark.parametrize("role", ["anonymous", "viewer", "user"])
-def test_writes_are_admin_only(client: FlaskClient, db: Session, settings: Settings, qa: PicTeam, role: str) -> None:
+def test_writes_are_admin_only(client: Any, db: Session, settings: Settings, qa: PicTeam, role: str) -> None:
     headers = {} if role == "anonymous" else bearer(settings, make_user(db, role))
     expected = (401, MISSING_HEADER) if role == "anonymous" else (403, INSUFFICIENT)
     before = _snapshot(db)

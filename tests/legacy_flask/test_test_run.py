@@ -10,7 +10,6 @@ from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared_models.errors import NOT_FOUND_BODY
 from shared_models.models import Job, JobExecution, Notification
 from shared_models.settings import Settings
 from tests.conftest import make_settings
@@ -28,13 +27,6 @@ def _counts(db: Session) -> tuple[int, int, int]:
 @pytest.fixture
 def user_headers(db: Session, settings: Settings) -> dict[str, str]:
     return bearer(settings, make_user(db, "user"))
-
-
-@pytest.fixture(autouse=True)
-def _v2_twin_exists(client: Any) -> None:
-    """Skip the v2 variant while the v2 twin of this route is not mounted yet."""
-    if getattr(client, "stack", "legacy") == "v2" and client.post(URL, json={}).get_json() == NOT_FOUND_BODY:
-        pytest.skip("v2 twin of POST /jobs/test-run not built yet")
 
 
 @pytest.fixture
