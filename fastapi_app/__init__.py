@@ -6,6 +6,7 @@ rewriting paths. Requests pass, outermost first:
 
     LegacyCORSMiddleware  CORS headers as Flask-CORS writes them, on every /api answer
     HeadAsGetMiddleware   HEAD served by the GET route, as Flask does
+    UrlGuardMiddleware    NUL in the path → 404, in a query value → 400 (before routing)
     FaultMiddleware       unhandled exception → 500 JSON with a request id
     exception handlers    ApiError, TokenError, 404/405/OPTIONS, validation → legacy JSON
     routers               /api/v2/...
@@ -27,6 +28,7 @@ from fastapi_app.errors import FaultMiddleware, register_error_handlers
 from fastapi_app.http_methods import HeadAsGetMiddleware
 from fastapi_app.responses import LegacyJSONResponse
 from fastapi_app.schemas.common import COMMON_RESPONSES
+from fastapi_app.url_guard import UrlGuardMiddleware
 from shared_models.bootstrap import prepare_database
 from shared_models.db import make_async_engine, make_async_sessionmaker, make_engine
 from shared_models.settings import Settings, get_settings
@@ -77,10 +79,21 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     register_error_handlers(app)
     # add_middleware: the last one added is the outermost.
     app.add_middleware(FaultMiddleware, settings=settings)
+    app.add_middleware(UrlGuardMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LegacyCORSMiddleware, origins=settings.cors_origins)
 
-    from fastapi_app.routers import auth, auth_tokens, catalog, cron_tools, health, runs, users
+    from fastapi_app.routers import (
+        auth,
+        auth_tokens,
+        catalog,
+        cron_tools,
+        executions,
+        health,
+        notifications,
+        runs,
+        users,
+    )
     from fastapi_app.routers import settings as slack_settings  # not the `settings` argument
 
     for router in (
@@ -92,6 +105,8 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         catalog.router,
         cron_tools.router,
         runs.router,
+        executions.router,
+        notifications.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     return app
