@@ -8,8 +8,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from shared_models.models import User, UserNotificationPreferences, UserUiPreferences
 from shared_models.settings import Settings
-from tests.helpers import PASSWORD, bearer, make_user
+from tests.conftest import make_settings
+from tests.helpers import PASSWORD, bearer, make_user, table_rows
 
 ACTORS = ("anonymous", "viewer", "user_self", "user_other", "admin")
 ADMIN_ONLY = {"error": "Insufficient permissions", "message": "This endpoint requires one of the following roles: admin"}
@@ -102,3 +104,70 @@ def test_admin_role_check_uses_the_database_role(client: FlaskClient, db: Sessio
     db.commit()
     response = client.get("/api/auth/users", headers=headers)
     assert (response.status_code, response.get_json()) == (403, ADMIN_ONLY)
+
+
+# --- HTTP layer: the same answers from both stacks (D2, body limit) ------------------------
+
+BODY_ROUTES = [
+    ("POST", "/api/auth/register"),
+    ("POST", "/api/auth/login"),
+    ("PUT", "/api/auth/users/{id}"),
+    ("PUT", "/api/auth/users/{id}/preferences"),
+    ("PUT", "/api/auth/users/{id}/ui-preferences"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), BODY_ROUTES)
+def test_body_over_the_limit_is_413_and_changes_nothing(
+    client_for: Any, database_url: str, engine: Any, db: Session, method: str, path: str
+) -> None:
+    settings = make_settings(database_url, MAX_JSON_BODY_BYTES=64)
+    admin = make_user(db, "admin")
+    before = table_rows(db, User)
+    raw = '{"username": "x", "password": "' + "p" * 64 + '"}'
+    with client_for(settings) as limited:
+        response = limited.open(path.format(id=admin.id), method=method, data=raw,
+                                content_type="application/json", headers=bearer(settings, admin))
+    assert (response.status_code, response.get_json()) == (
+        413, {"error": "Payload too large", "message": "Request body exceeds the limit of 64 bytes."}
+    )
+    assert table_rows(db, User) == before
+    assert table_rows(db, UserNotificationPreferences) == table_rows(db, UserUiPreferences) == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("DELETE", "/api/auth/me", "GET, HEAD, OPTIONS"),
+        ("GET", "/api/auth/login", "OPTIONS, POST"),
+        ("GET", "/api/auth/refresh", "OPTIONS, POST"),
+        ("PUT", "/api/auth/register", "OPTIONS, POST"),
+        ("POST", "/api/auth/users", "GET, HEAD, OPTIONS"),
+        ("PATCH", "/api/auth/users/some-id", "DELETE, GET, HEAD, OPTIONS, PUT"),
+        ("DELETE", "/api/auth/users/some-id/preferences", "GET, HEAD, OPTIONS, PUT"),
+        ("POST", "/api/auth/users/some-id/ui-preferences", "GET, HEAD, OPTIONS, PUT"),
+    ],
+)
+def test_wrong_method_is_405_json_with_allow(client: FlaskClient, method: str, path: str, allow: str) -> None:
+    response = client.open(path, method=method)
+    assert response.status_code == 405
+    assert response.get_json() == {
+        "error": "Method not allowed", "message": f"The method {method} is not allowed for the requested URL.",
+    }
+    assert response.headers["Allow"] == allow
+
+
+@pytest.mark.parametrize("path", ["/api/auth/users/", "/api/auth/me/", "/api/auth/users/a/b", "/api/auth"])
+def test_unknown_auth_paths_are_404_json(client: FlaskClient, db: Session, settings: Settings, path: str) -> None:
+    response = client.get(path, headers=bearer(settings, make_user(db, "admin")))
+    assert (response.status_code, response.get_json()) == (
+        404, {"error": "Not found", "message": "The requested URL was not found."}
+    )
+
+
+def test_head_of_a_get_route_runs_it_without_a_body(client: FlaskClient, db: Session, settings: Settings) -> None:
+    user = make_user(db, "viewer")
+    response = client.head(f"/api/auth/users/{user.id}/ui-preferences", headers=bearer(settings, user))
+    assert (response.status_code, response.data) == (200, b"")
+    # HEAD is served by the GET view, get-or-create included.
+    assert [row["user_id"] for row in table_rows(db, UserUiPreferences)] == [user.id]
