@@ -300,6 +300,17 @@ def test_trailing_slash_is_404(client: FlaskClient, headers: dict) -> None:
     assert client.get("/api/executions/", headers=headers).status_code == 404
 
 
+def test_statistics_segment_wins_over_an_execution_id(client: FlaskClient, db: Session, headers: dict) -> None:
+    """`/executions/statistics` is the statistics route even when an execution has the
+    id "statistics" (a literal segment beats `{execution_id}` on both stacks)."""
+    make_execution(db, make_job(db), id="statistics")
+    statistics = client.get("/api/executions/statistics", headers=headers).get_json()
+    assert statistics["total_executions"] == 1 and "execution" not in statistics
+    other = client.get("/api/executions/statistics-x", headers=headers)
+    assert other.status_code == 404
+    assert other.get_json() == {"error": "Execution not found", "message": "No execution found with ID: statistics-x"}
+
+
 def test_nul_in_url_is_refused_before_any_query(client: FlaskClient, db: Session, headers: dict) -> None:
     """A NUL byte cannot even be sent to PostgreSQL as a parameter: both stacks refuse it
     at the door (shared_models.requests.check_url_text), never a 500 (D1)."""
@@ -312,6 +323,12 @@ def test_nul_in_url_is_refused_before_any_query(client: FlaskClient, db: Session
         missing = client.get(path, headers=headers)
         assert missing.status_code == 404
         assert missing.get_json() == {"error": "Not found", "message": "The requested URL was not found."}
+    # Before routing and before the token check: anonymous callers and unrouted methods
+    # get the same answers.
+    anonymous = client.get("/api/executions?from=%00")
+    assert (anonymous.status_code, anonymous.get_json()["message"]) == (400, "Text must not contain NUL characters.")
+    assert client.get("/api/executions/%00").status_code == 404
+    assert client.post("/api/executions/%00", headers=headers).status_code == 404
 
 
 def test_unknown_method_is_json_405(client: FlaskClient, headers: dict) -> None:

@@ -299,3 +299,13 @@ def test_every_role_may_read_and_anonymous_is_401(
         assert client.get(url, headers=bearer(settings, user)).status_code == 200
     anonymous = client.get(url)
     assert (anonymous.status_code, anonymous.get_json()) == (401, MISSING_TOKEN)
+
+
+def test_stats_segment_wins_over_an_execution_id(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+    """`/jobs/<id>/executions/stats` is the stats route even when the job has an execution
+    with the id "stats" (a literal segment beats `{execution_id}` on both stacks)."""
+    job = make_job(db)
+    make_execution(db, job, id="stats")
+    body = client.get(f"/api/jobs/{job.id}/executions/stats", headers=viewer_headers).get_json()
+    assert body["statistics"]["total_executions"] == 1 and body["latest_execution"]["id"] == "stats"
+    assert "execution" not in body

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_models import clock
@@ -17,6 +18,8 @@ INVALID_DATE = {"error": "Invalid date", "message": "Invalid date format. Use YY
 INVALID_RANGE = {"error": "Invalid date range", "message": '"from" must be earlier than "to".'}
 MISSING_TOKEN = {"msg": "Missing Authorization Header"}
 NOT_FOUND = {"error": "Notification not found"}
+URL_NOT_FOUND = {"error": "Not found", "message": "The requested URL was not found."}
+NUL_IN_QUERY = {"error": "Invalid payload", "message": "Text must not contain NUL characters."}
 
 
 @pytest.fixture
@@ -394,11 +397,18 @@ def test_anonymous_is_401_and_changes_nothing(
     assert table_rows(db, Notification) == before
 
 
-def test_ids_no_row_can_hold_are_404(client: FlaskClient, headers: dict) -> None:
-    """A NUL byte cannot even be sent to PostgreSQL as a parameter: 404, not 500 (D1)."""
-    assert client.put("/api/notifications/%00/read", headers=headers).get_json() == NOT_FOUND
-    response = client.delete("/api/notifications/a%00", headers=headers)
-    assert (response.status_code, response.get_json()) == (404, NOT_FOUND)
+def test_ids_no_row_can_hold_are_404(client: FlaskClient, db: Session, me: User, headers: dict) -> None:
+    """A NUL byte cannot even be sent to PostgreSQL as a parameter: both stacks refuse a
+    URL holding one before routing (shared_models.requests.check_url_text), so the answer
+    is the generic JSON 404, never a 500 (D1), and nothing changes."""
+    make_notification(db, me, is_read=True)
+    before = table_rows(db, Notification)
+    for method, path in (("put", "/api/notifications/%00/read"), ("delete", "/api/notifications/a%00")):
+        response = getattr(client, method)(path, headers=headers)
+        assert (response.status_code, response.get_json()) == (404, URL_NOT_FOUND)
+    response = client.delete("/api/notifications/delete-read?from=%00", headers=headers)
+    assert (response.status_code, response.get_json()) == (400, NUL_IN_QUERY)
+    assert table_rows(db, Notification) == before
 
 
 def test_get_of_one_notification_is_405(client: FlaskClient, db: Session, headers: dict, me: User) -> None:
@@ -406,3 +416,20 @@ def test_get_of_one_notification_is_405(client: FlaskClient, db: Session, header
     response = client.get(f"/api/notifications/{notification.id}", headers=headers)
     assert response.status_code == 405
     assert "DELETE" in response.headers["Allow"]
+
+
+def test_literal_segments_win_over_notification_ids(client: FlaskClient, db: Session, me: User, headers: dict) -> None:
+    """`delete-read` and `read-all` are their own routes even when a notification has that
+    id: DELETE /delete-read deletes the read rows (not the row "delete-read"), PUT
+    /read-all marks every unread row."""
+    make_notification(db, me, id="delete-read", is_read=False)
+    make_notification(db, me, id="read-all", is_read=True, read_at=at(2026, 1, 1))
+    deleted = client.delete("/api/notifications/delete-read", headers=headers)
+    assert (deleted.status_code, deleted.get_json()) == (200, {"deleted_count": 1})
+    assert {row.id for row in db.scalars(select(Notification))} == {"delete-read"}
+    marked = client.put("/api/notifications/read-all", headers=headers)
+    assert (marked.status_code, marked.get_json()) == (
+        200, {"message": "All notifications marked as read", "updated_count": 1}
+    )
+    db.rollback()  # end the read snapshot taken above
+    assert db.get(Notification, "delete-read").is_read is True
