@@ -64,8 +64,8 @@ class JsonBody:
                 parsed = json.loads(self.raw)
             except (ValueError, RecursionError):
                 raise bad_request("Invalid JSON", "Request body is not valid JSON.") from None
-            if b"\\u0000" in self.raw and _holds_nul(parsed):
-                raise invalid_payload(NUL_MESSAGE)
+            if b"\\u" in self.raw:
+                _check_text(parsed)
             self._parsed = parsed
         return self._parsed
 
@@ -88,21 +88,30 @@ class JsonBody:
 
 
 NUL_MESSAGE = "Text must not contain NUL characters."
+SURROGATE_MESSAGE = "Text must be valid Unicode (no lone surrogates)."
 
 
-def _holds_nul(value: Any) -> bool:
+def _check_text(value: Any) -> None:
+    """Refuse strings no database can store: NUL, and lone surrogates (`"\\ud800"`).
+
+    Only `\\u` escapes produce them, so callers walk the value only when the raw body
+    holds one.
+    """
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return True
+                raise invalid_payload(NUL_MESSAGE)
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise invalid_payload(SURROGATE_MESSAGE) from None
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
-    return False
 
 
 def check_url_text(path: str, query_values: list[str]) -> None:

@@ -47,3 +47,17 @@ def test_nul_in_path_is_404_and_in_query_400() -> None:
         check_url_text("/api/executions", ["ok", "bad\x00"])
     assert in_query.value.status == 400
     check_url_text("/api/executions", ["fine"])
+
+
+@pytest.mark.parametrize("raw", [b'{"name": "\\ud800"}', b'{"\\udfff": 1}'])
+def test_lone_surrogates_are_refused(raw: bytes) -> None:
+    with pytest.raises(ApiError) as caught:
+        JsonBody("application/json", raw).value()
+    assert caught.value.body == {
+        "error": "Invalid payload",
+        "message": "Text must be valid Unicode (no lone surrogates).",
+    }
+
+
+def test_escaped_non_ascii_text_is_kept() -> None:
+    assert JsonBody("application/json", b'{"name": "caf\\u00e9 \\ud83d\\ude00"}').value() == {"name": "café 😀"}
