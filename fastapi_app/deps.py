@@ -61,20 +61,21 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # --- database session ---------------------------------------------------------------
 
 
-def _needs_write(dependant: Dependant) -> bool:
-    return any(dep.call is write_session or _needs_write(dep) for dep in dependant.dependencies)
+def _depends_on(dependant: Dependant, marker: Callable[..., Any]) -> bool:
+    return any(dep.call is marker or _depends_on(dep, marker) for dep in dependant.dependencies)
 
 
 def route_writes(request: Request) -> bool:
-    """True for unsafe methods, and for safe ones whose route depends on `WriteSessionDep`."""
-    if request.method not in SAFE_METHODS:
-        return True
+    """Unsafe methods write unless the route depends on `ReadSessionDep`; safe ones only
+    when it depends on `WriteSessionDep` (the twins of legacy `@read_only` / `@writes`)."""
     route = request.scope.get("route")
+    unsafe = request.method not in SAFE_METHODS
     if not isinstance(route, APIRoute):
-        return False
+        return unsafe
     cached = getattr(route, "_cronjob_writes", None)
     if cached is None:
-        cached = _needs_write(route.dependant)
+        marker = read_session if unsafe else write_session
+        cached = unsafe != _depends_on(route.dependant, marker)
         route._cronjob_writes = cached  # type: ignore[attr-defined]
     return cached
 
@@ -101,6 +102,15 @@ async def write_session(session: SessionDep) -> AsyncSession:
 
 
 WriteSessionDep = Annotated[AsyncSession, Depends(write_session)]
+
+
+async def read_session(session: SessionDep) -> AsyncSession:
+    """Marker for POST routes that write nothing (test-run): no write lock is taken, so
+    a slow outbound call never holds up other writers of a SQLite file."""
+    return session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(read_session)]
 
 
 async def call(session: AsyncSession, service: Callable[..., T], /, **kwargs: Any) -> T:

@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fla
         if request.routing_exception is not None:
             return
         view = app.view_functions.get(request.endpoint or "")
-        if request.method not in SAFE_METHODS or getattr(view, "_writes", False):
+        if getattr(view, "_writes", request.method not in SAFE_METHODS):
             begin_write(db.session())
 
     from legacy_flask.blueprints.auth import bp as auth_bp

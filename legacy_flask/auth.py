@@ -96,3 +96,10 @@ def writes(view: F) -> F:
     """Mark a GET view that writes (get-or-create), so its transaction begins as a write."""
     view._writes = True  # type: ignore[attr-defined]
     return view
+
+
+def read_only(view: F) -> F:
+    """Mark a POST view that writes nothing (test-run), so it takes no write lock: a slow
+    outbound call must not hold up other writers of a SQLite file."""
+    view._writes = False  # type: ignore[attr-defined]
+    return view

@@ -22,7 +22,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from fastapi_app.deps import EditorUser, JsonBodyDep, SessionDep, SettingsDep, call
+from fastapi_app.deps import EditorUser, JsonBodyDep, ReadSessionDep, SessionDep, SettingsDep, call
 from fastapi_app.openapi_bodies import json_body_doc
 from fastapi_app.responses import LegacyJSONResponse
 from fastapi_app.routers.auth import BODY_ERRORS
@@ -108,7 +108,9 @@ async def _start_after_response(
     },
     openapi_extra=json_body_doc(TestRunBody),
 )
-async def test_run(settings: SettingsDep, _editor: EditorUser, body: JsonBodyDep) -> dict[str, Any]:
+async def test_run(
+    settings: SettingsDep, _editor: EditorUser, _session: ReadSessionDep, body: JsonBodyDep
+) -> dict[str, Any]:
     # The outbound call blocks for up to `timeout_seconds` (and GitHub retries): keep it
     # off the event loop.
     return await run_in_threadpool(run_test, settings=settings, body=body)
