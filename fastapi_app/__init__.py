@@ -86,10 +86,12 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     from fastapi_app.routers import (
         auth,
         auth_tokens,
+        bulk_upload,
         catalog,
         cron_tools,
         executions,
         health,
+        jobs,
         notifications,
         runs,
         users,
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         catalog.router,
         cron_tools.router,
         runs.router,
+        bulk_upload.router,
+        jobs.router,
         executions.router,
         notifications.router,
     ):
