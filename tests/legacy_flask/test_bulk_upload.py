@@ -409,3 +409,94 @@ def test_rows_follow_file_lines_across_quoted_line_breaks(
     assert body["created_count"] == 1
     assert [(error["row"], error["job_name"]) for error in body["errors"]] == [(6, "late")]
     assert jobs_in_db(db)[0]["metadata"] == {"a": 1}
+
+
+def _part(name: str, value: bytes, filename: bytes | None = None) -> bytes:
+    disposition = f'form-data; name="{name}"'.encode()
+    if filename is not None:
+        disposition += b'; filename="' + filename + b'"'
+    return f"--{BOUNDARY}\r\n".encode() + b"Content-Disposition: " + disposition + b"\r\n\r\n" + value + b"\r\n"
+
+
+END = f"--{BOUNDARY}--\r\n".encode()
+FORM = f"multipart/form-data; boundary={BOUNDARY}"
+MISSING_FILE = (400, {"error": "Missing file", "message": 'Upload a CSV file using form field "file".'})
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "expected"),
+    [
+        pytest.param("multipart/form-data", b"garbage", MISSING_FILE, id="no-boundary"),
+        pytest.param(FORM, b"garbage", MISSING_FILE, id="no-framing"),
+        pytest.param(FORM, b"", MISSING_FILE, id="empty-body"),
+        pytest.param(FORM, _part("file", b"name\n", b"a.csv")[:-2], MISSING_FILE, id="unterminated"),
+        pytest.param(FORM, b"--" + BOUNDARY.encode() + b'\r\nContent-Disposition: form-data; filename="a.csv"\r\n\r\n'
+                     b"name\n\r\n" + END, MISSING_FILE, id="part-without-name"),
+        pytest.param(FORM, _part("file", b"name\n") + END, MISSING_FILE, id="file-as-text-field"),
+        pytest.param(FORM, _part("file", b"name\n", b"\xff.csv") + END, MISSING_FILE, id="non-utf8-filename"),
+        pytest.param("application/x-www-form-urlencoded", b"file=name&mode=create", MISSING_FILE, id="urlencoded"),
+        pytest.param("text/plain", b"name\n", MISSING_FILE, id="text-plain"),
+        pytest.param(f"multipart/mixed; boundary={BOUNDARY}", _part("file", b"name\n", b"a.csv") + END,
+                     MISSING_FILE, id="multipart-mixed"),
+        pytest.param(FORM, _part("mode", b"\xff\xfe") + _part("file", b"name\n", b"a.csv") + END,
+                     (400, {"error": "Invalid mode", "message": 'mode must be "create" or "upsert".'}), id="non-utf8-mode"),
+    ],
+)
+def test_malformed_forms_answer_like_werkzeug(
+    client: Any, db: Session, settings: Settings, people: dict[str, User],
+    content_type: str, body: bytes, expected: tuple[int, dict[str, str]],
+) -> None:
+    """Whatever the framing, a form Werkzeug cannot read is an empty form: "Missing file",
+    never a 422 or a 500 (the expected answers are the legacy stack's)."""
+    response = client.post(URL, data=body, headers=bearer(settings, people["owner"]), content_type=content_type)
+    assert (response.status_code, response.get_json()) == expected
+    assert jobs_in_db(db) == []
+
+
+def test_form_limits_are_413(client: Any, db: Session, settings: Settings, people: dict[str, User]) -> None:
+    """Flask's MAX_FORM_MEMORY_SIZE (a text field over 500,000 bytes) and MAX_FORM_PARTS
+    (over 1,000 parts, files and fields together) answer the body-limit 413."""
+    too_large = {"error": "Payload too large",
+                 "message": f"Request body exceeds the limit of {max(settings.MAX_UPLOAD_BYTES, settings.MAX_JSON_BODY_BYTES)} bytes."}
+    headers = bearer(settings, people["owner"])
+    csv_part = _part("file", b"name\n", b"a.csv")
+    big_field = _part("default_github_owner", b"o" * 500_001) + csv_part + END
+    many_fields = b"".join(_part(f"f{k}", b"v") for k in range(1001)) + csv_part + END
+    mixed = b"".join(_part(f"f{k}", b"v") for k in range(600)) + b"".join(
+        _part(f"g{k}", b"v", b"x.csv") for k in range(400)) + csv_part + END  # 1,001 parts
+    for body in (big_field, many_fields, mixed):
+        response = client.post(URL, data=body, headers=headers, content_type=FORM)
+        assert (response.status_code, response.get_json()) == (413, too_large)
+    # At the limits exactly, the upload goes through.
+    at_limits = _part("dry_run", b"1" + b" " * 499_999) + b"".join(_part(f"f{k}", b"v") for k in range(998)) + csv_part + END
+    response = client.post(URL, data=at_limits, headers=headers, content_type=FORM)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["dry_run"] is True
+    assert jobs_in_db(db) == []
+
+
+def test_first_value_of_a_repeated_field_wins_and_files_are_not_fields(
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
+) -> None:
+    """`request.form.get` semantics: the first text value of a name; a file part named
+    like a field is not that field; the first file part named `file` is the upload."""
+    text = f"name,cron,target_url,end_date,pic_team\nhook,0 9 * * *,https://hooks.example.com/x,{future},qa-team\n"
+    body = (
+        _part("dry_run", b"yes") + _part("dry_run", b"no") + _part("mode", b"x", b"mode.txt")
+        + _part("file", text.encode(), b"first.csv") + _part("file", b"garbage\x00", b"second.csv") + END
+    )
+    response = client.post(URL, data=body, headers=bearer(settings, people["owner"]), content_type=FORM)
+    assert response.status_code == 200, response.get_json()
+    result = response.get_json()
+    assert (result["dry_run"], result["created_count"], result["jobs"][0]["name"]) == (True, 1, "hook")
+    assert jobs_in_db(db) == []
+
+
+def test_non_ascii_file_name_is_accepted(
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
+) -> None:
+    text = f"name,cron,target_url,end_date,pic_team\nhook,0 9 * * *,https://hooks.example.com/x,{future},qa-team\n"
+    body = _part("file", text.encode(), "ジョブ.csv".encode()) + END
+    response = client.post(URL, data=body, headers=bearer(settings, people["owner"]), content_type=FORM)
+    assert (response.status_code, response.get_json()["created_count"]) == (200, 1)
+    assert [job["name"] for job in jobs_in_db(db)] == ["hook"]

@@ -622,3 +622,35 @@ def test_responses_are_json_never_500_on_odd_bodies(
     for raw in ['{"name": "\\ud800"}', json.dumps({"metadata": {"deep": [[[[[]]]]]}}), '"just a string"', "1e999"]:
         response = client.put(f"/api/jobs/{owned.id}", data=raw, content_type="application/json", headers=headers)
         assert response.status_code in (200, 400), (raw, response.get_json())
+
+
+def test_literal_job_paths_and_job_ids_do_not_capture_each_other(
+    client: Any, db: Session, settings: Settings, people: dict[str, User], future: str
+) -> None:
+    """`/jobs/<job_id>` answers GET/PUT/DELETE only: the POST literals of the cron tools,
+    test-run and bulk upload keep their routes, and the other methods on a literal are a
+    job lookup (Werkzeug's rule: a method mismatch falls through to the next rule)."""
+    headers = bearer(settings, people["owner"])
+    literals = ("validate-cron", "cron-preview", "test-run", "bulk-upload")
+    for literal in literals:
+        for method in ("get", "put", "delete"):
+            response = getattr(client, method)(f"/api/jobs/{literal}", headers=headers, json={})
+            assert (response.status_code, response.get_json()) == (
+                404, {"error": "Job not found", "message": f"No job found with ID: {literal}"}
+            ), (method, literal)
+    # POST on each literal reaches its own route, not a 405 of the job route.
+    assert client.post("/api/jobs/validate-cron", json={"cron_expression": "0 9 * * *"},
+                       headers=headers).get_json()["valid"] is True
+    assert "next_runs" in client.post("/api/jobs/cron-preview", json={"cron_expression": "0 9 * * *"},
+                                      headers=headers).get_json()
+    assert client.post("/api/jobs/test-run", json={}, headers=headers).get_json()["error"] == "Missing target configuration"
+    assert client.post("/api/jobs/bulk-upload", json={}, headers=headers).get_json() == {
+        "error": "Missing file", "message": 'Upload a CSV file using form field "file".'
+    }
+    # POST on a job id is not a route: 405 with the job route's methods.
+    job = make_job(db, people["owner"], end_date=today_jst(settings) + timedelta(days=3))
+    response = client.post(f"/api/jobs/{job.id}", json={}, headers=headers)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "DELETE, GET, HEAD, OPTIONS, PUT"
+    assert response.get_json()["error"] == "Method not allowed"
+    assert len(job_rows(db)) == 1
