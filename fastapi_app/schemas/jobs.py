@@ -175,9 +175,9 @@ class BulkUploadForm(BaseModel):
         json_schema_extra={"format": "binary"},
         description="The CSV (UTF-8, BOM allowed); header aliases as in §3.5.6",
     )
-    default_github_owner: str | None = Field(None, description="Owner for rows without one (D13)")
-    dry_run: str | None = Field(None, description="1/true/yes/y/on: validate only, write nothing")
-    mode: str | None = Field(None, description="create (default) or upsert (D8)")
+    default_github_owner: str = Field("", description="Owner for rows without one; else DEFAULT_GITHUB_OWNER (D13)")
+    dry_run: str = Field("", description="1/true/yes/y/on: validate only, write nothing")
+    mode: str = Field("create", description="create, or upsert: update same-named jobs the caller may modify (D8)")
 
 
 class BulkRowError(BaseModel):
