@@ -4,6 +4,16 @@ from shared_models.models.base import Base, UTCDateTime
 from shared_models.models.catalog import JobCategory, PicTeam, SlackSettings
 from shared_models.models.jobs import Job, JobExecution
 from shared_models.models.notifications import Notification
+from shared_models.models.ops import (
+    CUTOVER_STATES,
+    CutoverAudit,
+    CutoverFlag,
+    CutoverSwitch,
+    LoginAttempt,
+    ParityResult,
+    ShadowMismatch,
+    ShadowStat,
+)
 from shared_models.models.users import (
     ROLES,
     RevokedToken,
@@ -13,7 +23,15 @@ from shared_models.models.users import (
 )
 
 __all__ = [
+    "CUTOVER_STATES",
     "ROLES",
+    "CutoverAudit",
+    "CutoverFlag",
+    "CutoverSwitch",
+    "LoginAttempt",
+    "ParityResult",
+    "ShadowMismatch",
+    "ShadowStat",
     "Base",
     "Job",
     "JobCategory",
