@@ -1,1 +1,12 @@
-"""Cutover machinery: the route registry, flags, and the legacy-vs-v2 response comparison."""
+"""Cutover machinery of the gateway: one concern per module.
+
+    registry   the route map: legacy Flask routes paired with their FastAPI twins
+    compare    one comparison of two HTTP answers (parity harness and shadow mode)
+    config     the gateway's cutover settings (env vars with defaults)
+    flags      flag/switch/audit DB logic, importable without any HTTP stack
+    snapshot   the in-memory flag snapshot and the refresher task
+    dispatch   which stack answers one request (canary buckets, path rewrite)
+    shadow     background replay of safe requests on FastAPI and the counters
+    rollback   automatic flip back to legacy on a burst of FastAPI 5xx
+    __main__   the CLI: `python -m cutover routes|flags|shadow`
+"""

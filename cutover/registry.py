@@ -1,0 +1,193 @@
+"""The route map: every legacy Flask route paired with its FastAPI twin.
+
+Built by introspecting both apps (Flask's `url_map`, FastAPI's routes), never typed by
+hand. A legacy route `/api/<rest>` pairs with `/api/v2/<rest>` for the same method,
+Flask `<job_id>` matching FastAPI `{job_id}`::
+
+    registry = load_registry(settings)            # builds both apps (no DB preparation)
+    registry.keys()            # ("DELETE /api/auth/users/<user_id>", ..., "PUT /api/settings/slack")
+    pair = registry.get("GET /api/jobs/<job_id>")
+    pair.v2_path               # "/api/v2/jobs/{job_id}"
+    registry.match("HEAD", "/api/jobs/abc")     # the GET pair: HEAD runs the GET route
+    registry.match("POST", "/api/jobs/validate-cron")  # the literal rule, not <job_id>
+    registry.match("GET", "/api/nope")         # None: Flask answers that 404 itself
+    registry.unpaired_legacy   # route keys with no twin
+    registry.unpaired_v2       # "<METHOD> /api/v2/..." twins with no legacy route
+
+route_key = "<METHOD> <Flask rule>" (HEAD and OPTIONS are never keys: Flask adds them to
+every route). `match` resolves a request path with Werkzeug's own matcher over the legacy
+rules, so a path resolves to exactly the rule Flask itself would pick (literal segments
+beat converters, e.g. `/api/jobs/validate-cron` before `/api/jobs/<job_id>`).
+
+Only `load_registry` imports the HTTP stacks, and only when called; `Registry` itself is
+plain data plus a Werkzeug `Map`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+
+LEGACY_PREFIX = "/api"
+V2_PREFIX = "/api/v2"
+IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+_FLASK_VARIABLE = re.compile(r"<(?:[a-zA-Z_][a-zA-Z0-9_]*(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
+_STARLETTE_VARIABLE = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_]+)?\}")
+
+
+def route_key(method: str, legacy_rule: str) -> str:
+    """`route_key("get", "/api/jobs/<job_id>")` → `"GET /api/jobs/<job_id>"`."""
+    return f"{method.upper()} {legacy_rule}"
+
+
+def v2_twin_path(legacy_path: str) -> str:
+    """`/api/jobs/x` → `/api/v2/jobs/x` (a concrete path or a template; `/api` → `/api/v2`)."""
+    return V2_PREFIX + legacy_path[len(LEGACY_PREFIX):]
+
+
+def _shape(path: str, prefix: str, variable: re.Pattern[str]) -> str:
+    """The prefix-less template with variables as `{name}`: `/jobs/{job_id}`."""
+    return variable.sub(lambda m: "{" + m.group(1) + "}", path[len(prefix):])
+
+
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
+@dataclass(frozen=True)
+class RoutePair:
+    """One legacy route and its twin (`v2_path` is None when FastAPI has none)."""
+
+    method: str
+    legacy_rule: str
+    v2_path: str | None
+
+    @property
+    def key(self) -> str:
+        return route_key(self.method, self.legacy_rule)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every legacy route (sorted by key) with its twin, plus what did not pair."""
+
+    pairs: tuple[RoutePair, ...]
+    unpaired_v2: tuple[str, ...] = ()
+    _by_key: dict[str, RoutePair] = field(init=False, repr=False, compare=False)
+    _map: Map = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_key = {pair.key: pair for pair in self.pairs}
+        rules: dict[str, set[str]] = {}
+        for pair in self.pairs:
+            rules.setdefault(pair.legacy_rule, set()).add(pair.method)
+        # endpoint = the rule text; methods as declared (Werkzeug adds HEAD to GET rules).
+        url_map = Map(
+            [Rule(rule, methods=sorted(methods), endpoint=rule) for rule, methods in rules.items()],
+            strict_slashes=True,
+            merge_slashes=False,
+        )
+        object.__setattr__(self, "_by_key", by_key)
+        object.__setattr__(self, "_map", url_map)
+
+    def __iter__(self) -> Iterator[RoutePair]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def keys(self) -> tuple[str, ...]:
+        return tuple(pair.key for pair in self.pairs)
+
+    def get(self, key: str) -> RoutePair | None:
+        return self._by_key.get(key)
+
+    @property
+    def unpaired_legacy(self) -> tuple[str, ...]:
+        return tuple(pair.key for pair in self.pairs if pair.v2_path is None)
+
+    def match(self, method: str, path: str) -> RoutePair | None:
+        """The legacy route Flask would run for this request, or None.
+
+        HEAD resolves to the GET route; OPTIONS, unknown paths and wrong methods give None
+        (Flask answers those itself).
+        """
+        method = method.upper()
+        if method == "OPTIONS" or not _under(path, LEGACY_PREFIX):
+            return None
+        try:
+            rule, _args = self._map.bind("localhost").match(path, method=method, return_rule=True)
+        except HTTPException:  # NotFound, MethodNotAllowed, RequestRedirect
+            return None
+        except Exception:  # noqa: BLE001 - a hostile path must never break dispatch
+            return None
+        return self._by_key.get(route_key("GET" if method == "HEAD" else method, rule.rule))
+
+
+def legacy_routes(flask_app: Any) -> list[tuple[str, str]]:
+    """(method, rule) for every `/api` route of the Flask app, HEAD/OPTIONS left out."""
+    found = []
+    for rule in flask_app.url_map.iter_rules():
+        if not _under(rule.rule, LEGACY_PREFIX):
+            continue
+        for method in sorted((rule.methods or set()) - IMPLICIT_METHODS):
+            found.append((method, rule.rule))
+    return found
+
+
+def v2_routes(fastapi_app: Any) -> list[tuple[str, str]]:
+    """(method, path) for every API route of the FastAPI app (docs and schema left out)."""
+    from fastapi.routing import iter_route_contexts
+
+    found = []
+    for route in iter_route_contexts(list(fastapi_app.routes)):
+        path = getattr(route, "path", "")
+        if not getattr(route, "include_in_schema", True) or not _under(path, V2_PREFIX):
+            continue
+        for method in sorted(set(getattr(route, "methods", None) or ()) - IMPLICIT_METHODS):
+            found.append((method, path))
+    return found
+
+
+def pair_routes(legacy: Iterable[tuple[str, str]], v2: Iterable[tuple[str, str]]) -> Registry:
+    """Pair (method, Flask rule) with (method, FastAPI path) by method and path shape."""
+    twins = {(method, _shape(path, V2_PREFIX, _STARLETTE_VARIABLE)): path for method, path in v2}
+    used: set[tuple[str, str]] = set()
+    pairs = []
+    for method, rule in legacy:
+        shape = (method, _shape(rule, LEGACY_PREFIX, _FLASK_VARIABLE))
+        twin = twins.get(shape)
+        if twin is not None:
+            used.add(shape)
+        pairs.append(RoutePair(method=method, legacy_rule=rule, v2_path=twin))
+    unpaired_v2 = sorted(route_key(shape[0], path) for shape, path in twins.items() if shape not in used)
+    return Registry(pairs=tuple(sorted(pairs, key=lambda pair: pair.key)), unpaired_v2=tuple(unpaired_v2))
+
+
+def build_registry(flask_app: Any, fastapi_app: Any) -> Registry:
+    """The registry of two already-built apps."""
+    return pair_routes(legacy_routes(flask_app), v2_routes(fastapi_app))
+
+
+def load_registry(settings: Any = None) -> Registry:
+    """Build both apps on `settings` (no DB preparation) and pair their routes."""
+    from fastapi_app import create_app as create_fastapi_app
+    from legacy_flask import create_app as create_flask_app
+    from shared_models.settings import get_settings
+
+    settings = settings or get_settings()
+    return build_registry(create_flask_app(settings, prepare=False), create_fastapi_app(settings, prepare=False))
+
+
+def describe(registry: Registry) -> list[str]:
+    """Human lines: one per pair, then the unpaired routes of either side."""
+    lines = [f"{pair.key:<55} -> {pair.v2_path or '(no v2 twin)'}" for pair in registry]
+    lines += [f"unpaired legacy: {key}" for key in registry.unpaired_legacy]
+    lines += [f"unpaired v2:     {key}" for key in registry.unpaired_v2]
+    return lines
