@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from fastapi_app.schemas.executions import ExecutionRead
+
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
@@ -78,23 +80,6 @@ class ExecuteBody(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-class TriggeredExecutionRead(BaseModel):
-    """An execution as `execution_to_dict` renders it (here: just claimed, `running`)."""
-
-    id: str
-    job_id: str
-    status: str  # "running" when returned here; later "success" or "failed"
-    trigger_type: str  # "manual" here
-    started_at: str | None
-    completed_at: str | None
-    duration_seconds: float | None
-    execution_type: str | None
-    target: str | None
-    response_status: int | None
-    error_message: str | None
-    output: str | None
-
-
 class ExecuteTriggered(BaseModel):
     """D7: the run was claimed and continues in the background."""
 
@@ -121,4 +106,4 @@ class ExecuteTriggered(BaseModel):
 
     message: Literal["Job triggered successfully"]
     job_id: str
-    execution: TriggeredExecutionRead
+    execution: ExecutionRead  # just claimed: `running`, `manual`
