@@ -12,3 +12,5 @@ pip install --quiet -r requirements-dev.txt
 ruff check .
 python -m pytest "$@"
 TEST_DATABASE=postgresql python -m pytest "$@"
+# nginx in front of two live gateway replicas (tests/deploy/test_nginx_live.py).
+bash scripts/nginx_check.sh

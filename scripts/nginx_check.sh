@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# nginx in front of two gateway replicas, for real, on loopback only.
+#
+# Renders this repo's nginx.conf with loopback versions of nginx/upstream.conf and
+# nginx/local.conf into a temp dir, migrates one temp SQLite file, starts two
+# `uvicorn gateway:app` replicas (SCHEDULER_ENABLED=false) and nginx
+# (`nginx -p DIR -c DIR/nginx.conf`), then runs tests/deploy/test_nginx_live.py
+# against it (NGINX_CHECK_URL etc. tell the tests where things are). Everything it
+# started is stopped on exit. Installs nginx from Debian's packages when missing (root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$(pwd)"
+
+if [ -z "${VIRTUAL_ENV:-}" ] && [ -f .venv/bin/activate ]; then
+    . .venv/bin/activate
+fi
+
+NGINX="$(command -v nginx || true)"
+[ -n "$NGINX" ] || { [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx; } || true
+if [ -z "$NGINX" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "nginx_check: nginx is not installed (apt-get install nginx as root)" >&2
+        exit 1
+    fi
+    echo "nginx_check: installing nginx from Debian's packages"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq </dev/null >/dev/null
+    apt-get install -y -qq --no-install-recommends nginx </dev/null >/dev/null
+    NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+fi
+
+WORK="$(mktemp -d -t nginx-check.XXXXXX)"
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [ "${NGINX_CHECK_KEEP:-}" = "1" ]; then
+        echo "nginx_check: logs kept in $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+
+read -r EDGE_PORT PORT1 PORT2 < <(python - <<'PY'
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))
+for s in socks:
+    s.close()
+PY
+)
+
+mkdir -p "$WORK/nginx" "$WORK/tmp"
+cp nginx.conf "$WORK/nginx.conf"
+cat > "$WORK/nginx/upstream.conf" <<CONF
+server 127.0.0.1:$PORT1 max_fails=3 fail_timeout=10s;
+server 127.0.0.1:$PORT2 max_fails=3 fail_timeout=10s;
+CONF
+cat > "$WORK/nginx/local.conf" <<CONF
+listen 127.0.0.1:$EDGE_PORT;
+access_log $WORK/nginx_access.log edge;
+client_body_temp_path $WORK/tmp/body;
+proxy_temp_path $WORK/tmp/proxy;
+CONF
+
+# The replicas run in the temp dir (no stray .env), on one migrated SQLite file.
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+export DATABASE_URL="sqlite:///$WORK/api.db"
+export SCHEDULER_ENABLED=false
+export FLASK_ENV=development
+export ALLOW_DEFAULT_ADMIN=true
+export SECRET_KEY="nginx-check-secret-key-0123456789abcdef"
+export JWT_SECRET_KEY="nginx-check-jwt-secret-key-0123456789abcdef"
+(cd "$WORK" && python -m shared_models migrate)
+
+REPLICA_PIDS=()
+for port in "$PORT1" "$PORT2"; do
+    (cd "$WORK" && exec uvicorn gateway:app --app-dir "$ROOT" --host 127.0.0.1 --port "$port" \
+        --timeout-keep-alive 75 --proxy-headers --no-use-colors) >"$WORK/replica_$port.log" 2>&1 &
+    PIDS+=("$!")
+    REPLICA_PIDS+=("$!")
+done
+
+"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -t -q -g "pid $WORK/nginx.pid; user root;"
+"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -g "daemon off; pid $WORK/nginx.pid; user root;" \
+    >"$WORK/nginx_stdout.log" 2>"$WORK/nginx_error.log" &
+PIDS+=("$!")
+
+# Wait (at most 30 s) until each replica and the edge answer.
+python - "$PORT1" "$PORT2" "$EDGE_PORT" <<'PY'
+import sys, time, urllib.request
+deadline = time.monotonic() + 30
+for port in sys.argv[1:]:
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2).read()
+            break
+        except Exception as exc:
+            if time.monotonic() > deadline:
+                sys.exit(f"nginx_check: port {port} did not come up: {exc}")
+            time.sleep(0.2)
+PY
+
+export NGINX_CHECK_URL="http://127.0.0.1:$EDGE_PORT"
+export NGINX_CHECK_REPLICA_LOGS="$WORK/replica_$PORT1.log:$WORK/replica_$PORT2.log"
+export NGINX_CHECK_REPLICA_PIDS="${REPLICA_PIDS[*]}"
+export NGINX_CHECK_ACCESS_LOG="$WORK/nginx_access.log"
+status=0
+python -m pytest tests/deploy/test_nginx_live.py || status=$?
+if [ "$status" != 0 ]; then
+    echo "--- nginx error log"; tail -n 30 "$WORK/nginx_error.log" || true
+    for log in "$WORK"/replica_*.log; do echo "--- $log"; tail -n 30 "$log" || true; done
+fi
+exit "$status"
