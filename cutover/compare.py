@@ -28,6 +28,7 @@ their own (for example the harness's per-route rules) by passing `rules=`.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -158,8 +159,25 @@ def json_differences(left: Any, right: Any, *, left_name: str = "legacy", right_
                 lines.append(f"{path}: {left_name} {_show(item.t1)} ({type(item.t1).__name__}) != "
                              f"{right_name} {_show(item.t2)} ({type(item.t2).__name__})")
             else:
-                lines.append(f"{path}: {left_name} {_show(item.t1)} != {right_name} {_show(item.t2)}")
+                claims = _jwt_parts(item.t1), _jwt_parts(item.t2)
+                if claims[0] is not None and claims[1] is not None and claims[0] != claims[1]:
+                    lines += json_differences(claims[0], claims[1], left_name=left_name, right_name=right_name,
+                                              root=f"{path}(JWT)")
+                else:
+                    lines.append(f"{path}: {left_name} {_show(item.t1)} != {right_name} {_show(item.t2)}")
     return sorted(lines)
+
+
+def _jwt_parts(value: Any) -> dict[str, Any] | None:
+    """Header and claims of a JWT-looking string, so a token difference names the claim."""
+    if not isinstance(value, str) or value.count(".") != 2:
+        return None
+    try:
+        header, claims = (json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+                          for part in value.split(".")[:2])
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return {"header": header, "claims": claims} if isinstance(claims, dict) else None
 
 
 def _bytes_difference(left: bytes, right: bytes, left_name: str, right_name: str) -> list[str]:
