@@ -1,0 +1,91 @@
+"""Which stack answers one legacy request, and how a legacy path reaches its v2 twin.
+
+    decide(("canary", 25), scope)   -> "fastapi" for ~25 % of callers, "legacy" for the rest
+    decide(("shadow", 0), scope)    -> "legacy" (the gateway replays it on FastAPI afterwards)
+    v2_scope(scope)                 -> the scope with /api/x rewritten to /api/v2/x
+
+Canary buckets are sticky per caller and identical on every worker and replica: the
+bucket is a hash of the JWT `sub` claim (the payload is decoded *without* verification:
+this only chooses a stack, and the chosen stack verifies the token as usual), or of the
+client address for anonymous callers (behind nginx, run uvicorn with `--proxy-headers`
+so that address is the real client's).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+
+from starlette.types import Scope
+
+from cutover.registry import LEGACY_PREFIX, V2_PREFIX
+
+_BUCKETS = 10_000  # 0.01 % resolution
+
+
+def caller_identity(scope: Scope) -> str:
+    """`sub:<subject>` from a bearer token, else `addr:<client host>`."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"authorization":
+            subject = _unverified_subject(value)
+            if subject is not None:
+                return f"sub:{subject}"
+            break
+    client = scope.get("client") or ("", 0)
+    return f"addr:{client[0]}"
+
+
+def _unverified_subject(header: bytes) -> str | None:
+    scheme, _, token = header.partition(b" ")
+    if scheme.lower() != b"bearer":
+        return None
+    parts = token.strip().split(b".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + b"=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    subject = payload.get("sub") if isinstance(payload, dict) else None
+    return str(subject) if isinstance(subject, str | int) and not isinstance(subject, bool) else None
+
+
+def bucket(identity: str) -> int:
+    """0 .. 9,999, uniform and stable for one identity."""
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogatepass")).digest()
+    return int.from_bytes(digest[:8], "big") % _BUCKETS
+
+
+def in_canary(identity: str, percent: int) -> bool:
+    return bucket(identity) < percent * (_BUCKETS // 100)
+
+
+def decide(flag: tuple[str, int], scope: Scope) -> str:
+    """"legacy" or "fastapi" for a route in `flag` = (state, canary_percent)."""
+    state, percent = flag
+    if state == "fastapi":
+        return "fastapi"
+    if state == "canary":
+        return "fastapi" if in_canary(caller_identity(scope), percent) else "legacy"
+    return "legacy"
+
+
+def v2_scope(scope: Scope) -> Scope:
+    """The same request addressed to the v2 twin: `/api/<rest>` → `/api/v2/<rest>`.
+
+    `raw_path` (what the client sent, still percent-encoded) is rewritten the same way
+    when it starts with `/api`; otherwise it is dropped so the decoded path is used.
+    """
+    path = scope["path"]
+    new = dict(scope)
+    new["path"] = V2_PREFIX + path[len(LEGACY_PREFIX):]
+    raw = scope.get("raw_path")
+    prefix = LEGACY_PREFIX.encode()
+    if raw is not None:
+        if raw == prefix or raw.startswith(prefix + b"/"):
+            new["raw_path"] = V2_PREFIX.encode() + raw[len(prefix):]
+        else:
+            new.pop("raw_path")
+    return new
