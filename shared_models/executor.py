@@ -8,6 +8,14 @@ Used by "execute now" and by the scheduler, nothing else. A run has two halves:
    database transaction open, then records the outcome and the in-app notifications
    in one write transaction, then sends e-mail.
 
+E-mail (beyond the legacy §5.5, replacing its one e-mail per failure): a job whose
+runs keep failing gets ONE alert when its failure streak reaches
+SCHEDULER_FAILURE_ALERT_THRESHOLD and ONE recovery notice on the first success after
+such a streak (shared_models.alerts). Scheduled and manual runs count alike (D14: the
+trigger type never decides), so a manual run can complete a streak or end it. The
+success e-mail of `notify_on_success` is unchanged, except that a success which ends
+an alerted streak sends the recovery notice instead (one e-mail, not two).
+
 Every outcome is recorded; nothing here raises to the caller.
 """
 
@@ -23,7 +31,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shared_models import mail, notify
+from shared_models import alerts, mail, notify
 from shared_models.clock import utcnow
 from shared_models.db import begin_write
 from shared_models.models import Job, JobExecution, Notification
@@ -117,8 +125,6 @@ class Outcome:
     output: str | None = None
     execution_type: str | None = None
     target: str | None = None
-    send_failure_mail: bool = True
-    """False for a missing GitHub token or config (§5.5: no e-mail for those)."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,6 @@ def _github(job: _JobView, config: RunConfig, settings: Settings, policy: github
     token = (config.github_token or settings.GITHUB_TOKEN or "").strip()
     if not token:
         outcome.error_message = f"GitHub token not configured. Cannot trigger workflow for job '{job.name}'"
-        outcome.send_failure_mail = False
         return outcome
     metadata = config.metadata
     ref = metadata.get("branchDetails") or "master"  # a non-object metadata fails here, as in §5.4
@@ -200,7 +205,6 @@ def dispatch(
     return Outcome(
         status="failed",
         error_message=f"Job '{job.name}' has invalid configuration (neither GitHub Actions nor webhook URL)",
-        send_failure_mail=False,
     )
 
 
@@ -221,16 +225,42 @@ def _load(session_factory: Callable[[], Session], execution_id: str, overrides: 
         return view, effective_config(job, overrides)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What `_record` wrote: the run's duration and the streak decision (alerts.decide)."""
+
+    duration: float
+    decision: alerts.Decision = None
+
+
+def _wants_mail(job: _JobView, settings: Settings) -> bool:
+    return job.enable_email_notifications and bool(job.emails) and settings.mail_configured
+
+
 def _record(
-    session_factory: Callable[[], Session], execution_id: str, job: _JobView, outcome: Outcome
-) -> float | None:
-    """Write the outcome and broadcast it, in one transaction; the duration, or None.
+    session_factory: Callable[[], Session],
+    settings: Settings,
+    execution_id: str,
+    job: _JobView,
+    outcome: Outcome,
+) -> Recorded | None:
+    """Write the outcome and broadcast it, in one transaction; None if nothing was written.
 
     A row that is gone (job deleted) or no longer running (e.g. marked failed as an
-    orphan meanwhile) is left alone.
+    orphan meanwhile) is left alone. The streak decision is taken in the same
+    transaction, under a lock on the job row, so two runs of one job finishing at once
+    cannot both see themselves as the streak's N-th failure (one alert, not two). It is
+    only computed when an e-mail could follow.
     """
     with session_factory() as session:
         begin_write(session)
+        threshold = settings.SCHEDULER_FAILURE_ALERT_THRESHOLD
+        streaks = threshold >= 1 and _wants_mail(job, settings)
+        # FOR NO KEY UPDATE on PostgreSQL: serializes the runs of this job being
+        # recorded, without blocking a new claim's foreign-key check on the job row.
+        if streaks and session.get(Job, job.id, with_for_update={"key_share": True}) is None:
+            session.rollback()
+            return None
         execution = session.get(JobExecution, execution_id, with_for_update=True)
         if execution is None or execution.status != "running":
             session.rollback()
@@ -255,21 +285,38 @@ def _record(
                 session, title="Job Failed", message=f'Job "{job.name}" failed: {execution.error_message}',
                 type="error", related_job_id=job.id, related_execution_id=execution_id,
             )
+        decision: alerts.Decision = None
+        if streaks:
+            session.flush()
+            limit = alerts.outcomes_needed(threshold)
+            outcomes = session.scalars(alerts.recent_outcomes(job.id, limit=limit)).all()
+            decision = alerts.decide(outcomes, threshold)
         session.commit()
-        return duration
+        return Recorded(duration=duration, decision=decision)
 
 
-def _mail_for(job: _JobView, outcome: Outcome, duration: float) -> mail.MailContent | None:
-    """§5.5 as amended by D14: the job's flags decide; the trigger type does not."""
+def _mail_for(job: _JobView, outcome: Outcome, recorded: Recorded, threshold: int) -> mail.MailContent | None:
+    """Which e-mail (if any) a recorded run sends; the job's flags decide, not the trigger (D14).
+
+    Failures: only the alert at the streak's threshold (no per-failure e-mail).
+    Successes: the recovery notice after an alerted streak, else the §5.5 success e-mail
+    when `notify_on_success`.
+    """
     if not job.enable_email_notifications or not job.emails:
         return None
-    if outcome.status == "success":
-        if not job.notify_on_success:
-            return None
-        return mail.success_message(job_name=job.name, job_id=job.id, duration_seconds=duration)
-    if not outcome.send_failure_mail:
+    if recorded.decision == "alert":
+        return mail.alert_message(
+            job_name=job.name, job_id=job.id, failures=threshold, error=outcome.error_message or "",
+        )
+    if outcome.status != "success":
         return None
-    return mail.failure_message(job_name=job.name, job_id=job.id, error=outcome.error_message or "")
+    if recorded.decision == "recovery":
+        return mail.recovery_message(
+            job_name=job.name, job_id=job.id, failures=threshold, duration_seconds=recorded.duration,
+        )
+    if job.notify_on_success:
+        return mail.success_message(job_name=job.name, job_id=job.id, duration_seconds=recorded.duration)
+    return None
 
 
 def _record_mail_failure(session_factory: Callable[[], Session], execution_id: str, reason: str) -> None:
@@ -312,10 +359,10 @@ def run_execution(
                 status="failed", error_message=f"Unexpected error executing job '{job.name}': {exc}",
                 execution_type="github_actions" if config.has_github else "webhook" if config.target_url else None,
             )
-        duration = _record(session_factory, execution_id, job, outcome)
-        if duration is None:
+        recorded = _record(session_factory, settings, execution_id, job, outcome)
+        if recorded is None:
             return
-        content = _mail_for(job, outcome, duration)
+        content = _mail_for(job, outcome, recorded, settings.SCHEDULER_FAILURE_ALERT_THRESHOLD)
         if content is None:
             return
         reason = mail.deliver(mailer or mail.SmtpMailer(settings), settings, job.emails, content)

@@ -1,6 +1,8 @@
 """Job e-mail (API_CONTRACT.md §5.5, D14), free of any web framework.
 
-One builder writes every message; a `Mailer` only transports it. The scheduler sends
+One builder per message kind (failure-streak alert, recovery, success); a `Mailer`
+only transports it. The legacy per-failure "Job Failure Alert" is replaced by the
+streak alert (shared_models.alerts). The scheduler sends
 through `SmtpMailer`; the legacy stack plugs Flask-Mail in (legacy_flask/mailer.py).
 `deliver` never raises: a failed send is logged (without the password) and its text is
 returned, so the caller can record it.
@@ -34,21 +36,50 @@ class Mailer(Protocol):
         ...
 
 
-def failure_message(*, job_name: str, job_id: str, error: str) -> MailContent:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def alert_message(*, job_name: str, job_id: str, failures: int, error: str) -> MailContent:
+    """The one alert of a failure streak (shared_models.alerts), sent at its `failures`-th run."""
+    streak = _plural(failures, "consecutive failure")
+    times = _plural(failures, "time")
     text = (
-        "A scheduled job has failed.\n\n"
+        f"A job has failed {times} in a row. You will get no further e-mail for this\n"
+        "failure streak; a recovery notice follows on its next successful run.\n\n"
         f"Job name: {job_name}\n"
         f"Job ID: {job_id}\n"
-        f"Error: {error}\n"
+        f"Latest error: {error}\n"
     )
     body = (
-        "<h2>Job Failure Alert</h2>"
-        "<p>A scheduled job has failed.</p>"
+        "<h2>Job failing</h2>"
+        f"<p>A job has failed {times} in a row. You will get no further e-mail for this "
+        "failure streak; a recovery notice follows on its next successful run.</p>"
         f"<p><strong>Job name:</strong> {html.escape(job_name)}<br>"
         f"<strong>Job ID:</strong> {html.escape(job_id)}<br>"
-        f"<strong>Error:</strong> {html.escape(error)}</p>"
+        f"<strong>Latest error:</strong> {html.escape(error)}</p>"
     )
-    return MailContent(subject=f"🔴 Job Failure Alert: {job_name}", text=text, html=body)
+    return MailContent(subject=f"🔴 Job failing: {job_name} ({streak})", text=text, html=body)
+
+
+def recovery_message(*, job_name: str, job_id: str, failures: int, duration_seconds: float) -> MailContent:
+    """The first success after an alerted streak of at least `failures` failed runs."""
+    duration = f"{duration_seconds:.2f}"
+    times = _plural(failures, "time")
+    text = (
+        f"A job that had failed at least {times} in a row has run successfully again.\n\n"
+        f"Job name: {job_name}\n"
+        f"Job ID: {job_id}\n"
+        f"Duration: {duration} seconds\n"
+    )
+    body = (
+        "<h2>Job recovered</h2>"
+        f"<p>A job that had failed at least {times} in a row has run successfully again.</p>"
+        f"<p><strong>Job name:</strong> {html.escape(job_name)}<br>"
+        f"<strong>Job ID:</strong> {html.escape(job_id)}<br>"
+        f"<strong>Duration:</strong> {duration} seconds</p>"
+    )
+    return MailContent(subject=f"✅ Job recovered: {job_name}", text=text, html=body)
 
 
 def success_message(*, job_name: str, job_id: str, duration_seconds: float) -> MailContent:

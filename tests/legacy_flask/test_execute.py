@@ -238,12 +238,16 @@ def test_manual_failure_sends_mail(
     httpserver.expect_request("/hook").respond_with_data("down", status=500)
     job = make_job(db, created_by=owner, target_url=httpserver.url_for("/hook"),
                    enable_email_notifications=True, notification_emails="ops@example.com")
-    with SmtpSink() as sink, client_for(make_settings(database_url, **sink.settings_overrides())) as client:
+    # One failure completes a streak of 1: the streak alert (shared_models.alerts) replaced
+    # the legacy e-mail per failure; manual runs count like scheduled ones.
+    with SmtpSink() as sink, client_for(
+        make_settings(database_url, **sink.settings_overrides(SCHEDULER_FAILURE_ALERT_THRESHOLD=1))
+    ) as client:
         response = client.post(_url(job.id), headers=bearer(settings, owner))
         _wait_done(db, response.get_json()["execution"]["id"])
         deadline = time.monotonic() + 5
         while not sink.envelopes and time.monotonic() < deadline:
             time.sleep(0.05)
-    assert [m["Subject"] for m in sink.messages] == [f"🔴 Job Failure Alert: {job.name}"]
+    assert [m["Subject"] for m in sink.messages] == [f"🔴 Job failing: {job.name} (1 consecutive failure)"]
     assert sink.envelopes[0].rcpt_tos == ["ops@example.com"]
     assert sink.messages[0]["From"] == "cron@example.com"

@@ -271,19 +271,86 @@ def _mail_job(db: Session, url: str, **fields: object) -> Job:
     return make_job(db, **values)
 
 
+def _subjects(sink: SmtpSink) -> list[str]:
+    return [m["Subject"] for m in sink.messages]
+
+
 @pytest.mark.parametrize("trigger", ["scheduled", "manual"])
-def test_failure_mail_for_both_triggers(
+def test_one_alert_at_the_threshold_for_both_triggers(
     engine: Engine, db: Session, database_url: str, httpserver: HTTPServer, trigger: str
 ) -> None:
     httpserver.expect_request("/hook").respond_with_data("no", status=500)
     with SmtpSink() as sink:
         settings = make_settings(database_url, **sink.settings_overrides())
+        assert settings.SCHEDULER_FAILURE_ALERT_THRESHOLD == 3  # the default
         job = _mail_job(db, httpserver.url_for("/hook"))
-        _run(engine, db, settings, job, trigger=trigger)
-    assert len(sink.messages) == 1
-    assert sink.messages[0]["Subject"] == f"🔴 Job Failure Alert: {job.name}"
+        seen = []
+        for _ in range(5):
+            _run(engine, db, settings, job, trigger=trigger)
+            seen.append(len(sink.envelopes))
+    assert seen == [0, 0, 1, 1, 1]  # no e-mail per failure: one alert, at the 3rd
+    assert _subjects(sink) == [f"🔴 Job failing: {job.name} (3 consecutive failures)"]
     assert sorted(sink.envelopes[0].rcpt_tos) == ["dev@example.com", "ops@example.com"]
     assert "Webhook returned status 500" in sink.messages[0].get_body(("plain",)).get_content()
+
+
+def test_manual_and_scheduled_runs_share_one_streak(
+    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    with SmtpSink() as sink:
+        settings = make_settings(database_url, **sink.settings_overrides())
+        job = _mail_job(db, httpserver.url_for("/hook"))
+        for trigger in ("scheduled", "manual", "scheduled"):
+            _run(engine, db, settings, job, trigger=trigger)
+    assert _subjects(sink) == [f"🔴 Job failing: {job.name} (3 consecutive failures)"]
+
+
+def test_recovery_replaces_the_success_mail_once(
+    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+) -> None:
+    status = {"code": 500}
+    httpserver.expect_request("/hook").respond_with_handler(lambda _r: Response("x", status=status["code"]))
+    with SmtpSink() as sink:
+        settings = make_settings(database_url, **sink.settings_overrides(SCHEDULER_FAILURE_ALERT_THRESHOLD=2))
+        job = _mail_job(db, httpserver.url_for("/hook"), notify_on_success=True)
+        for _ in range(2):
+            _run(engine, db, settings, job)
+        status["code"] = 200
+        for _ in range(2):
+            _run(engine, db, settings, job)
+    assert _subjects(sink) == [
+        f"🔴 Job failing: {job.name} (2 consecutive failures)",
+        f"✅ Job recovered: {job.name}",  # not also "Job Success"
+        f"✅ Job Success: {job.name}",
+    ]
+
+
+def test_short_streak_ends_without_recovery_mail(
+    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+) -> None:
+    status = {"code": 500}
+    httpserver.expect_request("/hook").respond_with_handler(lambda _r: Response("x", status=status["code"]))
+    with SmtpSink() as sink:
+        settings = make_settings(database_url, **sink.settings_overrides())
+        job = _mail_job(db, httpserver.url_for("/hook"))
+        for _ in range(2):
+            _run(engine, db, settings, job)
+        status["code"] = 200
+        _run(engine, db, settings, job)
+    assert sink.envelopes == []
+
+
+def test_threshold_zero_turns_failure_mail_off(
+    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    with SmtpSink() as sink:
+        settings = make_settings(database_url, **sink.settings_overrides(SCHEDULER_FAILURE_ALERT_THRESHOLD=0))
+        job = _mail_job(db, httpserver.url_for("/hook"))
+        for _ in range(3):
+            _run(engine, db, settings, job)
+    assert sink.envelopes == []
 
 
 def test_success_mail_only_with_notify_on_success(
@@ -296,18 +363,23 @@ def test_success_mail_only_with_notify_on_success(
         loud = _mail_job(db, httpserver.url_for("/hook"), notify_on_success=True)
         _run(engine, db, settings, quiet)
         _run(engine, db, settings, loud)
-    assert [m["Subject"] for m in sink.messages] == [f"✅ Job Success: {loud.name}"]
+    assert _subjects(sink) == [f"✅ Job Success: {loud.name}"]
 
 
-def test_no_mail_when_disabled_or_no_token(
+def test_no_mail_when_disabled_and_config_failures_count_in_the_streak(
     engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
 ) -> None:
     httpserver.expect_request("/hook").respond_with_data("no", status=500)
     with SmtpSink() as sink:
-        settings = make_settings(database_url, **sink.settings_overrides())
+        settings = make_settings(database_url, **sink.settings_overrides(SCHEDULER_FAILURE_ALERT_THRESHOLD=1))
         _run(engine, db, settings, _mail_job(db, httpserver.url_for("/hook"), enable_email_notifications=False))
-        _run(engine, db, settings, _mail_job(db, None, github_owner="a", github_repo="b", github_workflow_name="c.yml"))
-    assert sink.envelopes == []
+        assert sink.envelopes == []
+        # Legacy sent nothing for a missing token; a job that cannot run is exactly what
+        # the streak alert is for, so it alerts like any other failure.
+        no_token = _mail_job(db, None, github_owner="a", github_repo="b", github_workflow_name="c.yml")
+        _run(engine, db, settings, no_token)
+    assert _subjects(sink) == [f"🔴 Job failing: {no_token.name} (1 consecutive failure)"]
+    assert "GitHub token not configured" in sink.messages[0].get_body(("plain",)).get_content()
 
 
 def test_mail_failure_recorded_on_notification(
@@ -316,7 +388,9 @@ def test_mail_failure_recorded_on_notification(
     make_user(db)
     httpserver.expect_request("/hook").respond_with_data("no", status=500)
     with SmtpSink(password="right") as sink:
-        settings = make_settings(database_url, **sink.settings_overrides(MAIL_PASSWORD="wrong-pw"))
+        settings = make_settings(
+            database_url, **sink.settings_overrides(MAIL_PASSWORD="wrong-pw", SCHEDULER_FAILURE_ALERT_THRESHOLD=1)
+        )
         execution = _run(engine, db, settings, _mail_job(db, httpserver.url_for("/hook")))
     assert execution.status == "failed"
     [note] = _notifications(db, execution)
