@@ -1,0 +1,105 @@
+"""CLI: `python -m parity_tests run [--route KEY ...] [--report PATH]`.
+
+In-process (default): both stacks on a scratch database (`--database-url`, default a
+fresh migrated SQLite file; the harness EMPTIES it), results stored in `parity_results`
+of the shared database (`--results-url`, default the settings' DATABASE_URL; `--no-store`
+skips). `--live LEGACY_BASE V2_BASE [--token JWT] [--allow-writes]` compares a running
+deployment instead. Exit status 0 only when the run is green.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cutover.registry import load_registry
+from parity_tests import report as reporting
+from parity_tests.runner import all_cases, harness
+from shared_models.db import make_engine, make_sessionmaker
+from shared_models.migrate import upgrade
+from shared_models.settings import Settings, get_settings
+
+HARNESS_HOSTS = "hooks.example.com,hooks.slack.com,127.0.0.1,localhost"
+
+
+def harness_settings(database_url: str, base: Settings | None = None) -> Settings:
+    """The settings both stacks run with in the harness (fixed secret, no scheduler or mail)."""
+    values = {
+        "DATABASE_URL": database_url, "SECRET_KEY": "parity-secret-key-long-enough-for-hs256-signing",
+        "JWT_SECRET_KEY": "parity-secret-key-long-enough-for-hs256-signing", "ALLOW_DEFAULT_ADMIN": False,
+        "SCHEDULER_ENABLED": False, "MAIL_ENABLED": False, "WEBHOOK_ALLOWED_HOSTS": HARNESS_HOSTS,
+        "GITHUB_TOKEN": "", "DEFAULT_GITHUB_OWNER": "", "DATABASE_POOL_SIZE": 5,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m parity_tests")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the corpus on both stacks and report")
+    run.add_argument("--route", action="append", default=[], help="route key (repeatable); default all")
+    run.add_argument("--report", type=Path, default=Path("reports/parity.json"))
+    run.add_argument("--database-url", help="scratch database for the in-process run (it is emptied)")
+    run.add_argument("--results-url", help="database that receives parity_results (default DATABASE_URL)")
+    run.add_argument("--no-store", action="store_true", help="do not write parity_results")
+    run.add_argument("--live", nargs=2, metavar=("LEGACY_BASE", "V2_BASE"))
+    run.add_argument("--token", help="admin bearer token for --live")
+    run.add_argument("--allow-writes", action="store_true", help="--live: also send non-GET cases")
+    return parser
+
+
+def _backend(url: str) -> str:
+    return "postgresql" if url.startswith("postgres") else "sqlite"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    started = time.perf_counter()
+    scratch = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='parity-')}/parity.db"
+    settings = harness_settings(scratch)
+    registry = load_registry(settings)
+    routes = args.route or list(registry.keys())
+    unknown = sorted(set(routes) - set(registry.keys()))
+    if unknown:
+        print(f"unknown route keys: {unknown}", file=sys.stderr)
+        return 2
+    cases = all_cases(routes)
+    if args.live:
+        from parity_tests.live import run_live
+
+        results = list(run_live(cases, *args.live, token=args.token, allow_writes=args.allow_writes))
+        data = reporting.summarise(results, routes, check_statuses=False)
+        data.update(mode="live", backend="live")
+    else:
+        engine = make_engine(settings)
+        upgrade(engine)
+        engine.dispose()
+        with harness(settings) as h:
+            results = list(h.run(cases))
+        data = reporting.summarise(results, routes)
+        data.update(mode="in-process", backend=_backend(scratch))
+        data["unpaired"] = {"legacy": list(registry.unpaired_legacy), "v2": list(registry.unpaired_v2)}
+    data["seconds"] = round(time.perf_counter() - started, 2)
+    json_path, md_path = reporting.write(data, args.report)
+    if not args.no_store:
+        results_settings = get_settings() if not args.results_url else harness_settings(args.results_url)
+        engine = make_engine(results_settings)
+        try:
+            with make_sessionmaker(engine)() as session:
+                run_id = reporting.store(session, data, backend=data["backend"], report_path=str(json_path))
+                session.commit()
+        finally:
+            engine.dispose()
+        print(f"parity_results run {run_id}")
+    t = data["totals"]
+    print(f"{'GREEN' if data['green'] else 'RED'}: {t['cases']} cases, {t['matched']} matched, "
+          f"{t['mismatched']} mismatched over {t['routes']} routes in {data['seconds']:.1f} s")
+    print(f"report: {json_path} and {md_path}")
+    return 0 if data["green"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
