@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 API_VERSION = "2022-11-28"
 MAX_RETRIES = 3
-"""Extra attempts after a 5xx/429 (wish: setting GITHUB_MAX_RETRIES)."""
+"""Extra attempts after a 5xx/429 when no policy is given; runs use
+`RetryPolicy.from_settings` (OUTBOUND_MAX_RETRIES)."""
 BACKOFF_SECONDS = 1.0
 """First backoff; doubled per retry unless the reply says `Retry-After`."""
 MAX_TOTAL_WAIT_SECONDS = 30.0
@@ -42,6 +43,11 @@ class RetryPolicy:
     backoff_seconds: float = BACKOFF_SECONDS
     max_total_wait: float = MAX_TOTAL_WAIT_SECONDS
     sleep: Callable[[float], None] = time.sleep
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        """The policy of real runs: OUTBOUND_MAX_RETRIES extra attempts (0 = none)."""
+        return cls(max_retries=max(0, settings.OUTBOUND_MAX_RETRIES))
 
 
 @dataclass(frozen=True)
@@ -159,7 +165,7 @@ def dispatch_workflow(
     `inputs` is sent when it is not None. The result's `error` holds the network
     fault's text when no HTTP answer came.
     """
-    policy = policy or RetryPolicy()
+    policy = policy or RetryPolicy.from_settings(settings)
     timeout = settings.OUTBOUND_TIMEOUT_SECONDS if timeout is None else timeout
     body: dict[str, Any] = {"ref": ref}
     if inputs is not None:

@@ -16,9 +16,6 @@ from shared_models.outbound.http import exchange
 from shared_models.outbound.ssrf import check_target_url
 from shared_models.settings import Settings
 
-OUTPUT_MAX_CHARS = 1000
-"""§5.4: the response text kept in `output` (wish: setting OUTBOUND_MAX_OUTPUT_CHARS)."""
-
 
 @dataclass(frozen=True)
 class WebhookResult:
@@ -52,4 +49,5 @@ def call_webhook(
         reply = exchange(method, url, timeout=timeout, json=payload, send_json=method == "POST")
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return WebhookResult(status_code=None, error=str(exc) or type(exc).__name__)
-    return WebhookResult(status_code=reply.status_code, text=reply.text[:OUTPUT_MAX_CHARS])
+    # §5.4: `output` keeps the first OUTBOUND_MAX_OUTPUT_CHARS (1000) characters of the reply.
+    return WebhookResult(status_code=reply.status_code, text=reply.text[: max(0, settings.OUTBOUND_MAX_OUTPUT_CHARS)])

@@ -135,3 +135,13 @@ def test_retry_after_http_date() -> None:
     assert github.retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
     assert github.retry_after_seconds("3") == 3.0
     assert github.retry_after_seconds("soon") is None
+
+
+def test_default_policy_comes_from_settings(database_url: str, httpserver: HTTPServer) -> None:
+    assert github.RetryPolicy.from_settings(make_settings(database_url, OUTBOUND_MAX_RETRIES=5)).max_retries == 5
+    assert github.RetryPolicy.from_settings(make_settings(database_url, OUTBOUND_MAX_RETRIES=-1)).max_retries == 0
+    httpserver.expect_request(PATH.format("ci.yml")).respond_with_data("err", status=503)
+    settings = make_settings(database_url, GITHUB_API_URL=httpserver.url_for("/"), OUTBOUND_MAX_RETRIES=0)
+    result = _dispatch(settings)  # no policy passed: OUTBOUND_MAX_RETRIES=0 means one attempt
+    assert (result.ok, result.status_code) == (False, 503)
+    assert len(httpserver.log) == 1

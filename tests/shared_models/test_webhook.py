@@ -56,3 +56,12 @@ def test_unicode_payload_round_trips(settings: Settings, httpserver: HTTPServer)
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     webhook.call_webhook(settings=settings, url=httpserver.url_for("/hook"), method="POST", payload={"k": "日本"})
     assert json.loads(httpserver.log[0][0].get_data()) == {"k": "日本"}
+
+
+def test_output_bound_is_a_setting(database_url: str, httpserver: HTTPServer) -> None:
+    from tests.conftest import make_settings
+
+    httpserver.expect_request("/hook").respond_with_data("y" * 500)
+    settings = make_settings(database_url, OUTBOUND_MAX_OUTPUT_CHARS=20)
+    result = webhook.call_webhook(settings=settings, url=httpserver.url_for("/hook"), method="GET")
+    assert result.text == "y" * 20
