@@ -102,6 +102,7 @@ class Gateway:
 
         flask_app = create_flask_app(self.settings, prepare=False)
         self.registry = build_registry(flask_app, self.v2_app)
+        self.v2_app.state.cutover_route_keys = self.registry.keys()  # for the admin API
         self.legacy = legacy_asgi(flask_app, workers=self.settings.DATABASE_POOL_SIZE,
                                   queue=self.config.legacy_queue)
 

@@ -36,6 +36,8 @@ from werkzeug.routing import Map, Rule
 LEGACY_PREFIX = "/api"
 V2_PREFIX = "/api/v2"
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+V2_ONLY_PREFIX = "/api/v2/admin"
+"""Ops routes (the cutover admin API) exist on v2 only by design: never twins, never reported."""
 
 _FLASK_VARIABLE = re.compile(r"<(?:[a-zA-Z_][a-zA-Z0-9_]*(?:\([^)]*\))?:)?([a-zA-Z_][a-zA-Z0-9_]*)>")
 _STARLETTE_VARIABLE = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_]+)?\}")
@@ -142,7 +144,7 @@ def legacy_routes(flask_app: Any) -> list[tuple[str, str]]:
 
 
 def v2_routes(fastapi_app: Any) -> list[tuple[str, str]]:
-    """(method, path) for every API route of the FastAPI app (docs and schema left out)."""
+    """(method, path) for every API route of the FastAPI app (docs, schema, ops routes left out)."""
     from fastapi.routing import iter_route_contexts
 
     found = []
@@ -150,9 +152,25 @@ def v2_routes(fastapi_app: Any) -> list[tuple[str, str]]:
         path = getattr(route, "path", "")
         if not getattr(route, "include_in_schema", True) or not _under(path, V2_PREFIX):
             continue
+        if _under(path, V2_ONLY_PREFIX):
+            continue
         for method in sorted(set(getattr(route, "methods", None) or ()) - IMPLICIT_METHODS):
             found.append((method, path))
     return found
+
+
+def twin_keys(fastapi_app: Any) -> tuple[str, ...]:
+    """The route keys a v2 app can take over, derived from its own routes alone.
+
+    `GET /api/v2/jobs/{job_id}` → `GET /api/jobs/<job_id>` (the pairing rule backwards).
+    For the admin API when no gateway published the full registry.
+    """
+    keys = {
+        route_key(method, LEGACY_PREFIX + _STARLETTE_VARIABLE.sub(lambda m: "<" + m.group(1) + ">",
+                                                                   path[len(V2_PREFIX):]))
+        for method, path in v2_routes(fastapi_app)
+    }
+    return tuple(sorted(keys))
 
 
 def pair_routes(legacy: Iterable[tuple[str, str]], v2: Iterable[tuple[str, str]]) -> Registry:

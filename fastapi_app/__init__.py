@@ -28,6 +28,7 @@ from fastapi_app.errors import FaultMiddleware, register_error_handlers
 from fastapi_app.http_methods import HeadAsGetMiddleware
 from fastapi_app.responses import LegacyJSONResponse
 from fastapi_app.schemas.common import COMMON_RESPONSES
+from fastapi_app.security_headers import NoSniffMiddleware
 from fastapi_app.url_guard import UrlGuardMiddleware
 from shared_models.bootstrap import prepare_database
 from shared_models.db import make_async_engine, make_async_sessionmaker, make_engine
@@ -82,8 +83,10 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.add_middleware(UrlGuardMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LegacyCORSMiddleware, origins=settings.cors_origins)
+    app.add_middleware(NoSniffMiddleware)  # outermost: every answer, errors included
 
     from fastapi_app.routers import (
+        admin_cutover,
         auth,
         auth_tokens,
         bulk_upload,
@@ -111,6 +114,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         jobs.router,
         executions.router,
         notifications.router,
+        admin_cutover.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     return app

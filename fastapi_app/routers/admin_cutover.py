@@ -1,0 +1,107 @@
+"""Cutover admin API (admins only), the HTTP face of `python -m cutover`.
+
+    GET /api/v2/admin/cutover/flags               every route: state, parity, shadow figures
+    PUT /api/v2/admin/cutover/flags               {"route_key", "state", "canary_percent"?, "reason"?, "force"?}
+    PUT /api/v2/admin/cutover/switches/{name}     {"enabled", "reason"?, "force"?}  (flask_retired)
+    GET /api/v2/admin/cutover/history             ?route_key=&limit=  audit trail, newest first
+    GET /api/v2/admin/cutover/shadow              ?route_key=  shadow counters and recent diffs
+
+The DB logic is `cutover.flags` (it imports only shared_models, so this stack does not
+import the gateway or Flask). Changes are audited with actor `api:<username>`. Known
+route keys: the full registry when the gateway published it on `app.state`
+(`cutover_route_keys`), else the keys derived from this app's own routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from cutover import flags
+from cutover.registry import twin_keys
+from fastapi_app.deps import AdminUser, JsonBodyDep, SessionDep, call
+from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.routers.auth import BODY_ERRORS
+from fastapi_app.schemas.admin import (
+    AuditList,
+    FlagChanged,
+    FlagList,
+    FlagUpdate,
+    ShadowStatList,
+    SwitchRead,
+    SwitchUpdate,
+)
+from fastapi_app.schemas.common import ROLE_RESPONSES, ErrorBody
+from shared_models.errors import ApiError
+from shared_models.models import User
+from shared_models.requests import MISSING, JsonBody, bool_field, string_field
+
+router = APIRouter(prefix="/admin/cutover", tags=["admin: cutover"])
+
+GATE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Unknown route key or switch"},
+    409: {"model": ErrorBody, "description": "Latest parity result not green and `force` not set"},
+}
+
+
+def known_keys(request: Request) -> tuple[str, ...]:
+    keys = getattr(request.app.state, "cutover_route_keys", None)
+    if keys is None:
+        keys = twin_keys(request.app)
+        request.app.state.cutover_route_keys = keys
+    return tuple(keys)
+
+
+def _actor(user: User) -> str:
+    return f"api:{user.username}"
+
+
+@router.get("/flags", response_model=None, summary="Every route's flag, parity and shadow figures",
+            responses={**ROLE_RESPONSES, 200: {"model": FlagList}})
+async def list_flags(request: Request, session: SessionDep, _admin: AdminUser) -> dict[str, Any]:
+    keys = known_keys(request)
+    return {
+        "flags": await call(session, flags.list_flags, keys=keys),
+        "switches": await call(session, flags.switches),
+    }
+
+
+@router.put("/flags", response_model=None, summary="Move one route to a state (audited)",
+            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES, 200: {"model": FlagChanged}},
+            openapi_extra=json_body_doc(FlagUpdate))
+async def set_flag(request: Request, session: SessionDep, admin: AdminUser, body: JsonBodyDep) -> dict[str, Any]:
+    return await call(session, flags.apply_flag_body, body=body, actor=_actor(admin), known_keys=known_keys(request))
+
+
+def _switch_body(body: JsonBody) -> tuple[bool, str | None, bool]:
+    payload = body.object()
+    enabled = bool_field(payload, "enabled")
+    if enabled is MISSING:
+        raise ApiError(400, "Missing required fields", '"enabled" is required.')
+    reason = string_field(payload, "reason")
+    force = bool_field(payload, "force")
+    return bool(enabled), None if reason is MISSING else reason, force is True
+
+
+@router.put("/switches/{name}", response_model=None, summary="Turn a global switch on or off (audited)",
+            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES, 200: {"model": SwitchRead}},
+            openapi_extra=json_body_doc(SwitchUpdate))
+async def set_switch(request: Request, name: str, session: SessionDep, admin: AdminUser,
+                     body: JsonBodyDep) -> dict[str, Any]:
+    enabled, reason, force = _switch_body(body)
+    return await call(session, flags.set_switch, name=name, enabled=enabled, actor=_actor(admin),
+                      reason=reason, force=force, known_keys=known_keys(request))
+
+
+@router.get("/history", response_model=None, summary="The audit trail, newest first",
+            responses={**ROLE_RESPONSES, 200: {"model": AuditList}})
+async def history(session: SessionDep, _admin: AdminUser, route_key: str | None = None,
+                  limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
+    return {"history": await call(session, flags.history, route_key=route_key, limit=limit)}
+
+
+@router.get("/shadow", response_model=None, summary="Shadow counters and recent mismatches per route",
+            responses={**ROLE_RESPONSES, 200: {"model": ShadowStatList}})
+async def shadow_stats(session: SessionDep, _admin: AdminUser, route_key: str | None = None) -> dict[str, Any]:
+    return {"shadow": await call(session, flags.shadow_stats, route_key=route_key)}
