@@ -17,23 +17,10 @@ from pathlib import Path
 
 from cutover.registry import load_registry
 from parity_tests import report as reporting
-from parity_tests.runner import all_cases, harness
+from parity_tests.runner import all_cases, harness, harness_settings
 from shared_models.db import make_engine, make_sessionmaker
 from shared_models.migrate import upgrade
-from shared_models.settings import Settings, get_settings
-
-HARNESS_HOSTS = "hooks.example.com,hooks.slack.com,127.0.0.1,localhost"
-
-
-def harness_settings(database_url: str, base: Settings | None = None) -> Settings:
-    """The settings both stacks run with in the harness (fixed secret, no scheduler or mail)."""
-    values = {
-        "DATABASE_URL": database_url, "SECRET_KEY": "parity-secret-key-long-enough-for-hs256-signing",
-        "JWT_SECRET_KEY": "parity-secret-key-long-enough-for-hs256-signing", "ALLOW_DEFAULT_ADMIN": False,
-        "SCHEDULER_ENABLED": False, "MAIL_ENABLED": False, "WEBHOOK_ALLOWED_HOSTS": HARNESS_HOSTS,
-        "GITHUB_TOKEN": "", "DEFAULT_GITHUB_OWNER": "", "DATABASE_POOL_SIZE": 5,
-    }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+from shared_models.settings import get_settings
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -113,6 +113,20 @@ def in_process_stacks(settings: Settings, v2_app: Any = None) -> Iterator[Stacks
             db.engine.dispose()
 
 
+HARNESS_HOSTS = "hooks.example.com,hooks.slack.com,127.0.0.1,localhost"
+
+
+def harness_settings(database_url: str) -> Settings:
+    """The settings both stacks run with in the harness (fixed secret, no scheduler or mail)."""
+    values = {
+        "DATABASE_URL": database_url, "SECRET_KEY": "parity-secret-key-long-enough-for-hs256-signing",
+        "JWT_SECRET_KEY": "parity-secret-key-long-enough-for-hs256-signing", "ALLOW_DEFAULT_ADMIN": False,
+        "SCHEDULER_ENABLED": False, "MAIL_ENABLED": False, "WEBHOOK_ALLOWED_HOSTS": HARNESS_HOSTS,
+        "GITHUB_TOKEN": "", "DEFAULT_GITHUB_OWNER": "", "DATABASE_POOL_SIZE": 5,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
 class Harness:
     """Snapshot + both stacks; `run(cases)` yields one `CaseResult` per case."""
 
