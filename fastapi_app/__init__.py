@@ -86,7 +86,6 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.add_middleware(NoSniffMiddleware)  # outermost: every answer, errors included
 
     from fastapi_app.routers import (
-        admin_cutover,
         auth,
         auth_tokens,
         bulk_upload,
@@ -114,7 +113,6 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         jobs.router,
         executions.router,
         notifications.router,
-        admin_cutover.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     return app

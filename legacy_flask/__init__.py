@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, Response, request
 
 from legacy_flask.auth import configure_jwt
 from legacy_flask.errors import register_error_handlers
@@ -62,6 +62,11 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fla
         view = app.view_functions.get(request.endpoint or "")
         if getattr(view, "_writes", request.method not in SAFE_METHODS):
             begin_write(db.session())
+
+    @app.after_request
+    def _no_sniff(response: Response) -> Response:
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
 
     from legacy_flask.blueprints.auth import bp as auth_bp
     from legacy_flask.blueprints.jobs import bp as jobs_bp

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     SQL_ECHO: bool = False
     MAX_JSON_BODY_BYTES: int = 1_048_576
     MAX_UPLOAD_BYTES: int = 5_242_880
+    LOGIN_RATE_LIMIT_PER_MINUTE: int = 10
 
     @field_validator(
         "FLASK_DEBUG", "SCHEDULER_ENABLED", "MAIL_USE_TLS", "MAIL_USE_SSL",

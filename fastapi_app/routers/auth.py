@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from fastapi_app.deps import (
     AdminUser,
@@ -29,6 +29,21 @@ from fastapi_app.schemas.users import RegisterBody, RegisterRead, UserEnvelope
 from shared_models.services import auth as auth_service
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+# Both login routes: LOGIN_RATE_LIMIT_PER_MINUTE attempts per (identifier, client address).
+LOGIN_RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "Too many login attempts for this identifier from this address in the last minute",
+        "headers": {"Retry-After": {"description": "Seconds until the window ends", "schema": {"type": "integer"}}},
+    }
+}
+
+
+def client_address(request: Request) -> str:
+    """The direct peer, as legacy `request.remote_addr` (X-Forwarded-For is not trusted)."""
+    return request.client.host if request.client else ""
 
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
@@ -64,11 +79,19 @@ async def register(session: SessionDep, _admin: AdminUser, body: JsonBodyDep) ->
         **BODY_ERRORS,
         200: {"model": LoginRead, "description": "Access and refresh tokens, and the user"},
         401: {"model": ErrorBody, "description": "Bad credentials, or the account is inactive"},
+        **LOGIN_RATE_LIMITED,
     },
     openapi_extra=json_body_doc(LoginBody),
 )
-async def login(session: SessionDep, settings: SettingsDep, body: JsonBodyDep) -> dict[str, Any]:
-    return await call(session, auth_service.login, body=body, issue_tokens=issue_tokens(settings))
+async def login(request: Request, session: SessionDep, settings: SettingsDep, body: JsonBodyDep) -> dict[str, Any]:
+    return await call(
+        session,
+        auth_service.login,
+        settings=settings,
+        body=body,
+        issue_tokens=issue_tokens(settings),
+        client_address=client_address(request),
+    )
 
 
 @router.post(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 
 from fastapi_app.deps import (
@@ -20,6 +20,7 @@ from fastapi_app.deps import (
     call,
     issue_tokens,
 )
+from fastapi_app.routers.auth import LOGIN_RATE_LIMITED, client_address
 from fastapi_app.schemas.common import AUTH_RESPONSES, ErrorBody, MessageBody, TokenErrorBody
 from fastapi_app.schemas.tokens import LoginFormRead, LogoutBody, VerifyRead
 from shared_models import tokens
@@ -39,9 +40,11 @@ router = APIRouter(prefix="/auth", tags=["auth"])
         200: {"model": LoginFormRead},
         400: {"model": ErrorBody, "description": "username or password missing"},
         401: {"model": ErrorBody, "description": "Bad credentials, or the account is inactive"},
+        **LOGIN_RATE_LIMITED,
     },
 )
 async def login_form(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     username: Annotated[str | None, Form(description="Username or e-mail")] = None,
@@ -51,7 +54,14 @@ async def login_form(
     # message of POST /auth/login applies (absent field = missing).
     fields = {key: value for key, value in (("username", username), ("password", password)) if value is not None}
     body = JsonBody("application/json", json.dumps(fields).encode())
-    answer = await call(session, auth_service.login, body=body, issue_tokens=issue_tokens(settings))
+    answer = await call(
+        session,
+        auth_service.login,
+        settings=settings,
+        body=body,
+        issue_tokens=issue_tokens(settings),
+        client_address=client_address(request),
+    )
     return {**answer, "token_type": "bearer"}
 
 

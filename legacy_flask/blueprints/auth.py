@@ -5,12 +5,12 @@ Views only translate HTTP; the rules live in `shared_models.services.auth` / `.u
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from flask_jwt_extended import current_user, get_jwt
 
 from legacy_flask.auth import authenticated, issue_tokens, writes
 from legacy_flask.extensions import db
-from legacy_flask.http import commit_and_respond, json_body
+from legacy_flask.http import app_settings, commit_and_respond, json_body
 from shared_models.services import auth as auth_service
 from shared_models.services import users as users_service
 
@@ -27,7 +27,13 @@ def register() -> Answer:
 
 @bp.post("/login")
 def login() -> Answer:
-    body = auth_service.login(session=db.session, body=json_body(), issue_tokens=issue_tokens)
+    body = auth_service.login(
+        session=db.session,
+        settings=app_settings(),
+        body=json_body(),
+        issue_tokens=issue_tokens,
+        client_address=request.remote_addr or "",
+    )
     return commit_and_respond(body)
 
 

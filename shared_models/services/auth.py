@@ -7,24 +7,31 @@ and only decide *whether* and *for whom* tokens are issued.
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared_models import tokens
+from shared_models.clock import utcnow
 from shared_models.errors import ApiError, bad_request
-from shared_models.models import User
+from shared_models.models import LoginAttempt, User
 from shared_models.passwords import verify_password
 from shared_models.requests import JsonBody, string_field
 from shared_models.serializers import user_to_dict
 from shared_models.services.users import create_user
+from shared_models.settings import Settings
 
 TokenIssuer = Callable[[User], Mapping[str, str]]
 
 REQUIRED_FOR_REGISTER = ("username", "email", "password")
 BAD_CREDENTIALS = "Invalid email/username or password"
+LOGIN_WINDOW = timedelta(minutes=1)
 
 
 def register(*, session: Session, body: JsonBody) -> dict[str, Any]:
@@ -48,8 +55,69 @@ def register(*, session: Session, body: JsonBody) -> dict[str, Any]:
     return {"message": "User registered successfully", "user": user_to_dict(user)}
 
 
-def login(*, session: Session, body: JsonBody, issue_tokens: TokenIssuer) -> dict[str, Any]:
-    """POST /auth/login: the account is checked for being active before the password."""
+def _attempt_key(identifier: str, client_address: str) -> str:
+    """One counter per (identifier, client address); hashed so the key has a fixed length
+    and the table holds no user-typed text."""
+    digest = hashlib.sha256(f"{identifier}\0{client_address}".encode("utf-8", "surrogatepass"))
+    return "login:" + digest.hexdigest()
+
+
+def _insert_if_absent(session: Session, key: str) -> None:
+    """Create the counter row unless it exists, without a unique-key race between workers."""
+    values = {"key": key, "window_start": utcnow(), "count": 0}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(LoginAttempt).values(values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(LoginAttempt).values(values).on_conflict_do_nothing())
+    elif session.get(LoginAttempt, key) is None:  # pragma: no cover - other databases
+        session.add(LoginAttempt(**values))
+        session.flush()
+
+
+def check_login_rate(*, session: Session, settings: Settings, identifier: str, client_address: str) -> None:
+    """Count one login attempt in the shared table; 429 past the limit of the window.
+
+    A fixed one-minute window per (identifier, client address), held in the database so
+    every worker of both stacks agrees. The count is COMMITTED here, before the
+    credentials are checked: a failed login answers 401 and the request's transaction is
+    rolled back, which would otherwise forget the attempt. (The one place a service
+    commits; nothing else is pending this early in a login.)
+    """
+    limit = settings.LOGIN_RATE_LIMIT_PER_MINUTE
+    if limit <= 0:
+        return
+    key = _attempt_key(identifier, client_address)
+    _insert_if_absent(session, key)
+    attempt = session.scalars(
+        select(LoginAttempt).where(LoginAttempt.key == key).with_for_update()
+    ).one()
+    now = utcnow()
+    if now - attempt.window_start >= LOGIN_WINDOW:
+        attempt.window_start = now
+        attempt.count = 0
+    if attempt.count >= limit:
+        wait = (attempt.window_start + LOGIN_WINDOW - now).total_seconds()
+        retry_after = max(1, math.ceil(wait))
+        error = ApiError(
+            429, "Too many login attempts", f"Too many login attempts. Try again in {retry_after} seconds."
+        )
+        error.headers["Retry-After"] = str(retry_after)
+        raise error
+    attempt.count += 1
+    session.commit()
+
+
+def login(
+    *,
+    session: Session,
+    settings: Settings,
+    body: JsonBody,
+    issue_tokens: TokenIssuer,
+    client_address: str,
+) -> dict[str, Any]:
+    """POST /auth/login: rate limit, then the account is checked for being active before
+    the password. `client_address` is the direct peer (X-Forwarded-For is not trusted)."""
     payload = body.object()
     username = string_field(payload, "username")
     email = string_field(payload, "email")
@@ -57,6 +125,7 @@ def login(*, session: Session, body: JsonBody, issue_tokens: TokenIssuer) -> dic
     identifier = (username or email or "").strip()
     if not identifier or not password:
         raise bad_request("Email/Username and password are required")
+    check_login_rate(session=session, settings=settings, identifier=identifier, client_address=client_address)
     # One identifier matches a username or an email, exactly (case-sensitive); should it
     # match two accounts, the oldest wins, so both stacks pick the same one (D18).
     user = session.scalars(

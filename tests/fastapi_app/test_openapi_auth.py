@@ -24,7 +24,7 @@ BODY = {"400", "413"}
 # (method, path, success status, success schema, error statuses, bearer?, request body?)
 ROUTES: list[tuple[str, str, str, type[BaseModel], set[str], bool, bool]] = [
     ("post", "/api/v2/auth/register", "201", RegisterRead, ROLE | BODY | {"409"}, True, True),
-    ("post", "/api/v2/auth/login", "200", LoginRead, BODY | {"401"}, False, True),
+    ("post", "/api/v2/auth/login", "200", LoginRead, BODY | {"401", "429"}, False, True),
     ("post", "/api/v2/auth/refresh", "200", RefreshRead, TOKEN, True, False),
     ("get", "/api/v2/auth/me", "200", UserEnvelope, TOKEN, True, False),
     ("get", "/api/v2/auth/users", "200", UserList, ROLE, True, False),
