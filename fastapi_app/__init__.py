@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.add_middleware(NoSniffMiddleware)  # outermost: every answer, errors included
 
     from fastapi_app.routers import (
+        admin_cutover,
         auth,
         auth_tokens,
         bulk_upload,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         jobs.router,
         executions.router,
         notifications.router,
+        admin_cutover.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     return app
