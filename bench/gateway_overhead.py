@@ -1,0 +1,166 @@
+"""What the gateway costs: the same route through `uvicorn gateway:app` and served directly.
+
+    python bench/gateway_overhead.py [--workers 1] [--seconds 8] [--connections 16]
+
+Legacy: GET /api/health through the gateway (Flask behind a2wsgi) vs the same Flask app
+under gunicorn (gthread, as many threads as the gateway's a2wsgi pool). v2: GET
+/api/v2/health through the gateway vs `uvicorn fastapi_app:create_app --factory`. Every
+server gets the same worker count, no access log, and one temp SQLite file (migrated
+first, SCHEDULER_ENABLED=false). Prints req/s and gateway ÷ direct for both (goal ≥ 0.9).
+
+Load generator: wrk (Debian's package; installed with apt-get when missing and root),
+pinned with taskset to the last CPU while the servers are pinned to the others, so the
+client does not eat the server's CPU. On a 2-core machine that is one core each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("wrk is missing: apt-get install wrk")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdin=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env, stdin=subprocess.DEVNULL)
+    return shutil.which("wrk") or "/usr/bin/wrk"
+
+
+def cpu_split() -> tuple[str, str]:
+    """(server CPUs, client CPU) for taskset."""
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return str(cpus[0]), str(cpus[0])
+    return ",".join(map(str, cpus[:-1])), str(cpus[-1])
+
+
+class Server:
+    """One server process on a loopback port, pinned; stopped on exit."""
+
+    def __init__(
+        self, name: str, argv: list[str], port: int, probe: str, env: dict[str, str], cpus: str, workdir: Path
+    ) -> None:
+        self.name, self.port, self.probe = name, port, probe
+        self.log = open(workdir / f"{name}.log", "wb")  # noqa: SIM115 (closed in __exit__)
+        self.process = subprocess.Popen(
+            ["taskset", "-c", cpus, *argv], env=env, cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def __enter__(self) -> Server:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}{self.probe}", timeout=2).read()
+                return self
+            except Exception as exc:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.__exit__()
+                    raise RuntimeError(f"{self.name} did not start: {exc} (see {self.log.name})") from exc
+                time.sleep(0.2)
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def load(wrk: str, cpu: str, url: str, seconds: int, connections: int) -> float:
+    """Requests per second wrk measured; non-2xx answers abort the bench."""
+    base = ["taskset", "-c", cpu, wrk, "-t1", f"-c{connections}"]
+    subprocess.run([*base, "-d2s", url], check=True, capture_output=True)  # warm-up
+    out = subprocess.run([*base, f"-d{seconds}s", url], check=True, capture_output=True, text=True).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise RuntimeError(f"errors under load at {url}:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+
+    wrk = ensure_wrk()
+    server_cpus, client_cpu = cpu_split()
+    bindir = Path(sys.executable).parent
+    workdir = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
+        "SCHEDULER_ENABLED": "false",
+        "FLASK_ENV": "production",
+        "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        "JWT_SECRET_KEY": "bench-jwt-secret-key-0123456789abcdef",
+        "CORS_ORIGINS": "http://localhost:5173",
+    }
+    subprocess.run([sys.executable, "-m", "shared_models", "migrate"], env=env, cwd=workdir, check=True)
+    sys.path.insert(0, str(ROOT))
+    from shared_models.settings import Settings
+
+    threads = Settings(_env_file=None, **{k: v for k, v in env.items() if k == "DATABASE_URL"}).DATABASE_POOL_SIZE
+    w = str(args.workers)
+    uvicorn_opts = ["--host", "127.0.0.1", "--workers", w, "--no-access-log", "--log-level", "warning"]
+
+    def uvicorn(app: str, port: int, *extra: str) -> list[str]:
+        return [str(bindir / "uvicorn"), app, *extra, "--port", str(port), *uvicorn_opts]
+
+    setups = {
+        "gateway": lambda p: uvicorn("gateway:app", p),
+        "gunicorn+flask": lambda p: [
+            str(bindir / "gunicorn"), "legacy_flask:create_app()", "-b", f"127.0.0.1:{p}", "-w", w,
+            "-k", "gthread", "--threads", str(threads), "--log-level", "warning",
+        ],
+        "uvicorn+fastapi": lambda p: uvicorn("fastapi_app:create_app", p, "--factory"),
+    }
+    paths = {"gateway": ("/api/health", "/api/v2/health"), "gunicorn+flask": ("/api/health",),
+             "uvicorn+fastapi": ("/api/v2/health",)}
+    rates: dict[tuple[str, str], float] = {}
+    for name, argv in setups.items():
+        port = free_port()
+        with Server(name, argv(port), port, paths[name][0], env, server_cpus, workdir):
+            for path in paths[name]:
+                rates[name, path] = load(wrk, client_cpu, f"http://127.0.0.1:{port}{path}",
+                                         args.seconds, args.connections)
+
+    print(f"workers={w} connections={args.connections} seconds={args.seconds} "
+          f"server CPUs={server_cpus} wrk CPU={client_cpu} (a2wsgi/gthread threads={threads})")
+    for label, path, direct in (("legacy", "/api/health", "gunicorn+flask"),
+                                ("v2", "/api/v2/health", "uvicorn+fastapi")):
+        through, alone = rates["gateway", path], rates[direct, path]
+        print(f"{label:7} {path:16} gateway {through:8.0f} req/s   {direct:16} {alone:8.0f} req/s   "
+              f"ratio {through / alone:.2f}")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
