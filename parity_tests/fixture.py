@@ -79,13 +79,26 @@ def _raw_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
         }
 
 
-def reset(engine: Engine, raw: dict[str, list[dict[str, Any]]]) -> None:
-    """Empty every table and insert the snapshot rows (parents first)."""
-    tables = Base.metadata.sorted_tables
+def _with_dependents(names: set[str]) -> set[str]:
+    """`names` plus every table whose foreign keys reach them (deleting a parent cascades)."""
+    closed = set(names)
+    grew = True
+    while grew:
+        grew = False
+        for table in Base.metadata.sorted_tables:
+            if table.name not in closed and any(fk.column.table.name in closed for fk in table.foreign_keys):
+                closed.add(table.name)
+                grew = True
+    return closed
+
+
+def reset(engine: Engine, raw: dict[str, list[dict[str, Any]]], tables: set[str] | None = None) -> None:
+    """Empty the tables (all, or `tables` and their dependents) and insert the snapshot rows."""
+    chosen = [t for t in Base.metadata.sorted_tables if tables is None or t.name in _with_dependents(tables)]
     with engine.begin() as connection:
-        for table in reversed(tables):
+        for table in reversed(chosen):
             connection.execute(delete(table))
-        for table in tables:
+        for table in chosen:
             if raw.get(table.name):
                 connection.execute(insert(table), raw[table.name])
 

@@ -133,11 +133,11 @@ class Harness:
     def __init__(self, engine: Engine, settings: Settings, stacks: Stacks) -> None:
         self.engine, self.settings, self.stacks = engine, settings, stacks
         self.snapshot, self._raw = build_snapshot(engine, settings)
-        self._clean = True
+        self._dirty: set[str] = set()  # tables the last side changed
 
     def _side(self, case: Case, request: Request, send: Sender) -> Side:
-        if not self._clean:
-            reset(self.engine, self._raw)
+        if self._dirty:
+            reset(self.engine, self._raw, self._dirty)
         del self.stacks.runs[:]
         clock.freeze(FROZEN_AT)
         ids.seed(case.id)
@@ -147,7 +147,7 @@ class Harness:
             clock.freeze(None)
             ids.seed(None)
         change = effect(self.snapshot.rows, dump(self.engine))
-        self._clean = not change
+        self._dirty = set(change)
         return Side(observed, change, list(self.stacks.runs))
 
     def run_case(self, case: Case) -> CaseResult:
