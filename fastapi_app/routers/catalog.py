@@ -56,6 +56,8 @@ def _body_400(description: str) -> dict[int | str, dict[str, Any]]:
 
 
 DUPLICATE = {409: _error("Another row already has this slug")}
+# The URL guard refuses NUL in any query value before routing (found by the fuzzer).
+QUERY_NUL = {400: _error("A query value contains NUL")}
 
 
 # --- job categories (§3.3.1–§3.3.4) ----------------------------------------------------
@@ -65,7 +67,7 @@ DUPLICATE = {409: _error("Another row already has this slug")}
     "/job-categories",
     response_model=None,
     summary="Job categories (active ones; admins may include disabled ones)",
-    responses={**AUTH_RESPONSES, 200: {"model": CategoryList}},
+    responses={**AUTH_RESPONSES, **QUERY_NUL, 200: {"model": CategoryList}},
     openapi_extra=INCLUDE_INACTIVE_DOC,
 )
 async def list_categories(request: Request, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
@@ -125,7 +127,7 @@ async def disable_category(category_id: str, session: SessionDep, _admin: AdminU
     "/pic-teams",
     response_model=None,
     summary="PIC teams (active ones; admins may include disabled ones)",
-    responses={**AUTH_RESPONSES, 200: {"model": PicTeamList}},
+    responses={**AUTH_RESPONSES, **QUERY_NUL, 200: {"model": PicTeamList}},
     openapi_extra=INCLUDE_INACTIVE_DOC,
 )
 async def list_pic_teams(request: Request, session: SessionDep, user: CurrentUser) -> dict[str, Any]:

@@ -46,11 +46,11 @@ BODY = {"400", "413"}
 ROUTES: list[tuple[str, str, str, type[BaseModel], set[str], bool]] = [
     ("get", "/api/v2/settings/slack", "200", SlackSettingsEnvelope, ROLE, False),
     ("put", "/api/v2/settings/slack", "200", SlackSettingsUpdated, ROLE | BODY, True),
-    ("get", "/api/v2/job-categories", "200", CategoryList, TOKEN, False),
+    ("get", "/api/v2/job-categories", "200", CategoryList, TOKEN | {"400"}, False),
     ("post", "/api/v2/job-categories", "201", CategoryCreated, ROLE | BODY | {"409"}, True),
     ("put", "/api/v2/job-categories/{category_id}", "200", CategoryUpdated, ROLE | BODY | {"404", "409"}, True),
     ("delete", "/api/v2/job-categories/{category_id}", "200", CategoryDisabled, ROLE | {"404"}, False),
-    ("get", "/api/v2/pic-teams", "200", PicTeamList, TOKEN, False),
+    ("get", "/api/v2/pic-teams", "200", PicTeamList, TOKEN | {"400"}, False),
     ("post", "/api/v2/pic-teams", "201", PicTeamCreated, ROLE | BODY | {"409"}, True),
     ("put", "/api/v2/pic-teams/{team_id}", "200", PicTeamUpdated, ROLE | BODY | {"404", "409"}, True),
     ("delete", "/api/v2/pic-teams/{team_id}", "200", PicTeamDisabled, ROLE | {"404"}, False),
