@@ -52,18 +52,32 @@ ID_CHUNK = 500  # keeps IN (...) lists well under every database's parameter lim
 # Reading
 
 
-def last_execution_times(session: Session, job_ids: Iterable[str]) -> dict[str, datetime]:
-    """MAX(started_at) per job, one grouped query per chunk of ids (no N+1)."""
+def job_statement(job_id: str) -> Select[tuple[Job]]:
+    """One job by id (the SELECT `session.get` emits, for connections without a Session)."""
+    return select(Job).where(Job.id == job_id)
+
+
+def last_execution_statements(job_ids: Iterable[str]) -> list[Select[Any]]:
+    """MAX(started_at) per job, one grouped statement per chunk of ids (no N+1)."""
     ids = list(job_ids)
+    return [
+        select(JobExecution.job_id, func.max(JobExecution.started_at))
+        .where(JobExecution.job_id.in_(ids[start : start + ID_CHUNK]))
+        .group_by(JobExecution.job_id)
+        for start in range(0, len(ids), ID_CHUNK)
+    ]
+
+
+def collect_last_times(found: dict[str, datetime], rows: Iterable[Any]) -> dict[str, datetime]:
+    """Add (job_id, max started_at) rows of `last_execution_statements` to `found`."""
+    found.update({job_id: started for job_id, started in rows if started is not None})
+    return found
+
+
+def last_execution_times(session: Session, job_ids: Iterable[str]) -> dict[str, datetime]:
     found: dict[str, datetime] = {}
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = ids[start : start + ID_CHUNK]
-        rows = session.execute(
-            select(JobExecution.job_id, func.max(JobExecution.started_at))
-            .where(JobExecution.job_id.in_(chunk))
-            .group_by(JobExecution.job_id)
-        )
-        found.update({job_id: started for job_id, started in rows if started is not None})
+    for statement in last_execution_statements(job_ids):
+        collect_last_times(found, session.execute(statement))
     return found
 
 
@@ -140,6 +154,40 @@ class ListQuery:
         tie = Job.id.desc() if self.descending else Job.id.asc()
         return statement.order_by(key.nulls_last(), tie)
 
+    def count_statement(self) -> Select[Any] | None:
+        """`total` of a paged list; None when the whole list is asked for."""
+        return self.filtered(select(func.count()).select_from(Job)) if self.paged else None
+
+    def page_statement(self) -> Select[Any]:
+        """The (matching) jobs in order, one page of them when paged."""
+        statement = self.ordered(self.filtered(select(Job)))
+        if self.paged:
+            statement = statement.limit(self.per_page).offset((self.page - 1) * self.per_page)
+        return statement
+
+    def body(
+        self,
+        total: int | None,
+        jobs: list[Any],
+        last: Mapping[str, datetime],
+        *,
+        now: datetime,
+        settings: Settings,
+    ) -> dict[str, Any]:
+        """The response for `jobs` (ORM rows or Core rows alike)."""
+        body: dict[str, Any] = {}
+        if self.paged:
+            total = total or 0
+            body.update(
+                total=total,
+                page=self.page,
+                per_page=self.per_page,
+                total_pages=math.ceil(total / self.per_page),
+            )
+        body["jobs"] = [job_with_schedule(job, last.get(job.id), now=now, settings=settings) for job in jobs]
+        body["count"] = len(jobs)
+        return body
+
 
 def _active_filter(raw: str | None) -> bool | None:
     if raw is None or not raw.strip():
@@ -158,23 +206,11 @@ def list_jobs(*, session: Session, settings: Settings, query: Mapping[str, str])
     Filters and sorting apply in both modes (the legacy had none; D9 adds them).
     """
     params = ListQuery.parse(query)
-    statement = params.ordered(params.filtered(select(Job)))
-    body: dict[str, Any] = {}
-    if params.paged:
-        total = session.scalar(params.filtered(select(func.count()).select_from(Job))) or 0
-        statement = statement.limit(params.per_page).offset((params.page - 1) * params.per_page)
-        body.update(
-            total=total,
-            page=params.page,
-            per_page=params.per_page,
-            total_pages=math.ceil(total / params.per_page),
-        )
-    jobs = list(session.scalars(statement))
+    count = params.count_statement()
+    total = session.scalar(count) if count is not None else None
+    jobs = list(session.scalars(params.page_statement()))
     last = last_execution_times(session, (job.id for job in jobs))
-    now = utcnow()
-    body["jobs"] = [job_with_schedule(job, last.get(job.id), now=now, settings=settings) for job in jobs]
-    body["count"] = len(jobs)
-    return body
+    return params.body(total, jobs, last, now=utcnow(), settings=settings)
 
 
 # --------------------------------------------------------------------------------------
