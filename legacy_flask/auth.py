@@ -26,6 +26,8 @@ def configure_jwt(app: Flask, settings: Settings) -> None:
         JWT_ACCESS_TOKEN_EXPIRES=settings.JWT_ACCESS_TOKEN_EXPIRES,
         JWT_REFRESH_TOKEN_EXPIRES=settings.JWT_REFRESH_TOKEN_EXPIRES,
         JWT_TOKEN_LOCATION=["headers"],
+        # Header-only tokens need no CSRF claim; D6 lists the claims without it (v2 has none).
+        JWT_COOKIE_CSRF_PROTECT=False,
         JWT_ALGORITHM=tokens.ALGORITHM,
     )
     jwt.init_app(app)
