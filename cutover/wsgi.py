@@ -22,13 +22,19 @@ BUSY_BODY = {"error": "Service unavailable", "message": "The server is busy. Ret
 
 
 class TerminatedInput:
-    """a2wsgi leaves `wsgi.input_terminated` unset, so Flask reads chunked bodies as empty."""
+    """a2wsgi leaves `wsgi.input_terminated` unset, so Flask reads chunked bodies as empty.
+
+    Only bodies without a Content-Length are marked: for the others Werkzeug must keep
+    limiting reads to the declared length, or a body of exactly MAX_CONTENT_LENGTH bytes
+    is refused with 413 when Werkzeug reads once more to find its end.
+    """
 
     def __init__(self, wsgi_app: Any) -> None:
         self.wsgi_app = wsgi_app
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        environ["wsgi.input_terminated"] = True
+        if not environ.get("CONTENT_LENGTH"):
+            environ["wsgi.input_terminated"] = True
         return self.wsgi_app(environ, start_response)
 
 

@@ -113,10 +113,8 @@ def test_requests_spread_over_both_replicas(client: httpx.Client) -> None:
 
 
 def test_upload_at_the_limit_passes_on_both_stacks(client: httpx.Client, auth: dict[str, str]) -> None:
-    # One byte under the limit: through the gateway, a legacy body of exactly the limit
-    # is refused today (Werkzeug's LimitedStream(is_max=True) behind a2wsgi raises on
-    # the read that looks for EOF), while Flask alone and v2 accept it.
-    near = _app_body_limit() - 1
+    # Exactly the limit: the largest body nginx and both stacks must accept.
+    near = _app_body_limit()
     for path in ("/api/jobs/bulk-upload", "/api/v2/jobs/bulk-upload"):
         response = _upload(client, path, auth, near)
         assert response.status_code == 200, (path, response.status_code, response.text[:300])
