@@ -34,6 +34,7 @@ ORPHAN_MESSAGE = (
 STALE_MANUAL_RUN = timedelta(hours=1)
 """A manual run is executed by a gateway process, which may still be alive at leader
 start; only one `running` for longer than any outbound call could last is an orphan."""
+IN_CHUNK = 500
 MAX_COUNTED_MISSED = 50
 """Missed slots are counted for the note only; a long outage reads "50 or more"."""
 
@@ -146,13 +147,55 @@ class Runner:
                 return None
             execution_id = execution.id
             session.commit()
+        self.run(execution_id)
+        if note:
+            self._prepend_output(execution_id, note)
+        return execution_id
+
+    def claim_due(self, slots: list[tuple[str, datetime]]) -> list[str]:
+        """Claim many due (job_id, slot) pairs in ONE write transaction; the execution ids.
+
+        What `fire` checks per slot, for a burst: missing and inactive jobs are skipped,
+        an expired job is paused (through `fire`, after the batch) and never claimed. The
+        caller runs the returned executions (`run`), outside any transaction.
+        """
+        if not slots:
+            return []
+        job_ids = list(dict.fromkeys(job_id for job_id, _slot in slots))
+        expired_jobs: dict[str, datetime] = {}
+        with self.session_factory() as session:
+            begin_write(session)
+            jobs: dict[str, tuple[bool, date | None]] = {}
+            for start in range(0, len(job_ids), IN_CHUNK):
+                rows = session.execute(
+                    select(Job.id, Job.is_active, Job.end_date).where(Job.id.in_(job_ids[start:start + IN_CHUNK]))
+                ).all()
+                jobs.update({job_id: (bool(active), end) for job_id, active, end in rows})
+            today = today_in(self.settings)
+            due: list[tuple[str, datetime]] = []
+            for job_id, slot in slots:
+                active, end_date = jobs.get(job_id, (False, None))
+                if not active:
+                    continue
+                if expired(end_date, today):
+                    expired_jobs.setdefault(job_id, slot)
+                    continue
+                due.append((job_id, slot))
+            claimed = executor.claim_scheduled(session, due)
+            session.commit()
+        skipped = len(due) - len(claimed)
+        if skipped:
+            log.info("scheduler: %d slot(s) of this burst were already claimed", skipped)
+        for job_id, slot in expired_jobs.items():
+            self.fire(job_id, slot)  # re-checks under its own lock and pauses the job
+        return [claimed[pair] for pair in dict.fromkeys(due) if pair in claimed]  # each pair once
+
+    def run(self, execution_id: str) -> None:
+        """Run one claimed (committed) execution to its end through the shared executor."""
         executor.run_execution(
             session_factory=self.session_factory, settings=self.settings,
             execution_id=execution_id, mailer=self.mailer,
         )
-        if note:
-            self._prepend_output(execution_id, note)
-        return execution_id
 
     def record_missed(self, job_id: str, slot: datetime, note: str) -> str | None:
         """Claim the slot and close it at once as failed, with `note` as the reason."""

@@ -27,12 +27,16 @@ def round_to_second(at: datetime) -> datetime:
 class EngineCronTrigger(BaseTrigger):
     """Fires at the slots of a validated cron expression, in `tz`."""
 
-    __slots__ = ("expression", "schedule", "tz")
+    __slots__ = ("_memo", "expression", "schedule", "tz")
 
     def __init__(self, expression: str, tz: tzinfo) -> None:
         self.schedule = cron.parse(expression)  # raises CronError for invalid input
         self.expression = self.schedule.expression
         self.tz = tz
+        self._memo: tuple[object, datetime, datetime, datetime] | None = None
+        """(clock scale, previous fire time, its virtual time, next fire time): APScheduler asks for the
+        same next fire time twice per run (once in `_get_run_times`, once to reschedule),
+        and a cron computation is ~0.2 ms, a tenth of a 1,000-job burst's hand-over."""
 
     def first_slot_at_or_after(self, at: datetime) -> datetime:
         """The first slot >= `at` (virtual time)."""
@@ -49,9 +53,15 @@ class EngineCronTrigger(BaseTrigger):
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         if previous_fire_time is None:
             slot = self.first_slot_at_or_after(clock.to_virtual(now))
-        else:
-            slot = self.next_slot(self.slot_for(previous_fire_time))
-        return clock.to_real(slot).astimezone(self.tz)
+            return clock.to_real(slot).astimezone(self.tz)
+        key = (clock.current_scale(), previous_fire_time, clock.to_virtual(previous_fire_time))
+        memo = self._memo
+        if memo is not None and memo[0] is key[0] and memo[1:3] == key[1:]:
+            return memo[3]
+        slot = self.next_slot(self.slot_for(previous_fire_time))
+        fire_time = clock.to_real(slot).astimezone(self.tz)
+        self._memo = (*key, fire_time)
+        return fire_time
 
     def __getstate__(self) -> dict[str, object]:
         return {"version": 1, "expression": self.expression, "tz": self.tz}

@@ -27,13 +27,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Insert, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared_models import alerts, mail, notify
 from shared_models.clock import utcnow
 from shared_models.db import begin_write
+from shared_models.ids import new_id
 from shared_models.models import Job, JobExecution, Notification
 from shared_models.outbound import github, webhook
 from shared_models.outbound.ssrf import UnsafeTarget
@@ -113,6 +115,53 @@ def claim_execution(
     except IntegrityError:
         return None
     return row
+
+
+CLAIM_CHUNK = 500
+"""Rows per INSERT of a batched claim (6 bound values each, far below SQLite's limit)."""
+
+
+def _insert_ignoring_duplicates(session: Session) -> Insert:
+    """INSERT ... ON CONFLICT (job_id, scheduled_for) DO NOTHING RETURNING id."""
+    dialect = session.get_bind().dialect.name
+    module = {"sqlite": sqlite, "postgresql": postgresql}.get(dialect)
+    if module is None:
+        raise RuntimeError(f"no batched claim for database dialect {dialect!r}")
+    return (
+        module.insert(JobExecution.__table__)
+        .on_conflict_do_nothing(index_elements=["job_id", "scheduled_for"])
+        .returning(JobExecution.__table__.c.id)
+    )
+
+
+def claim_scheduled(
+    session: Session, slots: list[tuple[str, datetime]]
+) -> dict[tuple[str, datetime], str]:
+    """Claim many (job_id, slot) pairs at once, in the caller's write transaction.
+
+    The batched twin of `claim_execution(..., scheduled_for=slot)`: one multi-row INSERT
+    per CLAIM_CHUNK pairs, each `running` row keyed by the unique (job_id, scheduled_for);
+    a pair claimed before (by anyone) is skipped by ON CONFLICT DO NOTHING, so exactly
+    once still rests on the database. Returns {(job_id, slot): execution id} for the
+    pairs claimed now. The jobs must exist (foreign key).
+    """
+    claimed: dict[tuple[str, datetime], str] = {}
+    if not slots:
+        return claimed
+    statement = _insert_ignoring_duplicates(session)
+    started = utcnow()
+    unique = list(dict.fromkeys(slots))
+    for start in range(0, len(unique), CLAIM_CHUNK):
+        chunk = unique[start:start + CLAIM_CHUNK]
+        keys = {new_id(): pair for pair in chunk}
+        rows = [
+            {"id": execution_id, "job_id": job_id, "status": "running", "trigger_type": "scheduled",
+             "started_at": started, "scheduled_for": slot}
+            for execution_id, (job_id, slot) in keys.items()
+        ]
+        for execution_id in session.scalars(statement.values(rows)):
+            claimed[keys[execution_id]] = execution_id
+    return claimed
 
 
 @dataclass

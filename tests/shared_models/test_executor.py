@@ -396,3 +396,24 @@ def test_mail_failure_recorded_on_notification(
     [note] = _notifications(db, execution)
     assert note.message.endswith(")") and "(E-mail notification failed: SMTPAuthenticationError" in note.message
     assert "wrong-pw" not in note.message
+
+
+def test_batched_claim_skips_claimed_pairs(db: Session) -> None:
+    from shared_models.executor import claim_scheduled
+
+    jobs = [make_job(db) for _ in range(3)]
+    slot = at(2030, 1, 1, 0)
+    earlier = claim_execution(db, job=jobs[0], trigger_type="scheduled", scheduled_for=slot)
+    db.commit()
+    pairs = [(job.id, slot) for job in jobs] + [(jobs[1].id, slot)]  # a duplicate in the batch too
+    claimed = claim_scheduled(db, pairs)
+    db.commit()
+    assert set(claimed) == {(jobs[1].id, slot), (jobs[2].id, slot)}
+    rows = db.scalars(select(JobExecution).order_by(JobExecution.job_id)).all()
+    assert len(rows) == 3 and earlier.id in {r.id for r in rows}
+    by_id = {r.id: r for r in rows}
+    for (job_id, when), execution_id in claimed.items():
+        row = by_id[execution_id]
+        assert (row.job_id, row.scheduled_for, row.status, row.trigger_type) == (job_id, when, "running", "scheduled")
+        assert row.started_at is not None and row.completed_at is None
+    assert claim_scheduled(db, pairs) == {} and claim_scheduled(db, []) == {}

@@ -1,0 +1,146 @@
+"""Claiming a burst of due slots in batches, then running them on a pool.
+
+When many jobs share a cron minute, APScheduler hands them over one by one within a
+fraction of a second. Claiming each in its own write transaction serialised the burst on
+the database's write lock (BEGIN IMMEDIATE on SQLite): 1,000 jobs were claimed up to
+4 s late. Here the fire threads only enqueue (job_id, slot); one claimer thread takes
+whatever has queued (waiting at most `window` seconds for more), claims it with one
+multi-row INSERT ... ON CONFLICT DO NOTHING (`Runner.claim_due`), commits, and hands
+the claimed executions to the run pool, whose threads spend their time waiting on the
+targets.
+
+Runs are held back while a burst is still being handed over (until no slot arrived for
+`settle` seconds, at most `max_hold`): on two cores, 32 run threads starting at once
+took the GIL and the SQLite write lock from APScheduler's thread and the claimer, and
+the hand-over of 1,000 slots stretched from ~0.3 s to ~4 s. A batch whose claim fails (e.g. a job deleted mid-burst breaks its foreign
+key on PostgreSQL) falls back to claiming its slots one by one, so one bad row costs
+nothing but speed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+log = logging.getLogger(__name__)
+
+BATCH_WINDOW_SECONDS = 0.005
+"""How long the claimer waits for more due slots after the first; the cost for a lone slot."""
+SETTLE_SECONDS = 0.03
+"""A burst is over when no due slot arrived for this long; then its runs start."""
+MAX_HOLD_SECONDS = 1.0
+"""Claimed runs never wait longer than this for the burst to end."""
+MAX_BATCH = 1000
+RUN_WORKERS = 32
+"""Runs are I/O-bound (an HTTPS call of up to OUTBOUND_TIMEOUT_SECONDS); more threads than
+the 20 of §5.1, fewer than the connection pool's size + overflow (sessions are short)."""
+
+_STOP = object()
+
+
+class ClaimBatcher:
+    """`submit(job_id, slot)` from any thread; claims in batches, runs on a pool."""
+
+    def __init__(
+        self,
+        *,
+        claim: Callable[[list[tuple[str, datetime]]], list[str]],
+        run: Callable[[str], None],
+        fire_one: Callable[[str, datetime], object],
+        run_workers: int = RUN_WORKERS,
+        window: float = BATCH_WINDOW_SECONDS,
+        settle: float = SETTLE_SECONDS,
+        max_hold: float = MAX_HOLD_SECONDS,
+        max_batch: int = MAX_BATCH,
+    ) -> None:
+        self._claim_due = claim
+        self._run = run
+        self._fire_one = fire_one
+        self._window = window
+        self._settle = settle
+        self._max_hold = max_hold
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._runs = concurrent.futures.ThreadPoolExecutor(run_workers, thread_name_prefix="scheduler-run")
+        self._thread = threading.Thread(target=self._loop, name="scheduler-claim", daemon=True)
+
+    def start(self) -> ClaimBatcher:
+        self._thread.start()
+        return self
+
+    def submit(self, job_id: str, slot: datetime) -> None:
+        self._queue.put((job_id, slot))
+
+    def stop(self, wait: bool = True) -> None:
+        """Claim and run what is queued, then stop (the caller stopped submitting first)."""
+        self._queue.put(_STOP)
+        if self._thread.is_alive():
+            self._thread.join()
+        self._runs.shutdown(wait=wait)
+
+    # -- the claimer thread ---------------------------------------------------------
+    def _gather(self, first: object) -> tuple[list[tuple[str, datetime]], bool]:
+        """`first` plus whatever arrives within `window` s; (batch, stop seen)."""
+        if first is _STOP:
+            return [], True
+        batch = [first]  # type: ignore[list-item]
+        deadline = time.monotonic() + self._window
+        while len(batch) < self._max_batch:
+            remaining = deadline - time.monotonic()
+            try:
+                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                return batch, True
+            batch.append(item)  # type: ignore[arg-type]
+        return batch, False
+
+    def _loop(self) -> None:
+        held: list[Callable[[], object]] = []
+        held_since = 0.0
+        stop = False
+        while not stop:
+            if held and time.monotonic() - held_since >= self._max_hold:
+                self._release(held)
+            if held:
+                try:
+                    first = self._queue.get(timeout=self._settle)
+                except queue.Empty:  # the burst is over
+                    self._release(held)
+                    continue
+            else:
+                first = self._queue.get()
+            batch, stop = self._gather(first)
+            if batch:
+                if not held:
+                    held_since = time.monotonic()
+                held.extend(self._claim(batch))
+        self._release(held)
+
+    def _claim(self, batch: list[tuple[str, datetime]]) -> list[Callable[[], object]]:
+        """Claim `batch`; the runs to start (one-by-one fires if the batch failed)."""
+        try:
+            execution_ids = self._claim_due(batch)
+        except Exception:
+            log.exception("scheduler: batched claim of %d slot(s) failed; claiming one by one", len(batch))
+            return [functools.partial(self._fire_one, job_id, slot) for job_id, slot in batch]
+        return [functools.partial(self._run, execution_id) for execution_id in execution_ids]
+
+    def _release(self, held: list[Callable[[], object]]) -> None:
+        for task in held:
+            self._runs.submit(self._guarded, task)
+        held.clear()
+
+    @staticmethod
+    def _guarded(task: Callable[[], object]) -> None:
+        try:
+            task()
+        except Exception:
+            log.exception("scheduler: run %s failed", task)
