@@ -69,7 +69,7 @@ class Gateway:
 
     def __init__(self, settings: Settings, config: CutoverConfig | None = None) -> None:
         self.settings = settings
-        self.config = config or CutoverConfig.from_env()
+        self.config = config or CutoverConfig.from_settings(settings)
         self.v2: ASGIApp = create_fastapi_app(settings)  # prepares the database
         self.v2_app = self.v2  # the FastAPI object itself (tests may wrap `v2`)
         self.engine = make_engine(settings)

@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -67,13 +67,22 @@ class Settings(BaseSettings):
     MAIL_DEFAULT_SENDER: str = "noreply@cronjobscheduler.local"
     MAIL_ENABLED: bool = True
     SQL_ECHO: bool = False
+    # Gateway cutover (cutover/config.py turns these into the gateway's config).
+    GATEWAY_FLASK_RETIRED: bool = False
+    GATEWAY_LEGACY_QUEUE: int = Field(64, ge=0)
+    CUTOVER_REFRESH_INTERVAL: float = Field(0.5, ge=0.05, le=60)
+    CUTOVER_SHADOW_SAMPLE_RATE: float = Field(1.0, ge=0, le=1)
+    CUTOVER_SHADOW_CONCURRENCY: int = Field(4, ge=1)
+    CUTOVER_SHADOW_KEEP: int = Field(20, ge=1)
+    CUTOVER_ROLLBACK_ERRORS: int = Field(5, ge=1)
+    CUTOVER_ROLLBACK_WINDOW: int = Field(20, ge=1)
     MAX_JSON_BODY_BYTES: int = 1_048_576
     MAX_UPLOAD_BYTES: int = 5_242_880
     LOGIN_RATE_LIMIT_PER_MINUTE: int = 10
 
     @field_validator(
         "FLASK_DEBUG", "SCHEDULER_ENABLED", "MAIL_USE_TLS", "MAIL_USE_SSL",
-        "MAIL_ENABLED", "SQL_ECHO", mode="before",
+        "MAIL_ENABLED", "SQL_ECHO", "GATEWAY_FLASK_RETIRED", mode="before",
     )
     @classmethod
     def _parse_bool(cls, value: Any) -> bool:
@@ -107,6 +116,8 @@ class Settings(BaseSettings):
         if not self.JWT_SECRET_KEY:
             self.JWT_SECRET_KEY = self.SECRET_KEY
         self.SCHEDULER_POLL_SECONDS = min(300, max(10, self.SCHEDULER_POLL_SECONDS))
+        if self.CUTOVER_ROLLBACK_WINDOW < self.CUTOVER_ROLLBACK_ERRORS:
+            raise ValueError("CUTOVER_ROLLBACK_WINDOW must be at least CUTOVER_ROLLBACK_ERRORS")
         return self
 
     @property

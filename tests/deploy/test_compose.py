@@ -29,12 +29,6 @@ COMPOSE = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 # Variables the official images read (not ours to check against Settings).
 IMAGE_ENV = {"postgres": {"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"}, "nginx": set()}
-# Gateway cutover variables (cutover/config.py, outside Settings for now).
-CUTOVER_ENV = {
-    "GATEWAY_FLASK_RETIRED", "CUTOVER_REFRESH_INTERVAL", "CUTOVER_SHADOW_SAMPLE_RATE",
-    "CUTOVER_SHADOW_CONCURRENCY", "CUTOVER_SHADOW_KEEP", "CUTOVER_ROLLBACK_ERRORS",
-    "CUTOVER_ROLLBACK_WINDOW", "GATEWAY_LEGACY_QUEUE",
-}
 # Stand-ins for the required `${NAME:?...}` values when the file is rendered here.
 REQUIRED_SAMPLES = {
     "SECRET_KEY": "compose-test-secret-key-0123456789abcdef",
@@ -91,16 +85,8 @@ def test_services_present() -> None:
 def test_every_variable_is_known(name: str) -> None:
     service = SERVICES[name]
     env = _env(service)
-    known = set(Settings.model_fields) | CUTOVER_ENV if "build" in service else IMAGE_ENV[_image(service)]
+    known = set(Settings.model_fields) if "build" in service else IMAGE_ENV[_image(service)]
     assert set(env) <= known, f"unknown variables in {name}: {sorted(set(env) - known)}"
-
-
-def test_cutover_names_are_the_gateways() -> None:
-    source = (PROJECT_ROOT / "cutover" / "config.py")
-    if not source.exists():
-        pytest.skip("cutover/config.py not there yet")
-    text = source.read_text()
-    assert all(f'"{name}"' in text for name in CUTOVER_ENV)
 
 
 @pytest.mark.parametrize("name", sorted(_ours()))

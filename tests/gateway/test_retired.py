@@ -29,7 +29,7 @@ from cutover.config import CutoverConfig
 from cutover.registry import twin_keys
 
 settings = Settings(_env_file=None, **json.loads(sys.argv[1]))
-config = CutoverConfig.from_env()
+config = CutoverConfig.from_settings(settings)
 gateway = create_gateway(settings, config)
 seen = {}
 with TestClient(gateway) as client:
