@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         results_settings = get_settings() if not args.results_url else harness_settings(args.results_url)
         engine = make_engine(results_settings)
         try:
+            upgrade(engine)  # the deployment's own migrations; a no-op on a current schema
             with make_sessionmaker(engine)() as session:
                 run_id = reporting.store(session, data, backend=data["backend"], report_path=str(json_path))
                 session.commit()
