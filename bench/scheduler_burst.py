@@ -6,7 +6,8 @@ Builds a fresh SQLite database (or uses --database-url, which must be an empty,
 migrated database), starts one embedded scheduler candidate, and puts the process on a
 clock running at real speed but shifted so the shared slot is a few seconds away. Then
 checks every job fired exactly once and prints the lateness distribution of
-started_at - scheduled_for (the claim) and completed_at - scheduled_for (the run done).
+started_at - scheduled_for (the claim), the webhook server's receipt of each call, and
+completed_at - scheduled_for (the run recorded).
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ LEAD_SECONDS = 8.0
 class Hits:
     count = 0
     lock = threading.Lock()
+    at: list[datetime] = []
 
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         with Hits.lock:
             Hits.count += 1
+            Hits.at.append(clock.utcnow())
         self.send_response(200)
         self.send_header("Content-Length", "2")
         self.end_headers()
@@ -136,6 +139,7 @@ def main() -> int:
     fired = [(row.started_at - row.scheduled_for).total_seconds() for row in rows]
     finished = [(row.completed_at - row.scheduled_for).total_seconds() for row in rows if row.completed_at]
     print(describe("claimed (started_at - slot)", fired))
+    print(describe("called (webhook hit - slot)", [(hit - slot).total_seconds() for hit in Hits.at]))
     print(describe("completed (completed_at - slot)", finished))
     ok = duplicates == 0 and missing == 0 and len(rows) == args.jobs == Hits.count
     print("OK: every job fired exactly once" if ok else "FAILED")
