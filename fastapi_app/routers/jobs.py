@@ -12,9 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.responses import Response
 
+from fastapi_app import read_path
 from fastapi_app.deps import CurrentUser, EditorUser, JsonBodyDep, SessionDep, SettingsDep, call
 from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.read_path import ReadClaims
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import AUTH_RESPONSES, ROLE_RESPONSES, ErrorBody
 from fastapi_app.schemas.jobs import JobCreateBody, JobDeleted, JobEnvelope, JobList, JobSaved, JobUpdateBody
@@ -56,8 +59,9 @@ LIST_QUERY = {
     },
     openapi_extra=LIST_QUERY,
 )
-async def list_jobs(request: Request, session: SessionDep, settings: SettingsDep, _user: CurrentUser) -> dict[str, Any]:
-    return await call(session, service.list_jobs, settings=settings, query=request.query_params)
+async def list_jobs(request: Request, claims: ReadClaims) -> Response:
+    # The read path: the same statements as `service.list_jobs`, without ORM entities.
+    return await read_path.respond(request, claims, read_path.jobs_page, query=request.query_params)
 
 
 @router.get(
@@ -66,8 +70,8 @@ async def list_jobs(request: Request, session: SessionDep, settings: SettingsDep
     summary="One job with its last and next run",
     responses={**AUTH_RESPONSES, **NO_JOB, 200: {"model": JobEnvelope}},
 )
-async def get_job(job_id: str, session: SessionDep, settings: SettingsDep, _user: CurrentUser) -> dict[str, Any]:
-    return await call(session, service.get_job, settings=settings, job_id=job_id)
+async def get_job(job_id: str, request: Request, claims: ReadClaims) -> Response:
+    return await read_path.respond(request, claims, read_path.job_detail, job_id=job_id)
 
 
 @router.post(

@@ -10,8 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.responses import Response
 
+from fastapi_app import read_path
 from fastapi_app.deps import CurrentUser, SessionDep, call
+from fastapi_app.read_path import ReadClaims
 from fastapi_app.routers.executions import BAD_DATES, FROM, TO, error, query_doc
 from fastapi_app.schemas.common import AUTH_RESPONSES
 from fastapi_app.schemas.notifications import (
@@ -45,8 +48,9 @@ def forbidden(verb: str) -> dict[int | str, dict[str, Any]]:
         FROM, TO,
     ),
 )
-async def list_notifications(request: Request, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return await call(session, service.list_notifications, actor=user, query=request.query_params)
+async def list_notifications(request: Request, claims: ReadClaims) -> Response:
+    # The read path: the same statements as `service.list_notifications`, without ORM entities.
+    return await read_path.respond(request, claims, read_path.notifications_page, query=request.query_params)
 
 
 @router.get(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
-from shared_models.errors import not_found
+from shared_models.errors import ApiError, not_found
 from shared_models.models import Job, JobExecution
 from shared_models.requests import query_int
 from shared_models.serializers import execution_to_dict
@@ -172,6 +172,11 @@ def global_paging(query: Mapping[str, str]) -> tuple[int, int]:
 # --- bodies --------------------------------------------------------------------------------
 
 
+def execution_not_found(execution_id: str) -> ApiError:
+    """§3.6.5's 404."""
+    return not_found("Execution not found", f"No execution found with ID: {execution_id}")
+
+
 def execution_with_job_to_dict(row: Row[Any] | Sequence[Any]) -> dict[str, Any]:
     """{execution} + `job_name` + `github_repo` from a (execution, name, repo) row."""
     execution, job_name, github_repo = row
@@ -189,6 +194,17 @@ def execution_row_to_dict(row: Any) -> dict[str, Any]:
     body["job_name"] = row.name
     body["github_repo"] = row.github_repo
     return body
+
+
+def executions_page_body(executions: list[dict[str, Any]], total: int, page: int, limit: int) -> dict[str, Any]:
+    """§3.6.4: one page with the effective page and limit."""
+    return {
+        "executions": executions,
+        "total": total,
+        "page": page,
+        "limit": limit,
+        "total_pages": total_pages(total, limit),
+    }
 
 
 def job_statistics_body(job: Any, stats: Row[Any] | StatusTotals, latest: JobExecution | None) -> dict[str, Any]:
@@ -270,20 +286,14 @@ def list_executions(*, session: Session, query: Mapping[str, str]) -> dict[str, 
     rows = session.execute(
         executions_page_statement(filters, limit=limit, offset=page_offset(page, limit))
     ).all()
-    return {
-        "executions": [execution_with_job_to_dict(row) for row in rows],
-        "total": total,
-        "page": page,
-        "limit": limit,
-        "total_pages": total_pages(total, limit),
-    }
+    return executions_page_body([execution_with_job_to_dict(row) for row in rows], total, page, limit)
 
 
 def get_execution(*, session: Session, execution_id: str) -> dict[str, Any]:
     """GET /executions/<execution_id> (§3.6.5)."""
     row = session.execute(execution_with_job_statement(execution_id)).first() if storable(execution_id) else None
     if row is None:
-        raise not_found("Execution not found", f"No execution found with ID: {execution_id}")
+        raise execution_not_found(execution_id)
     return {"execution": execution_with_job_to_dict(row)}
 
 

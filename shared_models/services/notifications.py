@@ -89,6 +89,23 @@ def unread_only_flag(query: Mapping[str, str]) -> bool:
     return (query.get("unread_only") or "").lower() == "true"
 
 
+# --- bodies --------------------------------------------------------------------------------
+
+
+def notifications_page_body(
+    rows: list[Any], total: int, page: int, per_page: int, date_range: DateRange
+) -> dict[str, Any]:
+    """§3.7.1 from notification rows (ORM instances or Core rows alike)."""
+    return {
+        "notifications": [notification_to_dict(row) for row in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "total_pages": total_pages(total, per_page),
+        "range": date_range.as_dict(),
+    }
+
+
 # --- services ------------------------------------------------------------------------------
 
 
@@ -101,14 +118,7 @@ def list_notifications(*, session: Session, actor: User, query: Mapping[str, str
     rows = session.scalars(
         notifications_page_statement(conditions, per_page=per_page, offset=page_offset(page, per_page))
     )
-    return {
-        "notifications": [notification_to_dict(row) for row in rows],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-        "total_pages": total_pages(total, per_page),
-        "range": date_range.as_dict(),
-    }
+    return notifications_page_body(list(rows), total, page, per_page, date_range)
 
 
 def unread_count(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:
