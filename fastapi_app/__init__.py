@@ -47,10 +47,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await engine.dispose()
-        # The sync engine of background job runs (routers/runs.py), made on first use.
-        sync_engine = getattr(app.state, "sync_engine", None)
-        if sync_engine is not None:
-            sync_engine.dispose()
+        # The sync engines of background job runs (routers/runs.py) and of the SQLite
+        # read path (read_path.py), made on first use.
+        for name in ("sync_engine", "read_engine"):
+            sync_engine = getattr(app.state, name, None)
+            if sync_engine is not None:
+                sync_engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, prepare: bool = True) -> FastAPI:
