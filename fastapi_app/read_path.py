@@ -34,7 +34,7 @@ from fastapi import Depends, Request, Security
 from sqlalchemy import Connection, Engine, Select, exists, literal, select
 from starlette.responses import Response
 
-from fastapi_app.deps import SettingsDep, oauth2_scheme
+from fastapi_app.deps import oauth2_scheme
 from fastapi_app.responses import LegacyJSONResponse
 from shared_models import tokens
 from shared_models.clock import utcnow
@@ -53,13 +53,16 @@ Work = Callable[..., dict[str, Any]]
 
 
 async def read_claims(
-    request: Request,
-    settings: SettingsDep,
-    _token: Annotated[str | None, Security(oauth2_scheme)] = None,
+    request: Request, _token: Annotated[str | None, Security(oauth2_scheme)] = None
 ) -> dict[str, Any]:
-    """The access token's claims, refused as `@jwt_required()` refuses (no database yet)."""
+    """The access token's claims, refused as `@jwt_required()` refuses (no database yet).
+
+    Settings come from `app.state`, not `SettingsDep`: FastAPI runs a sync dependency
+    in a worker thread, a hop per request that cost more than the whole token check.
+    """
+    secret = request.app.state.settings.JWT_SECRET_KEY or ""
     token = tokens.token_from_header(request.headers.get(tokens.HEADER_NAME))
-    return tokens.decode(token, secret=settings.JWT_SECRET_KEY or "", refresh=False)
+    return tokens.decode(token, secret=secret, refresh=False)
 
 
 ReadClaims = Annotated[dict[str, Any], Depends(read_claims)]
@@ -132,10 +135,7 @@ def jobs_page(connection: Connection, *, user_id: str, settings: Settings, query
     count = params.count_statement()
     total = connection.scalar(count) if count is not None else None
     rows = connection.execute(params.page_statement()).all()
-    last: dict[str, Any] = {}
-    for statement in jobs.last_execution_statements(row.id for row in rows):
-        jobs.collect_last_times(last, connection.execute(statement))
-    return params.body(total, rows, last, now=utcnow(), settings=settings)
+    return params.body(total, [(row, row.last_started) for row in rows], now=utcnow(), settings=settings)
 
 
 def job_detail(connection: Connection, *, user_id: str, settings: Settings, job_id: str) -> dict[str, Any]:
@@ -143,8 +143,7 @@ def job_detail(connection: Connection, *, user_id: str, settings: Settings, job_
     row = connection.execute(jobs.job_statement(job_id)).first() if storable(job_id) else None
     if row is None:
         raise job_not_found(job_id)
-    last = jobs.collect_last_times({}, connection.execute(jobs.last_execution_statements([row.id])[0]))
-    return {"job": jobs.job_with_schedule(row, last.get(row.id), now=utcnow(), settings=settings)}
+    return {"job": jobs.job_with_schedule(row, row.last_started, now=utcnow(), settings=settings)}
 
 
 def executions_page(

@@ -118,7 +118,7 @@ async def get_job_execution(
 )
 async def list_executions(request: Request, claims: ReadClaims) -> Response:
     # The read path: the same statements as `service.list_executions`, without ORM entities.
-    return await read_path.respond(request, claims, read_path.executions_page, query=request.query_params)
+    return await read_path.respond(request, claims, read_path.executions_page, heavy=True, query=request.query_params)
 
 
 @router.get(
