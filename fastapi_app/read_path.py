@@ -175,7 +175,7 @@ def execution_statistics(
 ) -> dict[str, Any]:
     """GET /executions/statistics: `services.executions.execution_statistics`."""
     filters = parse_execution_filters(query, accept=frozenset({"job_id"}))
-    stats = executions.fold_status_totals(connection.execute(executions.status_totals_statement(filters)))
+    stats = connection.execute(executions.statistics_statement(filters)).one()
     return executions.global_statistics_body(filters, stats)
 
 

@@ -8,8 +8,7 @@ both on a sync Session. Order everywhere: `started_at` desc, then `id` desc (D18
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
@@ -44,14 +43,25 @@ def job_executions_statement(filters: ExecutionFilters, *, limit: int) -> Select
 
 
 def executions_page_statement(filters: ExecutionFilters, *, limit: int, offset: int) -> Select[Any]:
-    """§3.6.4: one page of (execution, job name, job github_repo), inner-joined to jobs."""
-    return (
-        select(JobExecution, Job.name, Job.github_repo)
-        .join(Job, Job.id == JobExecution.job_id)
+    """§3.6.4: one page of (execution, job name, job github_repo), inner-joined to jobs.
+
+    A deferred join: the page's ids are picked first (unfiltered, from the
+    (started_at, id) index alone), and only those rows are read and joined. Joining
+    before OFFSET read every skipped row and its job: ~4 ms at page 100 of 1M rows,
+    against ~0.3 ms this way.
+    """
+    page_ids = (
+        select(JobExecution.id)
         .where(*filters.clauses())
         .order_by(*NEWEST_FIRST)
         .limit(limit)
         .offset(offset)
+    )
+    return (
+        select(JobExecution, Job.name, Job.github_repo)
+        .join(Job, Job.id == JobExecution.job_id)
+        .where(JobExecution.id.in_(page_ids.scalar_subquery()))
+        .order_by(*NEWEST_FIRST)
     )
 
 
@@ -85,61 +95,6 @@ def statistics_statement(filters: ExecutionFilters) -> Select[Any]:
         func.avg(JobExecution.duration_seconds).label("avg_duration"),
         func.avg(JobExecution.duration_seconds).filter(status == "success").label("avg_success_duration"),
     ).where(*filters.clauses())
-
-
-def status_totals_statement(filters: ExecutionFilters) -> Select[Any]:
-    """The §3.6.3/§3.6.6 figures as partial sums per status, folded by `fold_status_totals`.
-
-    Cheaper than `statistics_statement` on large tables: with the (status,
-    duration_seconds) index (migration 0003) the unfiltered query reads that narrow
-    index in order instead of the table, and each row feeds three plain aggregates
-    instead of six FILTERed ones (about 2.5x faster at 1M rows on SQLite).
-    """
-    return (
-        select(
-            JobExecution.status,
-            func.count().label("rows"),
-            func.count(JobExecution.duration_seconds).label("timed"),
-            func.sum(JobExecution.duration_seconds).label("seconds"),
-        )
-        .where(*filters.clauses())
-        .group_by(JobExecution.status)
-        .order_by(JobExecution.status)
-    )
-
-
-@dataclass(frozen=True)
-class StatusTotals:
-    """The row `statistics_statement` returns, computed from per-status partial sums."""
-
-    total: int
-    success: int
-    failed: int
-    running: int
-    avg_duration: float | None
-    avg_success_duration: float | None
-
-
-def fold_status_totals(rows: Iterable[Any]) -> StatusTotals:
-    """Fold `status_totals_statement` rows; a mean is None when no duration was counted."""
-    counts: dict[str, int] = {}
-    timed = 0
-    seconds = 0.0
-    success_timed, success_seconds = 0, 0.0
-    for row in rows:
-        counts[row.status] = row.rows
-        timed += row.timed
-        seconds += row.seconds or 0.0
-        if row.status == "success":
-            success_timed, success_seconds = row.timed, row.seconds or 0.0
-    return StatusTotals(
-        total=sum(counts.values()),
-        success=counts.get("success", 0),
-        failed=counts.get("failed", 0),
-        running=counts.get("running", 0),
-        avg_duration=seconds / timed if timed else None,
-        avg_success_duration=success_seconds / success_timed if success_timed else None,
-    )
 
 
 def latest_execution_statement(job_id: str) -> Select[tuple[JobExecution]]:
@@ -207,7 +162,7 @@ def executions_page_body(executions: list[dict[str, Any]], total: int, page: int
     }
 
 
-def job_statistics_body(job: Any, stats: Row[Any] | StatusTotals, latest: JobExecution | None) -> dict[str, Any]:
+def job_statistics_body(job: Any, stats: Row[Any], latest: JobExecution | None) -> dict[str, Any]:
     """§3.6.3: rounded to 2 places; the mean covers successful runs and is null when
     there is none (or it is exactly 0, as the legacy's truthiness test had it)."""
     total = stats.total
@@ -227,7 +182,7 @@ def job_statistics_body(job: Any, stats: Row[Any] | StatusTotals, latest: JobExe
     }
 
 
-def global_statistics_body(filters: ExecutionFilters, stats: Row[Any] | StatusTotals) -> dict[str, Any]:
+def global_statistics_body(filters: ExecutionFilters, stats: Row[Any]) -> dict[str, Any]:
     """§3.6.6: unrounded figures, 0.0 when empty; the mean covers every status."""
     total = stats.total
     average = stats.avg_duration
@@ -273,7 +228,7 @@ def get_job_execution(*, session: Session, job_id: str, execution_id: str) -> di
 def job_execution_stats(*, session: Session, job_id: str) -> dict[str, Any]:
     """GET /jobs/<job_id>/executions/stats (§3.6.3)."""
     job = get_job_or_404(session, job_id)
-    stats = fold_status_totals(session.execute(status_totals_statement(ExecutionFilters(job_id=job.id))))
+    stats = session.execute(statistics_statement(ExecutionFilters(job_id=job.id))).one()
     latest = session.scalars(latest_execution_statement(job.id)).first()
     return job_statistics_body(job, stats, latest)
 
@@ -300,6 +255,6 @@ def get_execution(*, session: Session, execution_id: str) -> dict[str, Any]:
 def execution_statistics(*, session: Session, query: Mapping[str, str]) -> dict[str, Any]:
     """GET /executions/statistics (§3.6.6): filters `job_id`, `from`, `to` only."""
     filters = parse_execution_filters(query, accept=frozenset({"job_id"}))
-    stats = fold_status_totals(session.execute(status_totals_statement(filters)))
+    stats = session.execute(statistics_statement(filters)).one()
     return global_statistics_body(filters, stats)
 
