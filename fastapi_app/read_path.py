@@ -26,6 +26,7 @@ engine (`AsyncConnection.run_sync`), so nothing blocks the loop on network I/O.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
@@ -62,7 +63,31 @@ async def read_claims(
     """
     secret = request.app.state.settings.JWT_SECRET_KEY or ""
     token = tokens.token_from_header(request.headers.get(tokens.HEADER_NAME))
-    return tokens.decode(token, secret=secret, refresh=False)
+    return _verified(token, secret)
+
+
+_VERIFIED: dict[tuple[str, str], dict[str, Any]] = {}
+_VERIFIED_MAX = 4096
+
+
+def _verified(token: str, secret: str) -> dict[str, Any]:
+    """`tokens.decode(token)` with the signature check done once per token.
+
+    The HMAC check gives the same answer every time, so an accepted token's claims are
+    kept (bounded; cleared when full). The time claims are checked again on every use
+    with PyJWT's own rules (leeway 0, wall clock): outside nbf, iat <= now < exp the token
+    goes through `tokens.decode` again, which refuses it with the legacy message.
+    """
+    key = (secret, token)
+    claims = _VERIFIED.get(key)
+    now = time.time()
+    if claims is not None and max(claims.get("nbf", 0), int(claims.get("iat", 0))) <= now < claims.get("exp", float("inf")):
+        return dict(claims)
+    claims = tokens.decode(token, secret=secret, refresh=False)
+    if len(_VERIFIED) >= _VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = claims
+    return dict(claims)
 
 
 ReadClaims = Annotated[dict[str, Any], Depends(read_claims)]
