@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from scheduler.trigger import EngineCronTrigger
 from shared_models import scheduler_status
 from shared_models.clock import utcnow
 from shared_models.db import begin_write
+from shared_models.housekeeping import purge_expired
 from shared_models.mail import Mailer
 from shared_models.models import JobExecution
 from shared_models.settings import Settings
@@ -45,6 +47,7 @@ CRON_EXECUTOR = "claims"
 """APScheduler executor alias of the jobs' cron triggers (the batched claim path)."""
 IN_CHUNK = 500
 CATCH_UP_BATCH = 100
+HOUSEKEEPING_SECONDS = 600.0
 
 
 class SlotExecutor(BasePoolExecutor):
@@ -127,6 +130,7 @@ class LeaderService:
             CATCH_UP_WORKERS, thread_name_prefix="scheduler-catch-up"
         )
         self.orphans_failed = 0
+        self._next_housekeeping = 0.0
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
@@ -158,9 +162,22 @@ class LeaderService:
 
     # -- reconcile and catch-up -----------------------------------------------
     def reconcile(self) -> None:
+        self._housekeeping_if_due()
         result = self.reconciler.run()
         for start in range(0, len(result.added), CATCH_UP_BATCH):
             self.catch_up_pool.submit(self._catch_up, result.added[start:start + CATCH_UP_BATCH])
+
+    def _housekeeping_if_due(self) -> None:
+        """Every HOUSEKEEPING_SECONDS, purge expired revocations and login windows."""
+        if time.monotonic() < self._next_housekeeping:
+            return
+        self._next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+        with self.session_factory() as session:
+            begin_write(session)
+            purged = purge_expired(session, utcnow())
+            session.commit()
+        if any(purged.values()):
+            log.info("scheduler: purged %s", purged)
 
     def _schedule(self, job_id: str, trigger: EngineCronTrigger) -> None:
         self.scheduler.add_job(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler import start_candidate
 from scheduler.leader import leader_pid, make_lock
 from scheduler.reconcile import Reconciler
 from shared_models import scheduler_status
+from shared_models.clock import utcnow
 from shared_models.db import begin_write, make_sessionmaker
-from shared_models.models import Job
+from shared_models.models import Job, LoginAttempt, RevokedToken
 from shared_models.settings import Settings
 from tests.helpers import make_job
 from tests.scheduler.conftest import Candidates
@@ -154,3 +156,28 @@ def test_reconcile_is_incremental_over_10000_jobs(db: Session, leader_settings: 
     changed = reconciler.run()
     assert [s.job_id for s in changed.added] == ["job-00007"]
     assert sorted(changed.removed) == ["job-00008", "job-00009"]
+
+
+def test_a_new_leader_purges_expired_revocations_and_login_windows(
+    db: Session, leader_settings: Settings, engine  # noqa: ANN001
+) -> None:
+    now = utcnow()
+    db.add_all([
+        RevokedToken(jti="expired", token_type="access", expires_at=now - timedelta(hours=1)),
+        RevokedToken(jti="live", token_type="access", expires_at=now + timedelta(hours=1)),
+        LoginAttempt(key="old", window_start=now - timedelta(hours=1), count=10),
+    ])
+    db.commit()
+    candidate = start_candidate(leader_settings)
+    try:
+        assert candidate.wait_until_leader(5)
+        deadline = time.monotonic() + 5
+        while True:
+            db.rollback()
+            if set(db.scalars(select(RevokedToken.jti))) == {"live"}:
+                break
+            assert time.monotonic() < deadline, "expired rows not purged"
+            time.sleep(0.05)
+        assert list(db.scalars(select(LoginAttempt.key))) == []
+    finally:
+        candidate.stop()

@@ -1,0 +1,30 @@
+"""Expired revocations and finished login windows are purged; live ones are kept."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared_models.clock import utcnow
+from shared_models.housekeeping import purge_expired
+from shared_models.models import LoginAttempt, RevokedToken
+
+
+def test_purge_keeps_what_still_matters(db: Session) -> None:
+    now = utcnow()
+    db.add_all([
+        RevokedToken(jti="expired", token_type="access", expires_at=now - timedelta(seconds=1)),
+        RevokedToken(jti="live", token_type="refresh", expires_at=now + timedelta(days=1)),
+        RevokedToken(jti="no-expiry", token_type="access", expires_at=None),
+        LoginAttempt(key="old", window_start=now - timedelta(minutes=5), count=3),
+        LoginAttempt(key="current", window_start=now - timedelta(seconds=30), count=9),
+    ])
+    db.commit()
+
+    assert purge_expired(db, now) == {"revoked_tokens": 1, "login_attempts": 1}
+    db.commit()
+
+    assert set(db.scalars(select(RevokedToken.jti))) == {"live", "no-expiry"}
+    assert set(db.scalars(select(LoginAttempt.key))) == {"current"}
