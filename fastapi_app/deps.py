@@ -50,8 +50,8 @@ LOGIN_FORM_URL = "/api/v2/auth/login/form"
 # --- settings -------------------------------------------------------------------------
 
 
-def get_settings(request: Request) -> Settings:
-    """The settings `create_app` was given."""
+async def get_settings(request: Request) -> Settings:
+    """The settings `create_app` was given (async: a sync dependency costs a thread hop)."""
     return request.app.state.settings
 
 

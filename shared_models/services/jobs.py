@@ -7,7 +7,7 @@ the permission with `ownership`, and announce the change with `notify.broadcast`
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -71,21 +71,6 @@ def last_started_column() -> Label[Any]:
 def job_statement(job_id: str) -> Select[Any]:
     """One job by id with its `last_started`."""
     return select(Job, last_started_column()).where(Job.id == job_id)
-
-
-def last_execution_times(session: Session, job_ids: Iterable[str]) -> dict[str, datetime]:
-    """MAX(started_at) per job, one grouped query per chunk of ids (no N+1)."""
-    ids = list(job_ids)
-    found: dict[str, datetime] = {}
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = ids[start : start + ID_CHUNK]
-        rows = session.execute(
-            select(JobExecution.job_id, func.max(JobExecution.started_at))
-            .where(JobExecution.job_id.in_(chunk))
-            .group_by(JobExecution.job_id)
-        )
-        found.update({job_id: started for job_id, started in rows if started is not None})
-    return found
 
 
 def job_with_schedule(
