@@ -125,6 +125,9 @@ class Gateway:
         if self.legacy is None or self.registry is None:
             self._load_legacy()  # started retired, un-retired since: load Flask once
         assert self.legacy is not None and self.registry is not None
+        if self.flags.table.all_legacy:  # the common case before a cutover: no route to match
+            await self.legacy(scope, receive, served_by(send, "legacy"))
+            return
         pair = self.registry.match(scope.get("method", ""), scope["path"]) if scope["type"] == "http" else None
         if pair is None or pair.v2_path is None:
             await self.legacy(scope, receive, served_by(send, "legacy"))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -61,6 +62,11 @@ class FlagTable:
 
     def state(self, route_key: str) -> tuple[str, int]:
         return self.flags.get(route_key, ("legacy", 0))
+
+    @cached_property
+    def all_legacy(self) -> bool:
+        """No route off `legacy`: the gateway can hand /api/* to Flask without matching."""
+        return all(state == "legacy" for state, _ in self.flags.values())
 
     @property
     def flask_retired(self) -> bool:
