@@ -26,9 +26,7 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, select  # noqa: E402
 
+from bench.loadgen import ensure_wrk, free_port  # noqa: E402
 from bench.seed import BENCH_USERNAME, seed  # noqa: E402
 from shared_models import tokens  # noqa: E402
 from shared_models.models import Job, Notification, User  # noqa: E402
@@ -59,21 +58,6 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("wrk not found: apt-get install -y wrk", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, stdout=subprocess.DEVNULL)
-    return shutil.which("wrk") or "wrk"
 
 
 def server_env(database: Path) -> dict[str, str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,13 +24,11 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import free_port  # noqa: E402
+
 HEADER = "Job Name,Cron Schedule (JST),Status,Target URL,Repo,Workflow Name,Category,End Date,PIC Team,Branch,Request Body\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def csv_bytes(rows: int, prefix: str, invalid: bool) -> bytes:
