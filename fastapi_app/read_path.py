@@ -43,7 +43,7 @@ from shared_models.db import is_sqlite, make_engine
 from shared_models.errors import TokenError
 from shared_models.models import RevokedToken, User
 from shared_models.services import executions, jobs, notifications
-from shared_models.services.filters import page_offset, parse_date_range, parse_execution_filters, storable
+from shared_models.services.filters import page_offset, parse_date_range, parse_execution_filters
 from shared_models.services.ownership import job_not_found
 from shared_models.settings import Settings
 
@@ -165,7 +165,7 @@ def jobs_page(connection: Connection, *, user_id: str, settings: Settings, query
 
 def job_detail(connection: Connection, *, user_id: str, settings: Settings, job_id: str) -> dict[str, Any]:
     """GET /jobs/<id>: `services.jobs.get_job` without ORM entities."""
-    row = connection.execute(jobs.job_statement(job_id)).first() if storable(job_id) else None
+    row = connection.execute(jobs.job_statement(job_id)).first()
     if row is None:
         raise job_not_found(job_id)
     return {"job": jobs.job_with_schedule(row, row.last_started, now=utcnow(), settings=settings)}
@@ -189,7 +189,7 @@ def execution_detail(
 ) -> dict[str, Any]:
     """GET /executions/<id>: `services.executions.get_execution` without ORM entities."""
     statement = executions.execution_with_job_statement(execution_id)
-    row = connection.execute(statement).first() if storable(execution_id) else None
+    row = connection.execute(statement).first()
     if row is None:
         raise executions.execution_not_found(execution_id)
     return {"execution": executions.execution_row_to_dict(row)}

@@ -22,7 +22,6 @@ from shared_models.services.filters import (
     ExecutionFilters,
     page_offset,
     parse_execution_filters,
-    storable,
     total_pages,
 )
 from shared_models.services.ownership import get_job_or_404
@@ -217,7 +216,7 @@ def list_job_executions(*, session: Session, job_id: str, query: Mapping[str, st
 def get_job_execution(*, session: Session, job_id: str, execution_id: str) -> dict[str, Any]:
     """GET /jobs/<job_id>/executions/<execution_id> (§3.6.2)."""
     job = get_job_or_404(session, job_id)
-    execution = session.get(JobExecution, execution_id) if storable(execution_id) else None
+    execution = session.get(JobExecution, execution_id)
     if execution is None or execution.job_id != job.id:
         raise not_found(
             "Execution not found", f"No execution found with ID: {execution_id} for job: {job_id}"
@@ -246,7 +245,7 @@ def list_executions(*, session: Session, query: Mapping[str, str]) -> dict[str, 
 
 def get_execution(*, session: Session, execution_id: str) -> dict[str, Any]:
     """GET /executions/<execution_id> (§3.6.5)."""
-    row = session.execute(execution_with_job_statement(execution_id)).first() if storable(execution_id) else None
+    row = session.execute(execution_with_job_statement(execution_id)).first()
     if row is None:
         raise execution_not_found(execution_id)
     return {"execution": execution_with_job_to_dict(row)}

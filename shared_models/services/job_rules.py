@@ -58,7 +58,7 @@ def read_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
         value = string_field(payload, key)
         if value is None and key in NON_NULL_STRINGS:
             raise invalid_payload(f'"{key}" must be a string.')
-        fields[key] = _storable(value, key)
+        fields[key] = value
     fields["metadata"] = object_field(payload, "metadata")
     for key in BOOLEANS:
         fields[key] = bool_field(payload, key)
@@ -69,20 +69,10 @@ def read_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
 def _emails_field(payload: Mapping[str, Any]) -> list[str] | str | None | Any:
     value = payload.get("notification_emails", MISSING)
     if value is MISSING or value is None or isinstance(value, str):
-        return _storable(value, "notification_emails")
+        return value
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return [_storable(item, "notification_emails") for item in value]
+        return value
     raise invalid_payload('"notification_emails" must be a list of strings or a string.')
-
-
-def _storable(value: Any, field: str) -> Any:
-    """JSON allows lone surrogates (`"\\ud800"`) that no database can store: 400, not 500."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise invalid_payload(f'"{field}" must be valid Unicode text.') from None
-    return value
 
 
 def today_in_zone(settings: Settings) -> date:

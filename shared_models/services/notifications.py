@@ -19,7 +19,7 @@ from shared_models.errors import ApiError
 from shared_models.models import Notification, User
 from shared_models.requests import query_int
 from shared_models.serializers import notification_to_dict
-from shared_models.services.filters import DateRange, page_offset, parse_date_range, storable, total_pages
+from shared_models.services.filters import DateRange, page_offset, parse_date_range, total_pages
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -131,9 +131,7 @@ def unread_count(*, session: Session, actor: User, query: Mapping[str, str]) -> 
 
 def _owned_notification(session: Session, actor: User, notification_id: str, verb: str) -> Notification:
     """The row, locked for this transaction; 404 when absent, 403 when not the caller's."""
-    notification = None
-    if storable(notification_id):
-        notification = session.get(Notification, notification_id, with_for_update=True)
+    notification = session.get(Notification, notification_id, with_for_update=True)
     if notification is None:
         raise _not_found()
     if notification.user_id != actor.id:

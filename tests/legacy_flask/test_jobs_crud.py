@@ -619,9 +619,15 @@ def test_responses_are_json_never_500_on_odd_bodies(
     client: Any, db: Session, settings: Settings, people: dict[str, User], owned: Job
 ) -> None:
     headers = bearer(settings, people["owner"])
-    for raw in ['{"name": "\\ud800"}', json.dumps({"metadata": {"deep": [[[[[]]]]]}}), '"just a string"', "1e999"]:
+    expected = {
+        '{"name": "\\ud800"}': (400, {"error": "Invalid payload", "message": "Text must be valid Unicode (no lone surrogates)."}),
+        '"just a string"': (400, {"error": "Invalid payload", "message": "JSON body must be an object."}),
+    }
+    for raw in [*expected, json.dumps({"metadata": {"deep": [[[[[]]]]]}}), "1e999"]:
         response = client.put(f"/api/jobs/{owned.id}", data=raw, content_type="application/json", headers=headers)
         assert response.status_code in (200, 400), (raw, response.get_json())
+        if raw in expected:
+            assert (response.status_code, response.get_json()) == expected[raw]
 
 
 def test_literal_job_paths_and_job_ids_do_not_capture_each_other(
