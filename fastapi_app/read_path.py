@@ -43,6 +43,7 @@ from shared_models.db import is_sqlite, make_engine
 from shared_models.errors import TokenError
 from shared_models.models import RevokedToken, User
 from shared_models.services import executions, jobs, notifications
+from shared_models.services.execution_totals import execution_totals
 from shared_models.services.filters import page_offset, parse_date_range, parse_execution_filters
 from shared_models.services.ownership import job_not_found
 from shared_models.settings import Settings
@@ -200,8 +201,7 @@ def execution_statistics(
 ) -> dict[str, Any]:
     """GET /executions/statistics: `services.executions.execution_statistics`."""
     filters = parse_execution_filters(query, accept=frozenset({"job_id"}))
-    stats = connection.execute(executions.statistics_statement(filters)).one()
-    return executions.global_statistics_body(filters, stats)
+    return executions.global_statistics_body(filters, execution_totals(connection, filters))
 
 
 def notifications_page(

@@ -43,6 +43,10 @@ FUTURE = date(2026, 12, 31)
 
 Rows = dict[str, list[dict[str, Any]]]
 
+# The tables a case's effect is read from and reset to. Derived tables (the statistics
+# rollup) are left out: triggers keep them in step with the rows they derive from.
+STATE_TABLES = [table for table in Base.metadata.sorted_tables if not table.info.get("derived")]
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -65,7 +69,7 @@ def dump(engine: Engine) -> Rows:
     """Every row of every table, ordered by primary key, as JSON-able dicts."""
     out: Rows = {}
     with engine.connect() as connection:
-        for table in Base.metadata.sorted_tables:
+        for table in STATE_TABLES:
             query = select(table).order_by(*table.primary_key.columns)
             out[table.name] = [{k: _plain(v) for k, v in row.items()} for row in connection.execute(query).mappings()]
     return out
@@ -75,7 +79,7 @@ def _raw_rows(engine: Engine) -> dict[str, list[dict[str, Any]]]:
     with engine.connect() as connection:
         return {
             table.name: [dict(row) for row in connection.execute(select(table)).mappings()]
-            for table in Base.metadata.sorted_tables
+            for table in STATE_TABLES
         }
 
 
@@ -85,7 +89,7 @@ def _with_dependents(names: set[str]) -> set[str]:
     grew = True
     while grew:
         grew = False
-        for table in Base.metadata.sorted_tables:
+        for table in STATE_TABLES:
             if table.name not in closed and any(fk.column.table.name in closed for fk in table.foreign_keys):
                 closed.add(table.name)
                 grew = True
@@ -94,7 +98,7 @@ def _with_dependents(names: set[str]) -> set[str]:
 
 def reset(engine: Engine, raw: dict[str, list[dict[str, Any]]], tables: set[str] | None = None) -> None:
     """Empty the tables (all, or `tables` and their dependents) and insert the snapshot rows."""
-    chosen = [t for t in Base.metadata.sorted_tables if tables is None or t.name in _with_dependents(tables)]
+    chosen = [t for t in STATE_TABLES if tables is None or t.name in _with_dependents(tables)]
     with engine.begin() as connection:
         for table in reversed(chosen):
             connection.execute(delete(table))
@@ -106,7 +110,7 @@ def reset(engine: Engine, raw: dict[str, list[dict[str, Any]]], tables: set[str]
 def effect(before: Rows, after: Rows) -> dict[str, dict[str, Any]]:
     """Rows inserted, updated (changed columns only) and deleted per table."""
     out: dict[str, dict[str, Any]] = {}
-    for table in Base.metadata.sorted_tables:
+    for table in STATE_TABLES:
         keys = [c.name for c in table.primary_key.columns]
         old = {tuple(r[k] for k in keys): r for r in before.get(table.name, [])}
         new = {tuple(r[k] for k in keys): r for r in after.get(table.name, [])}

@@ -78,6 +78,25 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         yield str(path)
 
 
+@pytest.fixture
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with no tables at all (a new SQLite file, or a new PostgreSQL
+    database dropped afterwards): for start-up and migration tests."""
+    if BACKEND != "postgresql":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"cronjob_fresh_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def _empty_postgres(engine: Engine) -> None:
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:

@@ -2,6 +2,7 @@
 
 from shared_models.models.base import Base, UTCDateTime
 from shared_models.models.catalog import JobCategory, PicTeam, SlackSettings
+from shared_models.models.execution_stats import ExecutionStatDelta
 from shared_models.models.jobs import Job, JobExecution
 from shared_models.models.notifications import Notification
 from shared_models.models.ops import (
@@ -33,6 +34,7 @@ __all__ = [
     "ShadowMismatch",
     "ShadowStat",
     "Base",
+    "ExecutionStatDelta",
     "Job",
     "JobCategory",
     "JobExecution",

@@ -18,6 +18,7 @@ from shared_models.errors import ApiError, not_found
 from shared_models.models import Job, JobExecution
 from shared_models.requests import query_int
 from shared_models.serializers import execution_to_dict
+from shared_models.services.execution_totals import ExecutionTotals, execution_totals
 from shared_models.services.filters import (
     ExecutionFilters,
     page_offset,
@@ -77,23 +78,6 @@ def execution_with_job_statement(execution_id: str) -> Select[Any]:
         .join(Job, Job.id == JobExecution.job_id)
         .where(JobExecution.id == execution_id)
     )
-
-
-def statistics_statement(filters: ExecutionFilters) -> Select[Any]:
-    """Every figure of §3.6.3 and §3.6.6 in ONE aggregate pass over the filtered rows.
-
-    Columns: total, success, failed, running, avg_duration (all statuses, §3.6.6),
-    avg_success_duration (successful runs only, §3.6.3). AVG skips NULL durations.
-    """
-    status = JobExecution.status
-    return select(
-        func.count().label("total"),
-        func.count().filter(status == "success").label("success"),
-        func.count().filter(status == "failed").label("failed"),
-        func.count().filter(status == "running").label("running"),
-        func.avg(JobExecution.duration_seconds).label("avg_duration"),
-        func.avg(JobExecution.duration_seconds).filter(status == "success").label("avg_success_duration"),
-    ).where(*filters.clauses())
 
 
 def latest_execution_statement(job_id: str) -> Select[tuple[JobExecution]]:
@@ -161,37 +145,39 @@ def executions_page_body(executions: list[dict[str, Any]], total: int, page: int
     }
 
 
-def job_statistics_body(job: Any, stats: Row[Any], latest: JobExecution | None) -> dict[str, Any]:
+def job_statistics_body(job: Any, totals: ExecutionTotals, latest: JobExecution | None) -> dict[str, Any]:
     """§3.6.3: rounded to 2 places; the mean covers successful runs and is null when
     there is none (or it is exactly 0, as the legacy's truthiness test had it)."""
-    total = stats.total
-    average = stats.avg_success_duration
+    total = totals.total
+    success = totals.count("success")
+    average = totals.mean_duration("success")
     return {
         "job_id": job.id,
         "job_name": job.name,
         "statistics": {
             "total_executions": total,
-            "success_count": stats.success,
-            "failed_count": stats.failed,
-            "running_count": stats.running,
-            "success_rate": round(stats.success / total * 100, 2) if total else 0,
+            "success_count": success,
+            "failed_count": totals.count("failed"),
+            "running_count": totals.count("running"),
+            "success_rate": round(success / total * 100, 2) if total else 0,
             "average_duration_seconds": round(average, 2) if average else None,
         },
         "latest_execution": execution_to_dict(latest) if latest is not None else None,
     }
 
 
-def global_statistics_body(filters: ExecutionFilters, stats: Row[Any]) -> dict[str, Any]:
+def global_statistics_body(filters: ExecutionFilters, totals: ExecutionTotals) -> dict[str, Any]:
     """§3.6.6: unrounded figures, 0.0 when empty; the mean covers every status."""
-    total = stats.total
-    average = stats.avg_duration
+    total = totals.total
+    success = totals.count("success")
+    average = totals.mean_duration()
     return {
         "total_executions": total,
-        "successful_executions": stats.success,
-        "failed_executions": stats.failed,
-        "running_executions": stats.running,
-        "success_rate": stats.success / total * 100 if total else 0.0,
-        "average_duration_seconds": float(average) if average is not None else 0.0,
+        "successful_executions": success,
+        "failed_executions": totals.count("failed"),
+        "running_executions": totals.count("running"),
+        "success_rate": success / total * 100 if total else 0.0,
+        "average_duration_seconds": average if average is not None else 0.0,
         "range": filters.range.as_dict(),
     }
 
@@ -227,9 +213,9 @@ def get_job_execution(*, session: Session, job_id: str, execution_id: str) -> di
 def job_execution_stats(*, session: Session, job_id: str) -> dict[str, Any]:
     """GET /jobs/<job_id>/executions/stats (§3.6.3)."""
     job = get_job_or_404(session, job_id)
-    stats = session.execute(statistics_statement(ExecutionFilters(job_id=job.id))).one()
+    totals = execution_totals(session, ExecutionFilters(job_id=job.id))
     latest = session.scalars(latest_execution_statement(job.id)).first()
-    return job_statistics_body(job, stats, latest)
+    return job_statistics_body(job, totals, latest)
 
 
 def list_executions(*, session: Session, query: Mapping[str, str]) -> dict[str, Any]:
@@ -254,6 +240,5 @@ def get_execution(*, session: Session, execution_id: str) -> dict[str, Any]:
 def execution_statistics(*, session: Session, query: Mapping[str, str]) -> dict[str, Any]:
     """GET /executions/statistics (§3.6.6): filters `job_id`, `from`, `to` only."""
     filters = parse_execution_filters(query, accept=frozenset({"job_id"}))
-    stats = session.execute(statistics_statement(filters)).one()
-    return global_statistics_body(filters, stats)
+    return global_statistics_body(filters, execution_totals(session, filters))
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import BACKEND, POSTGRES_URL
+from tests.conftest import BACKEND
 
 PREPARE = (
     "import sys\n"
@@ -22,23 +19,6 @@ PREPARE = (
     "s = Settings(_env_file=None, DATABASE_URL=sys.argv[1], ALLOW_DEFAULT_ADMIN=True)\n"
     "prepare_database(make_engine(s), s)\n"
 )
-
-
-@pytest.fixture
-def empty_database(tmp_path: Path) -> Iterator[str]:
-    if BACKEND != "postgresql":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    name = f"cronjob_fresh_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(POSTGRES_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def test_four_processes_preparing_one_empty_database(empty_database: str) -> None:

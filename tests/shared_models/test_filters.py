@@ -1,5 +1,5 @@
-"""The shared from/to, status and paging rules (§3.6, §3.7, D1, D4, D9), and the one-pass
-statistics statement the v2 stack reuses."""
+"""The shared from/to, status and paging rules (§3.6, §3.7, D1, D4, D9), and the
+statements and totals the v2 stack reuses."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from shared_models.errors import ApiError
 from shared_models.services import executions
+from shared_models.services.execution_totals import execution_totals
 from shared_models.services.filters import (
     MAX_OFFSET,
     DateRange,
@@ -133,15 +134,15 @@ def test_statistics_take_one_statement(db: Session, engine: Engine) -> None:
     assert body["average_duration_seconds"] == 3.0
 
 
-def test_statistics_statement_filters_by_range(db: Session) -> None:
+def test_job_totals_filter_by_range(db: Session) -> None:
     job = make_job(db)
     inside = at(2026, 1, 5, 12)
     make_execution(db, job, started_at=inside, status="success", duration_seconds=1.0)
     make_execution(db, job, started_at=inside - timedelta(days=10), status="failed", duration_seconds=9.0)
     filters = ExecutionFilters(job_id=job.id, range=DateRange(at(2026, 1, 1), None))
-    row = db.execute(executions.statistics_statement(filters)).one()
-    assert (row.total, row.success, row.failed, row.running) == (1, 1, 0, 0)
-    assert (row.avg_duration, row.avg_success_duration) == (1.0, 1.0)
+    totals = execution_totals(db, filters)
+    assert (totals.total, totals.count("success"), totals.count("failed"), totals.count("running")) == (1, 1, 0, 0)
+    assert (totals.mean_duration(), totals.mean_duration("success")) == (1.0, 1.0)
 
 
 def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> None:
@@ -161,9 +162,9 @@ def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> 
         engine = make_async_engine(settings)
         try:
             async with make_async_sessionmaker(engine)() as session:
-                stats = (await session.execute(executions.statistics_statement(filters))).one()
+                totals = await session.run_sync(execution_totals, filters)
                 rows = (await session.execute(executions.executions_page_statement(filters, limit=20, offset=0))).all()
-                return executions.global_statistics_body(filters, stats), executions.execution_with_job_to_dict(rows[0])
+                return executions.global_statistics_body(filters, totals), executions.execution_with_job_to_dict(rows[0])
         finally:
             await engine.dispose()
 

@@ -1,4 +1,5 @@
-"""Expired revocations and finished login windows are purged; live ones are kept."""
+"""Expired revocations and finished login windows are purged, live ones kept; the
+statistics deltas are folded."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
 from shared_models.housekeeping import purge_expired
-from shared_models.models import LoginAttempt, RevokedToken
+from shared_models.models import ExecutionStatDelta, LoginAttempt, RevokedToken
+from tests.helpers import at, make_execution, make_job
 
 
 def test_purge_keeps_what_still_matters(db: Session) -> None:
@@ -22,9 +24,13 @@ def test_purge_keeps_what_still_matters(db: Session) -> None:
         LoginAttempt(key="current", window_start=now - timedelta(seconds=30), count=9),
     ])
     db.commit()
+    job = make_job(db)
+    for minute in (1, 2, 3):  # three deltas of one (hour, status): folded into one
+        make_execution(db, job, started_at=at(2026, 4, 1, 10, minute), status="success")
 
-    assert purge_expired(db, now) == {"revoked_tokens": 1, "login_attempts": 1}
+    assert purge_expired(db, now) == {"revoked_tokens": 1, "login_attempts": 1, "execution_stat_deltas": 2}
     db.commit()
 
     assert set(db.scalars(select(RevokedToken.jti))) == {"live", "no-expiry"}
     assert set(db.scalars(select(LoginAttempt.key))) == {"current"}
+    assert db.execute(select(ExecutionStatDelta.executions, ExecutionStatDelta.duration_sum)).all() == [(3, 6.0)]
