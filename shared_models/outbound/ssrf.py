@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from shared_models.settings import Settings
 
 MAX_URL_LENGTH = 500
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[Address]]
 
 
 class UnsafeTarget(ValueError):
@@ -32,7 +37,7 @@ def _blocked(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
-def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+def resolve(host: str, port: int) -> list[Address]:
     """Every address `host` resolves to (an IP literal resolves to itself)."""
     try:
         return [ipaddress.ip_address(host)]
@@ -42,11 +47,43 @@ def resolve(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6
     return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
 
 
-def check_target_url(url: str, settings: Settings, *, resolve_host: bool = True) -> str:
+class RecentResolutions:
+    """`resolve`, reusing a host's answer for at most `ttl_seconds` (thread-safe).
+
+    For the scheduler: when a burst of jobs calls one host, the fire-time check (D11)
+    still runs before every call, against an answer at most a few seconds old, instead
+    of one DNS round trip per call. A failed lookup is not remembered. The HTTP client
+    resolves the host again to connect, as it does without this cache.
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0, resolver: Resolver = resolve) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._resolver = resolver
+        self._lock = threading.Lock()
+        self._answers: dict[tuple[str, int], tuple[float, list[Address]]] = {}
+
+    def __call__(self, host: str, port: int) -> list[Address]:
+        now = time.monotonic()
+        with self._lock:
+            found = self._answers.get((host, port))
+        if found is not None and now - found[0] < self.ttl_seconds:
+            return found[1]
+        addresses = self._resolver(host, port)
+        with self._lock:
+            if len(self._answers) > 1024:  # hosts of long-gone bursts
+                self._answers = {k: v for k, v in self._answers.items() if now - v[0] < self.ttl_seconds}
+            self._answers[host, port] = (now, addresses)
+        return addresses
+
+
+def check_target_url(
+    url: str, settings: Settings, *, resolve_host: bool = True, resolver: Resolver = resolve
+) -> str:
     """Return the host of a safe target URL, or raise UnsafeTarget.
 
     A host that does not resolve passes when saving (DNS may be down); the call made
     at fire time fails on its own then, and is checked again before it is made.
+    `resolver` looks the host up (a `RecentResolutions` in the scheduler).
     """
     if len(url) > MAX_URL_LENGTH:
         raise UnsafeTarget(f"Webhook URL must be at most {MAX_URL_LENGTH} characters.")
@@ -64,7 +101,7 @@ def check_target_url(url: str, settings: Settings, *, resolve_host: bool = True)
         return host
     try:
         port = parts.port or 443
-        addresses = resolve(host, port)
+        addresses = resolver(host, port)
     except (OSError, ValueError):
         return host
     if any(_blocked(address) for address in addresses):

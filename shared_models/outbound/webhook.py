@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from shared_models.outbound.http import exchange
-from shared_models.outbound.ssrf import check_target_url
+from shared_models.outbound.ssrf import Resolver, check_target_url, resolve
 from shared_models.settings import Settings
 
 
@@ -37,13 +37,15 @@ def call_webhook(
     method: str,
     payload: Any = None,
     timeout: float | None = None,
+    resolver: Resolver = resolve,
 ) -> WebhookResult:
     """Call `url`; a POST sends `payload` as JSON.
 
     Raises `UnsafeTarget` (D11) before any connection is made; network faults come
-    back as a result with `error`, never as an exception.
+    back as a result with `error`, never as an exception. `resolver` is the check's
+    host lookup.
     """
-    check_target_url(url, settings)
+    check_target_url(url, settings, resolver=resolver)
     timeout = settings.OUTBOUND_TIMEOUT_SECONDS if timeout is None else timeout
     try:
         reply = exchange(method, url, timeout=timeout, json=payload, send_json=method == "POST")
