@@ -22,12 +22,12 @@ Every outcome is recorded; nothing here raises to the caller.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, update
+from sqlalchemy import Insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -38,7 +38,7 @@ from shared_models.db import begin_write
 from shared_models.ids import new_id
 from shared_models.models import Job, JobExecution, Notification
 from shared_models.outbound import github, webhook
-from shared_models.outbound.ssrf import UnsafeTarget
+from shared_models.outbound.ssrf import Resolver, UnsafeTarget, resolve
 from shared_models.serializers import emails_from_text, metadata_from_text
 from shared_models.settings import Settings
 
@@ -177,7 +177,7 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class _JobView:
+class JobView:
     """The plain values of the job a run needs once its session is closed."""
 
     id: str
@@ -187,7 +187,7 @@ class _JobView:
     emails: list[str] = field(default_factory=list)
 
 
-def _github(job: _JobView, config: RunConfig, settings: Settings, policy: github.RetryPolicy | None) -> Outcome:
+def _github(job: JobView, config: RunConfig, settings: Settings, policy: github.RetryPolicy | None) -> Outcome:
     owner = (config.github_owner or "").strip()
     repo = (config.github_repo or "").strip()
     workflow = (config.github_workflow_name or "").strip()
@@ -218,7 +218,7 @@ def _github(job: _JobView, config: RunConfig, settings: Settings, policy: github
     return outcome
 
 
-def _webhook(config: RunConfig, settings: Settings) -> Outcome:
+def _webhook(config: RunConfig, settings: Settings, resolver: Resolver) -> Outcome:
     url = config.target_url or ""
     outcome = Outcome(status="failed", execution_type="webhook", target=url[:TARGET_MAX_CHARS])
     metadata = config.metadata
@@ -226,7 +226,7 @@ def _webhook(config: RunConfig, settings: Settings) -> Outcome:
     try:
         result = webhook.call_webhook(
             settings=settings, url=url, method="POST" if post else "GET",
-            payload=metadata if post else None,
+            payload=metadata if post else None, resolver=resolver,
         )
     except UnsafeTarget as exc:  # D11 at fire time: refused before any connection
         outcome.error_message = f"Webhook call failed: {exc}"
@@ -244,16 +244,49 @@ def _webhook(config: RunConfig, settings: Settings) -> Outcome:
 
 
 def dispatch(
-    job: _JobView, config: RunConfig, settings: Settings, *, policy: github.RetryPolicy | None = None
+    job: JobView,
+    config: RunConfig,
+    settings: Settings,
+    *,
+    policy: github.RetryPolicy | None = None,
+    resolver: Resolver = resolve,
 ) -> Outcome:
     """§5.4 step 5: GitHub when the triple is complete, else the webhook, else a failure."""
     if config.has_github:
         return _github(job, config, settings, policy)
     if config.target_url:
-        return _webhook(config, settings)
+        return _webhook(config, settings, resolver)
     return Outcome(
         status="failed",
         error_message=f"Job '{job.name}' has invalid configuration (neither GitHub Actions nor webhook URL)",
+    )
+
+
+def perform(
+    job: JobView,
+    config: RunConfig,
+    settings: Settings,
+    *,
+    policy: github.RetryPolicy | None = None,
+    resolver: Resolver = resolve,
+) -> Outcome:
+    """The outbound half of a run: `dispatch`, with any exception turned into a failed outcome."""
+    try:
+        return dispatch(job, config, settings, policy=policy, resolver=resolver)
+    except Exception as exc:  # noqa: BLE001 - every outcome is recorded (§5.4)
+        log.exception("Unexpected error executing job %s", job.id)
+        return Outcome(
+            status="failed", error_message=f"Unexpected error executing job '{job.name}': {exc}",
+            execution_type="github_actions" if config.has_github else "webhook" if config.target_url else None,
+        )
+
+
+def _view(job: Job) -> JobView:
+    return JobView(
+        id=job.id, name=job.name,
+        enable_email_notifications=bool(job.enable_email_notifications),
+        notify_on_success=bool(job.notify_on_success),
+        emails=emails_from_text(job.notification_emails),
     )
 
 
@@ -265,86 +298,144 @@ def _load(session_factory: Callable[[], Session], execution_id: str, overrides: 
         job = session.get(Job, execution.job_id)
         if job is None:
             return None
-        view = _JobView(
-            id=job.id, name=job.name,
-            enable_email_notifications=bool(job.enable_email_notifications),
-            notify_on_success=bool(job.notify_on_success),
-            emails=emails_from_text(job.notification_emails),
-        )
-        return view, effective_config(job, overrides)
+        return _view(job), effective_config(job, overrides)
+
+
+_RUN_COLUMNS = (
+    "id", "name", "enable_email_notifications", "notify_on_success", "notification_emails",
+    "target_url", "github_owner", "github_repo", "github_workflow_name", "job_metadata",
+)
+"""The Job attributes a run reads (`_view`, `effective_config`); loading only these is
+several times cheaper than loading Job objects for a burst of 1,000 runs."""
+
+
+@dataclass(frozen=True)
+class ClaimedRun:
+    """A claimed `running` execution with what its run needs, read in bulk for a burst."""
+
+    execution_id: str
+    job: JobView
+    config: RunConfig
+
+
+def load_claimed(session: Session, execution_ids: Sequence[str]) -> list[ClaimedRun]:
+    """The executions of `execution_ids` still `running`, with their jobs, in that order.
+
+    The scheduler's bulk twin of `_load`: one query per CLAIM_CHUNK ids instead of two
+    per run, read right after the claim (in its transaction).
+    """
+    found: dict[str, ClaimedRun] = {}
+    ids = list(execution_ids)
+    columns = [getattr(Job, name).label(name) for name in _RUN_COLUMNS]
+    for start in range(0, len(ids), CLAIM_CHUNK):
+        rows = session.execute(
+            select(JobExecution.id.label("execution_id"), *columns)
+            .join(Job, Job.id == JobExecution.job_id)
+            .where(JobExecution.id.in_(ids[start:start + CLAIM_CHUNK]), JobExecution.status == "running")
+        ).all()
+        for job in rows:  # plain rows with the Job attributes _view and effective_config read
+            found[job.execution_id] = ClaimedRun(job.execution_id, _view(job), effective_config(job))
+    return [found[execution_id] for execution_id in ids if execution_id in found]
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A run whose outbound call is over, waiting to be recorded."""
+
+    execution_id: str
+    job: JobView
+    outcome: Outcome
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """What `_record` wrote: the run's duration and the streak decision (alerts.decide)."""
+    """What `record_outcomes` wrote: the run's duration and the streak decision (alerts.decide)."""
 
     duration: float
     decision: alerts.Decision = None
 
 
-def _wants_mail(job: _JobView, settings: Settings) -> bool:
+def _wants_mail(job: JobView, settings: Settings) -> bool:
     return job.enable_email_notifications and bool(job.emails) and settings.mail_configured
 
 
-def _record(
-    session_factory: Callable[[], Session],
-    settings: Settings,
-    execution_id: str,
-    job: _JobView,
-    outcome: Outcome,
-) -> Recorded | None:
-    """Write the outcome and broadcast it, in one transaction; None if nothing was written.
+def _notice(run: Finished, error: str | None) -> notify.Broadcast:
+    if run.outcome.status == "success":
+        return notify.Broadcast(
+            "Job Completed", f'Job "{run.job.name}" completed successfully.', "success", run.job.id, run.execution_id
+        )
+    return notify.Broadcast("Job Failed", f'Job "{run.job.name}" failed: {error}', "error", run.job.id, run.execution_id)
+
+
+def record_outcomes(
+    session_factory: Callable[[], Session], settings: Settings, runs: Sequence[Finished]
+) -> list[Recorded | None]:
+    """Write the outcomes and broadcast them, in one transaction; per run, None if nothing was written.
 
     A row that is gone (job deleted) or no longer running (e.g. marked failed as an
-    orphan meanwhile) is left alone. The streak decision is taken in the same
-    transaction, under a lock on the job row, so two runs of one job finishing at once
-    cannot both see themselves as the streak's N-th failure (one alert, not two). It is
-    only computed when an e-mail could follow.
+    orphan meanwhile) is left alone. Each row's `completed_at` is stamped here, so the
+    runs of one job are recorded in completion order. The streak decision is taken in
+    the same transaction, under a lock on the job row, so two runs of one job finishing
+    at once cannot both see themselves as the streak's N-th failure (one alert, not
+    two). It is only computed when an e-mail could follow; those runs are written one
+    by one (update, then read the streak), all others in one executemany UPDATE.
     """
+    results: list[Recorded | None] = [None] * len(runs)
+    if not runs:
+        return results
+    threshold = settings.SCHEDULER_FAILURE_ALERT_THRESHOLD
+    streak_jobs = sorted({run.job.id for run in runs if threshold >= 1 and _wants_mail(run.job, settings)})
+    ids = [run.execution_id for run in runs]
     with session_factory() as session:
         begin_write(session)
-        threshold = settings.SCHEDULER_FAILURE_ALERT_THRESHOLD
-        streaks = threshold >= 1 and _wants_mail(job, settings)
-        # FOR NO KEY UPDATE on PostgreSQL: serializes the runs of this job being
-        # recorded, without blocking a new claim's foreign-key check on the job row.
-        if streaks and session.get(Job, job.id, with_for_update={"key_share": True}) is None:
-            session.rollback()
-            return None
-        execution = session.get(JobExecution, execution_id, with_for_update=True)
-        if execution is None or execution.status != "running":
-            session.rollback()
-            return None
-        completed = utcnow()
-        duration = max(0.0, (completed - execution.started_at).total_seconds())
-        execution.completed_at = completed
-        execution.duration_seconds = duration
-        execution.status = outcome.status
-        execution.response_status = outcome.response_status
-        execution.error_message = outcome.error_message[:ERROR_MAX_CHARS] if outcome.error_message else None
-        execution.output = outcome.output
-        execution.execution_type = outcome.execution_type
-        execution.target = outcome.target
-        if outcome.status == "success":
-            notify.broadcast(
-                session, title="Job Completed", message=f'Job "{job.name}" completed successfully.',
-                type="success", related_job_id=job.id, related_execution_id=execution_id,
-            )
-        else:
-            notify.broadcast(
-                session, title="Job Failed", message=f'Job "{job.name}" failed: {execution.error_message}',
-                type="error", related_job_id=job.id, related_execution_id=execution_id,
-            )
-        decision: alerts.Decision = None
-        if streaks:
-            session.flush()
-            limit = alerts.outcomes_needed(threshold)
-            outcomes = session.scalars(alerts.recent_outcomes(job.id, limit=limit)).all()
-            decision = alerts.decide(outcomes, threshold)
+        # FOR NO KEY UPDATE on PostgreSQL, in id order: serializes the runs of these jobs
+        # being recorded, without blocking a new claim's foreign-key check on the job row.
+        locked = set(session.scalars(
+            select(Job.id).where(Job.id.in_(streak_jobs)).order_by(Job.id).with_for_update(key_share=True)
+        )) if streak_jobs else set()
+        started: dict[str, datetime] = {}
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            started.update(session.execute(  # type: ignore[arg-type]
+                select(JobExecution.id, JobExecution.started_at)
+                .where(JobExecution.id.in_(ids[start:start + CLAIM_CHUNK]), JobExecution.status == "running")
+                .order_by(JobExecution.id)
+                .with_for_update()
+            ).all())
+        plain: list[dict[str, Any]] = []
+        notices: list[notify.Broadcast] = []
+        for index, run in enumerate(runs):
+            started_at = started.pop(run.execution_id, None)  # pop: a duplicate is recorded once
+            streak = run.job.id in streak_jobs
+            if started_at is None or (streak and run.job.id not in locked):
+                continue
+            outcome = run.outcome
+            completed = utcnow()
+            duration = max(0.0, (completed - started_at).total_seconds())
+            error = outcome.error_message[:ERROR_MAX_CHARS] if outcome.error_message else None
+            values = {
+                "id": run.execution_id, "completed_at": completed, "duration_seconds": duration,
+                "status": outcome.status, "response_status": outcome.response_status, "error_message": error,
+                "output": outcome.output, "execution_type": outcome.execution_type, "target": outcome.target,
+            }
+            notices.append(_notice(run, error))
+            decision: alerts.Decision = None
+            if streak:
+                session.execute(update(JobExecution), [values])
+                outcomes = session.scalars(
+                    alerts.recent_outcomes(run.job.id, limit=alerts.outcomes_needed(threshold))
+                ).all()
+                decision = alerts.decide(outcomes, threshold)
+            else:
+                plain.append(values)
+            results[index] = Recorded(duration=duration, decision=decision)
+        if plain:
+            session.execute(update(JobExecution), plain)
+        notify.broadcast_many(session, notices)
         session.commit()
-        return Recorded(duration=duration, decision=decision)
+    return results
 
 
-def _mail_for(job: _JobView, outcome: Outcome, recorded: Recorded, threshold: int) -> mail.MailContent | None:
+def _mail_for(job: JobView, outcome: Outcome, recorded: Recorded, threshold: int) -> mail.MailContent | None:
     """Which e-mail (if any) a recorded run sends; the job's flags decide, not the trigger (D14).
 
     Failures: only the alert at the streak's threshold (no per-failure e-mail).
@@ -380,6 +471,26 @@ def _record_mail_failure(session_factory: Callable[[], Session], execution_id: s
         session.commit()
 
 
+def deliver_mail(
+    session_factory: Callable[[], Session],
+    settings: Settings,
+    mailer: mail.Mailer | None,
+    run: Finished,
+    recorded: Recorded,
+) -> None:
+    """The e-mail of a recorded run, if any (D14); a failed send is noted, never raised.
+
+    `mailer` defaults to `SmtpMailer(settings)`; mail is skipped anyway unless
+    `settings.mail_configured`.
+    """
+    content = _mail_for(run.job, run.outcome, recorded, settings.SCHEDULER_FAILURE_ALERT_THRESHOLD)
+    if content is None:
+        return
+    reason = mail.deliver(mailer or mail.SmtpMailer(settings), settings, run.job.emails, content)
+    if reason is not None:
+        _record_mail_failure(session_factory, run.execution_id, reason)
+
+
 def run_execution(
     *,
     session_factory: Callable[[], Session],
@@ -391,8 +502,9 @@ def run_execution(
 ) -> None:
     """Run a claimed (committed, `running`) execution to its end and record it.
 
-    `mailer` defaults to `SmtpMailer(settings)`; mail is skipped anyway unless
-    `settings.mail_configured`.
+    The one-run path (execute now, test run, a lone scheduled slot); a burst of
+    scheduled runs goes through the same `perform`, `record_outcomes` and
+    `deliver_mail`, in batches.
     """
     try:
         loaded = _load(session_factory, execution_id, overrides)
@@ -400,22 +512,9 @@ def run_execution(
             log.info("Execution %s is gone or already finished; nothing to run", execution_id)
             return
         job, config = loaded
-        try:
-            outcome = dispatch(job, config, settings, policy=retry_policy)
-        except Exception as exc:  # noqa: BLE001 - every outcome is recorded (§5.4)
-            log.exception("Unexpected error executing job %s", job.id)
-            outcome = Outcome(
-                status="failed", error_message=f"Unexpected error executing job '{job.name}': {exc}",
-                execution_type="github_actions" if config.has_github else "webhook" if config.target_url else None,
-            )
-        recorded = _record(session_factory, settings, execution_id, job, outcome)
-        if recorded is None:
-            return
-        content = _mail_for(job, outcome, recorded, settings.SCHEDULER_FAILURE_ALERT_THRESHOLD)
-        if content is None:
-            return
-        reason = mail.deliver(mailer or mail.SmtpMailer(settings), settings, job.emails, content)
-        if reason is not None:
-            _record_mail_failure(session_factory, execution_id, reason)
+        run = Finished(execution_id, job, perform(job, config, settings, policy=retry_policy))
+        recorded = record_outcomes(session_factory, settings, [run])[0]
+        if recorded is not None:
+            deliver_mail(session_factory, settings, mailer, run, recorded)
     except Exception:  # the run is in a background thread: log, never propagate
         log.exception("Recording execution %s failed", execution_id)

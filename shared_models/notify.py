@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -53,11 +56,40 @@ def broadcast(
     related_execution_id: str | None = None,
 ) -> int:
     """One notification for every user, active or not; returns how many were written."""
+    return broadcast_many(session, [Broadcast(title, message, type, related_job_id, related_execution_id)])
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """One notice for every user (the arguments of `broadcast`)."""
+
+    title: str
+    message: str
+    type: str
+    related_job_id: str | None = None
+    related_execution_id: str | None = None
+
+
+def broadcast_many(session: Session, notices: Sequence[Broadcast]) -> int:
+    """`broadcast` for many notices (a burst of runs): the users are read once and every
+    row is written in one INSERT; returns how many were written."""
+    if not notices:
+        return 0
     user_ids = list(session.scalars(select(User.id).order_by(User.created_at, User.id)))
-    return _insert(
-        session, user_ids, title=title, message=message, type=type,
-        related_job_id=related_job_id, related_execution_id=related_execution_id,
-    )
+    if not user_ids:
+        return 0
+    now = utcnow()
+    rows = [
+        {
+            "id": new_id(), "user_id": user_id, "title": notice.title, "message": notice.message,
+            "type": notice.type, "related_job_id": notice.related_job_id,
+            "related_execution_id": notice.related_execution_id, "is_read": False, "created_at": now,
+        }
+        for notice in notices
+        for user_id in user_ids
+    ]
+    session.execute(insert(Notification), rows)
+    return len(rows)
 
 
 def notify_owner_and_admins(
