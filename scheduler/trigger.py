@@ -10,12 +10,20 @@ runs on the real clock and on a scaled test clock.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from apscheduler.triggers.base import BaseTrigger
 
 from shared_models import clock, cron
 
 _TICK = timedelta(microseconds=1)
+
+
+@lru_cache(maxsize=8192)
+def _next_slot(expression: str, after: datetime, tz: tzinfo) -> datetime:
+    """Shared by every trigger: when a burst of jobs with one expression comes due, APScheduler
+    asks each job's trigger for the same next slot, and croniter costs ~0.1-0.2 ms a call."""
+    return cron.parse(expression).next_after(after, tz)
 
 
 def round_to_second(at: datetime) -> datetime:
@@ -40,11 +48,11 @@ class EngineCronTrigger(BaseTrigger):
 
     def first_slot_at_or_after(self, at: datetime) -> datetime:
         """The first slot >= `at` (virtual time)."""
-        return self.schedule.next_after(at - _TICK, self.tz)
+        return _next_slot(self.expression, at - _TICK, self.tz)
 
     def next_slot(self, after: datetime) -> datetime:
         """The first slot strictly after `after` (virtual time)."""
-        return self.schedule.next_after(after, self.tz)
+        return _next_slot(self.expression, after, self.tz)
 
     def slot_for(self, fire_time: datetime) -> datetime:
         """The slot (virtual) that a fire time produced by this trigger stands for."""
