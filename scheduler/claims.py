@@ -5,9 +5,9 @@ fraction of a second. Claiming each in its own write transaction serialised the 
 the database's write lock (BEGIN IMMEDIATE on SQLite): 1,000 jobs were claimed up to
 4 s late. Here the fire threads only enqueue (job_id, slot); one claimer thread takes
 whatever has queued (waiting at most `window` seconds for more), claims it with one
-multi-row INSERT ... ON CONFLICT DO NOTHING (`Runner.claim_due`), commits, and hands
-the claimed executions to the run pool, whose threads spend their time waiting on the
-targets.
+multi-row INSERT ... ON CONFLICT DO NOTHING (`Runner.claim_burst`, which also reads the
+claimed runs' jobs), commits, and hands the claimed runs to the run pool, whose threads
+make the calls (and leave the outcomes to scheduler.recorder).
 
 Runs are held back while a burst is still being handed over (until no slot arrived for
 `settle` seconds, at most `max_hold`): on two cores, 32 run threads starting at once
@@ -25,8 +25,9 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +43,18 @@ RUN_WORKERS = 32
 the 20 of §5.1, fewer than the connection pool's size + overflow (sessions are short)."""
 
 _STOP = object()
+Claimed = TypeVar("Claimed")
+"""What `claim` returns per claimed slot and `run` takes (an execution id, a ClaimedRun)."""
 
 
-class ClaimBatcher:
+class ClaimBatcher(Generic[Claimed]):
     """`submit(job_id, slot)` from any thread; claims in batches, runs on a pool."""
 
     def __init__(
         self,
         *,
-        claim: Callable[[list[tuple[str, datetime]]], list[str]],
-        run: Callable[[str], None],
+        claim: Callable[[list[tuple[str, datetime]]], Sequence[Claimed]],
+        run: Callable[[Claimed], object],
         fire_one: Callable[[str, datetime], object],
         run_workers: int = RUN_WORKERS,
         window: float = BATCH_WINDOW_SECONDS,
@@ -70,7 +73,7 @@ class ClaimBatcher:
         self._runs = concurrent.futures.ThreadPoolExecutor(run_workers, thread_name_prefix="scheduler-run")
         self._thread = threading.Thread(target=self._loop, name="scheduler-claim", daemon=True)
 
-    def start(self) -> ClaimBatcher:
+    def start(self) -> ClaimBatcher[Claimed]:
         self._thread.start()
         return self
 
@@ -127,11 +130,11 @@ class ClaimBatcher:
     def _claim(self, batch: list[tuple[str, datetime]]) -> list[Callable[[], object]]:
         """Claim `batch`; the runs to start (one-by-one fires if the batch failed)."""
         try:
-            execution_ids = self._claim_due(batch)
+            claimed = self._claim_due(batch)
         except Exception:
             log.exception("scheduler: batched claim of %d slot(s) failed; claiming one by one", len(batch))
             return [functools.partial(self._fire_one, job_id, slot) for job_id, slot in batch]
-        return [functools.partial(self._run, execution_id) for execution_id in execution_ids]
+        return [functools.partial(self._run, run) for run in claimed]
 
     def _release(self, held: list[Callable[[], object]]) -> None:
         for task in held:

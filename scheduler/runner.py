@@ -8,6 +8,7 @@ brain) gets None and does nothing.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from scheduler.recorder import OutcomeRecorder
 from scheduler.trigger import EngineCronTrigger
 from shared_models import executor, notify
 from shared_models.alerts import MISSED_RUN_PREFIX
@@ -23,6 +25,7 @@ from shared_models.clock import utcnow
 from shared_models.db import begin_write
 from shared_models.mail import Mailer
 from shared_models.models import Job, JobExecution
+from shared_models.outbound.ssrf import RecentResolutions
 from shared_models.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -114,7 +117,13 @@ def plan_missed(
 
 
 class Runner:
-    """Fires slots for the leader: claim, commit, then run through the shared executor."""
+    """Fires slots for the leader: claim, commit, then run through the shared executor.
+
+    A lone slot (`fire`) runs as `executor.run_execution` does. A burst (`claim_burst`,
+    then `run_claimed` per run on the batcher's pool) reads its jobs with the claim,
+    makes each call, and leaves the outcomes to `recorder`, which writes them in batches
+    (`record`); without a recorder each outcome is recorded at once.
+    """
 
     def __init__(
         self,
@@ -128,6 +137,9 @@ class Runner:
         self.session_factory = session_factory
         self.mailer = mailer
         self.on_paused = on_paused
+        self.recorder: OutcomeRecorder | None = None
+        self.resolutions = RecentResolutions()
+        """The D11 check's DNS answers, reused for a few seconds across a burst's calls."""
 
     def fire(self, job_id: str, slot: datetime, *, note: str | None = None) -> str | None:
         """Claim and run (job, slot); the execution id, or None if not fired."""
@@ -159,8 +171,17 @@ class Runner:
         an expired job is paused (through `fire`, after the batch) and never claimed. The
         caller runs the returned executions (`run`), outside any transaction.
         """
+        return self._claim(slots, load=False)[0]
+
+    def claim_burst(self, slots: list[tuple[str, datetime]]) -> list[executor.ClaimedRun]:
+        """`claim_due`, returning each claimed run with its job, read in the same transaction."""
+        return self._claim(slots, load=True)[1]
+
+    def _claim(
+        self, slots: list[tuple[str, datetime]], *, load: bool
+    ) -> tuple[list[str], list[executor.ClaimedRun]]:
         if not slots:
-            return []
+            return [], []
         job_ids = list(dict.fromkeys(job_id for job_id, _slot in slots))
         expired_jobs: dict[str, datetime] = {}
         with self.session_factory() as session:
@@ -182,13 +203,34 @@ class Runner:
                     continue
                 due.append((job_id, slot))
             claimed = executor.claim_scheduled(session, due)
+            ids = [claimed[pair] for pair in dict.fromkeys(due) if pair in claimed]  # each pair once
+            runs = executor.load_claimed(session, ids) if load else []
             session.commit()
         skipped = len(due) - len(claimed)
         if skipped:
             log.info("scheduler: %d slot(s) of this burst were already claimed", skipped)
         for job_id, slot in expired_jobs.items():
             self.fire(job_id, slot)  # re-checks under its own lock and pauses the job
-        return [claimed[pair] for pair in dict.fromkeys(due) if pair in claimed]  # each pair once
+        return ids, runs
+
+    def run_claimed(self, run: executor.ClaimedRun) -> None:
+        """Make the call of a claimed run (from `claim_burst`) and hand its outcome to the recorder."""
+        outcome = executor.perform(run.job, run.config, self.settings, resolver=self.resolutions)
+        finished = executor.Finished(run.execution_id, run.job, outcome)
+        if self.recorder is not None:
+            self.recorder.submit(finished)
+            return
+        for task in self.record([finished]):
+            task()
+
+    def record(self, batch: list[executor.Finished]) -> list[Callable[[], object]]:
+        """Record finished runs in one transaction; the e-mails to send afterwards."""
+        recorded = executor.record_outcomes(self.session_factory, self.settings, batch)
+        return [
+            functools.partial(executor.deliver_mail, self.session_factory, self.settings, self.mailer, run, result)
+            for run, result in zip(batch, recorded, strict=True)
+            if result is not None and run.job.enable_email_notifications and run.job.emails
+        ]
 
     def run(self, execution_id: str) -> None:
         """Run one claimed (committed) execution to its end through the shared executor."""

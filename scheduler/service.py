@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from scheduler import maintenance
 from scheduler.claims import RUN_WORKERS, ClaimBatcher
 from scheduler.reconcile import Reconciler, Scheduled
+from scheduler.recorder import OutcomeRecorder
 from scheduler.runner import Runner, fail_orphans, plan_missed, today_in
 from scheduler.trigger import EngineCronTrigger
 from shared_models import scheduler_status
@@ -114,8 +115,11 @@ class LeaderService:
         self.settings = settings
         self.session_factory = session_factory
         self.runner = Runner(settings, session_factory, mailer=mailer, on_paused=self._unschedule)
+        self.recorder = OutcomeRecorder(self.runner.record)
+        self.runner.recorder = self.recorder
         self.batcher = ClaimBatcher(
-            claim=self.runner.claim_due, run=self.runner.run, fire_one=self.runner.fire, run_workers=run_workers,
+            claim=self.runner.claim_burst, run=self.runner.run_claimed, fire_one=self.runner.fire,
+            run_workers=run_workers,
         )
         self.scheduler = BackgroundScheduler(
             timezone=settings.timezone,
@@ -144,6 +148,7 @@ class LeaderService:
             self._maintenance, trigger=EngineCronTrigger(maintenance.CRON, self.settings.timezone),
             id=maintenance.JOB_ID, name=maintenance.JOB_NAME, replace_existing=True,
         )
+        self.recorder.start()
         self.batcher.start()
         self.reconcile()
         self.scheduler.start()
@@ -156,6 +161,7 @@ class LeaderService:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
         self.batcher.stop(wait=wait)  # after the scheduler: nothing is submitted any more
+        self.recorder.stop(wait=wait)  # after the runs: every outcome handed over is recorded
 
     def job_count(self) -> int:
         return len(self.scheduler.get_jobs())
