@@ -46,7 +46,10 @@ def owned_clauses(
 def notifications_page_statement(
     conditions: list[ColumnElement[bool]], *, per_page: int, offset: int
 ) -> Select[tuple[Notification]]:
-    return select(Notification).where(*conditions).order_by(*NEWEST_FIRST).limit(per_page).offset(offset)
+    """One page, as a deferred join: the page's ids come from the covering index first,
+    and only those rows are read (the skipped ones never are)."""
+    page_ids = select(Notification.id).where(*conditions).order_by(*NEWEST_FIRST).limit(per_page).offset(offset)
+    return select(Notification).where(Notification.id.in_(page_ids.scalar_subquery())).order_by(*NEWEST_FIRST)
 
 
 def notifications_count_statement(conditions: list[ColumnElement[bool]]) -> Select[tuple[int]]:
