@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 0.05
 """The burst's calls are over when no outcome arrived for this long."""
-MAX_HOLD_SECONDS = 1.0
-"""No outcome waits longer than this (plus one transaction) to be recorded."""
+MAX_HOLD_SECONDS = 2.0
+"""No outcome waits longer than this (plus one transaction) to be recorded: room for a
+1,000-run burst's calls to go out on a busy machine before the first write."""
 MAX_BATCH = 1000
 MAIL_WORKERS = 8
 

@@ -159,7 +159,10 @@ def claim_scheduled(
              "started_at": started, "scheduled_for": slot}
             for execution_id, (job_id, slot) in keys.items()
         ]
-        for execution_id in session.scalars(statement.values(rows)):
+        # Parameters as an executemany, not .values(rows): SQLAlchemy's "insertmanyvalues"
+        # still sends multi-row INSERTs, from a cached compiled statement; compiling a
+        # 500-row VALUES clause cost ~0.1 s of CPU per chunk.
+        for execution_id in session.execute(statement, rows).scalars():
             claimed[keys[execution_id]] = execution_id
     return claimed
 
