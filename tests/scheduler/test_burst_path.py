@@ -1,0 +1,124 @@
+"""The burst path: claim with the jobs, call, then record the outcomes in batches."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ipaddress
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.recorder import OutcomeRecorder
+from scheduler.runner import Runner
+from shared_models import executor
+from shared_models.db import make_sessionmaker
+from shared_models.models import JobExecution, Notification
+from shared_models.outbound.ssrf import RecentResolutions, UnsafeTarget, check_target_url
+from shared_models.settings import Settings
+from tests.conftest import make_settings
+from tests.helpers import SmtpSink, make_job, make_user
+
+SLOT = datetime(2030, 1, 7, 0, 10, tzinfo=UTC)
+
+
+def _rows(db: Session) -> list[JobExecution]:
+    db.expire_all()
+    rows = list(db.scalars(select(JobExecution)))
+    db.rollback()
+    return rows
+
+
+def test_a_burst_is_called_then_recorded_in_one_transaction(
+    db: Session, engine, leader_settings: Settings, webhook: str, httpserver  # noqa: ANN001
+) -> None:
+    users = [make_user(db), make_user(db)]
+    runner = Runner(leader_settings, make_sessionmaker(engine))
+    batches: list[int] = []
+
+    def record(batch: list[executor.Finished]) -> list:  # noqa: ANN001
+        batches.append(len(batch))
+        return runner.record(batch)
+
+    runner.recorder = OutcomeRecorder(record, settle=5.0, max_hold=30.0).start()
+    jobs = [make_job(db, target_url=webhook, end_date=None) for _ in range(40)]
+    runs = runner.claim_burst([(job.id, SLOT) for job in jobs])
+    assert sorted(run.job.id for run in runs) == sorted(job.id for job in jobs)
+    assert all(run.config.target_url == webhook for run in runs)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(runner.run_claimed, runs))
+    assert len(httpserver.log) == 40
+    assert {row.status for row in _rows(db)} == {"running"}  # not yet: the burst settles first
+    runner.recorder.stop()
+    rows = _rows(db)
+    assert batches == [40]
+    assert {(row.status, row.response_status, row.output, row.execution_type) for row in rows} == {
+        ("success", 200, "ok", "webhook")
+    }
+    assert all(row.completed_at is not None and row.duration_seconds >= 0 for row in rows)
+    notes = db.scalars(select(Notification).where(Notification.title == "Job Completed")).all()
+    assert len(notes) == 40 * len(users)
+    assert {note.related_execution_id for note in notes} == {row.id for row in rows}
+
+
+def test_record_outcomes_leaves_rows_that_are_no_longer_running(
+    db: Session, engine, leader_settings: Settings  # noqa: ANN001
+) -> None:
+    runner = Runner(leader_settings, make_sessionmaker(engine))
+    jobs = [make_job(db, end_date=None) for _ in range(2)]
+    first, second = runner.claim_burst([(job.id, SLOT) for job in jobs])
+    orphaned = db.get(JobExecution, second.execution_id)
+    orphaned.status, orphaned.error_message = "failed", "orphaned"
+    db.commit()
+    failed = executor.Outcome(status="failed", error_message="Webhook returned status 500", response_status=500)
+    results = executor.record_outcomes(
+        make_sessionmaker(engine), leader_settings,
+        [executor.Finished(first.execution_id, first.job, failed), executor.Finished(second.execution_id, second.job, failed)],
+    )
+    assert results[0] is not None and results[1] is None
+    rows = {row.id: row for row in _rows(db)}
+    assert (rows[first.execution_id].status, rows[first.execution_id].response_status) == ("failed", 500)
+    assert rows[second.execution_id].error_message == "orphaned"
+
+
+def test_a_streak_completed_inside_one_batch_alerts_once(
+    db: Session, engine, database_url: str  # noqa: ANN001
+) -> None:
+    with SmtpSink() as sink:
+        settings = make_settings(database_url, **sink.settings_overrides())
+        runner = Runner(settings, make_sessionmaker(engine))
+        job = make_job(
+            db, end_date=None, enable_email_notifications=True, notification_emails="ops@example.com"
+        )
+        runs = runner.claim_burst([(job.id, SLOT + timedelta(minutes=n)) for n in range(4)])
+        failed = executor.Outcome(status="failed", error_message="Webhook returned status 500")
+        finished = [executor.Finished(r.execution_id, r.job, failed) for r in runs]
+        sent: list[int] = []
+        for batch in (finished[:3], finished[3:]):
+            for task in runner.record(batch):  # the e-mails that follow a recorded batch
+                task()
+            sent.append(len(sink.messages))
+    assert sent == [1, 1]  # the 3rd failure alerts, inside the first batch; the 4th does not
+    assert sink.messages[0]["Subject"] == f"🔴 Job failing: {job.name} (3 consecutive failures)"
+    assert {row.status for row in _rows(db)} == {"failed"} and len(_rows(db)) == 4
+
+
+def test_recent_resolutions_reuse_an_answer_and_the_check_still_refuses() -> None:
+    calls: list[str] = []
+
+    def lookup(host: str, _port: int) -> list:  # noqa: ANN001
+        calls.append(host)
+        return [ipaddress.ip_address("10.1.2.3")]
+
+    settings = make_settings("sqlite://")
+    cached = RecentResolutions(ttl_seconds=60, resolver=lookup)
+    for _ in range(3):
+        with pytest.raises(UnsafeTarget):
+            check_target_url("https://internal.example/hook", settings, resolver=cached)
+    assert calls == ["internal.example"]
+    expired = RecentResolutions(ttl_seconds=0, resolver=lookup)
+    for _ in range(2):
+        with pytest.raises(UnsafeTarget):
+            check_target_url("https://internal.example/hook", settings, resolver=expired)
+    assert len(calls) == 3
