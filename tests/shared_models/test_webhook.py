@@ -65,3 +65,14 @@ def test_output_bound_is_a_setting(database_url: str, httpserver: HTTPServer) ->
     settings = make_settings(database_url, OUTBOUND_MAX_OUTPUT_CHARS=20)
     result = webhook.call_webhook(settings=settings, url=httpserver.url_for("/hook"), method="GET")
     assert result.text == "y" * 20
+
+
+def test_cookies_set_by_a_target_are_never_sent_back(settings: Settings, httpserver: HTTPServer) -> None:
+    """One pooled client serves every user's jobs: it must not carry one call's cookies
+    into the next."""
+    httpserver.expect_request("/hook").respond_with_response(
+        Response("ok", headers={"Set-Cookie": "session=job-a-secret; Path=/"})
+    )
+    for _ in range(2):
+        webhook.call_webhook(settings=settings, url=httpserver.url_for("/hook"), method="GET")
+    assert [request.headers.get("Cookie") for request, _response in httpserver.log] == [None, None]
