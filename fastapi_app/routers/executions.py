@@ -129,7 +129,8 @@ async def list_executions(request: Request, claims: ReadClaims) -> Response:
     openapi_extra=query_doc(("job_id", "Only this job's executions"), FROM, TO),
 )
 async def execution_statistics(request: Request, claims: ReadClaims) -> Response:
-    # A scan of every matching execution: in a worker thread, so the loop keeps serving.
+    # Sums of the hourly rollup, or a scan of one job's rows: in a worker thread, so the
+    # loop keeps serving meanwhile.
     return await read_path.respond(
         request, claims, read_path.execution_statistics, heavy=True, query=request.query_params
     )

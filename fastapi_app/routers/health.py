@@ -1,13 +1,18 @@
-"""GET /api/v2/health (D16): the shared health service, same body and status as legacy."""
+"""GET /api/v2/health (D16): the shared health answer, same body and status as legacy.
+
+The probe runs on the read path's connection (no ORM session): this route is the
+"hello world" ceiling the API benchmark prints next to the legacy one.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 
-from fastapi_app.deps import SessionDep, call
+from fastapi_app import read_path
 from fastapi_app.responses import LegacyJSONResponse
-from shared_models.services.health import health as health_service
+from shared_models.services.health import PROBE, health_answer
 
 router = APIRouter(tags=["health"])
 
@@ -22,6 +27,11 @@ _EXAMPLE = {"status": "healthy", "scheduler_running": True, "scheduled_jobs_coun
         503: {"description": "Database unreachable (`status: unhealthy`, `database: error`)"},
     },
 )
-async def health(session: SessionDep) -> Response:
-    status, body = await call(session, health_service)
+async def health(request: Request) -> Response:
+    try:
+        await read_path.run_unit(request, lambda connection: connection.execute(PROBE))
+        database_ok = True
+    except SQLAlchemyError:
+        database_ok = False
+    status, body = health_answer(database_ok)
     return LegacyJSONResponse(body, status_code=status)

@@ -148,17 +148,16 @@ def executions_page_body(executions: list[dict[str, Any]], total: int, page: int
 def job_statistics_body(job: Any, totals: ExecutionTotals, latest: JobExecution | None) -> dict[str, Any]:
     """§3.6.3: rounded to 2 places; the mean covers successful runs and is null when
     there is none (or it is exactly 0, as the legacy's truthiness test had it)."""
-    total = totals.total
-    success = totals.count("success")
-    average = totals.mean_duration("success")
+    total, success = totals.total, totals.success
+    average = totals.mean_success_duration()
     return {
         "job_id": job.id,
         "job_name": job.name,
         "statistics": {
             "total_executions": total,
             "success_count": success,
-            "failed_count": totals.count("failed"),
-            "running_count": totals.count("running"),
+            "failed_count": totals.failed,
+            "running_count": totals.running,
             "success_rate": round(success / total * 100, 2) if total else 0,
             "average_duration_seconds": round(average, 2) if average else None,
         },
@@ -168,14 +167,13 @@ def job_statistics_body(job: Any, totals: ExecutionTotals, latest: JobExecution 
 
 def global_statistics_body(filters: ExecutionFilters, totals: ExecutionTotals) -> dict[str, Any]:
     """§3.6.6: unrounded figures, 0.0 when empty; the mean covers every status."""
-    total = totals.total
-    success = totals.count("success")
+    total, success = totals.total, totals.success
     average = totals.mean_duration()
     return {
         "total_executions": total,
         "successful_executions": success,
-        "failed_executions": totals.count("failed"),
-        "running_executions": totals.count("running"),
+        "failed_executions": totals.failed,
+        "running_executions": totals.running,
         "success_rate": success / total * 100 if total else 0.0,
         "average_duration_seconds": average if average is not None else 0.0,
         "range": filters.range.as_dict(),

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from tests.conftest import BACKEND, POSTGRES_URL, make_settings
+from tests.stacks import stack_client
 
 
 def test_unknown_path_is_json_404(client: FlaskClient) -> None:
@@ -30,6 +36,22 @@ def test_health_reports_database_and_scheduler(client: FlaskClient) -> None:
         "scheduler_running": False,
         "scheduled_jobs_count": 0,
         "database": "ok",
+    }
+
+
+def test_health_is_503_when_the_database_does_not_answer(stack: str, tmp_path: Path) -> None:
+    if BACKEND == "postgresql":
+        unreachable = make_url(POSTGRES_URL).set(database="cronjob_no_such_database").render_as_string(False)
+    else:
+        unreachable = f"sqlite:///{tmp_path}"  # a directory: SQLite cannot open it
+    with stack_client(stack, make_settings(unreachable)) as client:
+        response = client.get("/api/health")
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "status": "unhealthy",
+        "scheduler_running": False,
+        "scheduled_jobs_count": 0,
+        "database": "error",
     }
 
 

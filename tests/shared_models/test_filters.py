@@ -141,8 +141,8 @@ def test_job_totals_filter_by_range(db: Session) -> None:
     make_execution(db, job, started_at=inside - timedelta(days=10), status="failed", duration_seconds=9.0)
     filters = ExecutionFilters(job_id=job.id, range=DateRange(at(2026, 1, 1), None))
     totals = execution_totals(db, filters)
-    assert (totals.total, totals.count("success"), totals.count("failed"), totals.count("running")) == (1, 1, 0, 0)
-    assert (totals.mean_duration(), totals.mean_duration("success")) == (1.0, 1.0)
+    assert (totals.total, totals.success, totals.failed, totals.running) == (1, 1, 0, 0)
+    assert (totals.mean_duration(), totals.mean_success_duration()) == (1.0, 1.0)
 
 
 def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> None:
