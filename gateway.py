@@ -33,7 +33,7 @@ from typing import Any
 import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from cutover.asgi import SERVED_BY, Recorder, served_by
+from cutover.asgi import Recorder, served_by
 from cutover.config import CutoverConfig
 from cutover.dispatch import decide, v2_scope
 from cutover.flags import auto_rollback
@@ -103,9 +103,8 @@ class Gateway:
         flask_app = create_flask_app(self.settings, prepare=False)
         self.registry = build_registry(flask_app, self.v2_app)
         self.v2_app.state.cutover_route_keys = self.registry.keys()  # for the admin API
-        # Flask's answers carry `X-Served-By: legacy` from the bridge itself: no send wrapper.
         self.legacy = legacy_asgi(flask_app, workers=self.settings.DATABASE_POOL_SIZE,
-                                  queue=self.config.legacy_queue, headers=[(SERVED_BY, b"legacy")])
+                                  queue=self.config.legacy_queue)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -127,23 +126,23 @@ class Gateway:
             self._load_legacy()  # started retired, un-retired since: load Flask once
         assert self.legacy is not None and self.registry is not None
         if self.flags.table.all_legacy:  # the common case before a cutover: no route to match
-            await self.legacy(scope, receive, send)
+            await self.legacy(scope, receive, served_by(send, "legacy"))
             return
         pair = self.registry.match(scope.get("method", ""), scope["path"]) if scope["type"] == "http" else None
         if pair is None or pair.v2_path is None:
-            await self.legacy(scope, receive, send)
+            await self.legacy(scope, receive, served_by(send, "legacy"))
             return
         flag = self.flags.table.state(pair.key)
         if decide(flag, scope) == "fastapi":
             await self._fastapi(pair.key, scope, receive, send)
         elif flag[0] == "shadow" and scope["method"] in SAFE_METHODS and self.shadow.sampled():
             replay = dict(scope)
-            answer = Recorder(send)
+            answer = Recorder(served_by(send, "legacy"))
             await self.legacy(scope, receive, answer)
             if answer.complete.is_set():
                 self.shadow.submit(pair.key, replay, answer)
         else:
-            await self.legacy(scope, receive, send)
+            await self.legacy(scope, receive, served_by(send, "legacy"))
 
     async def _fastapi(self, route_key: str, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a legacy route on its v2 twin and watch its answers for a 5xx burst."""

@@ -41,7 +41,7 @@ import sys
 import threading
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -52,7 +52,7 @@ FLUSH_BYTES = 64 * 1024
 WINDOW = 8
 """Streamed chunks the app may produce ahead of what the loop has sent."""
 
-Headers = Sequence[tuple[bytes, bytes]]
+Headers = list[tuple[bytes, bytes]]
 _ENVIRON_NAMES = {b"content-length": "CONTENT_LENGTH", b"content-type": "CONTENT_TYPE"}
 
 log = logging.getLogger("gateway.wsgi")
@@ -67,10 +67,9 @@ class WSGIBridge:
     requests per second (A/B, median of 6 rounds).
     """
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], *, workers: int, headers: Headers = ()) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], *, workers: int) -> None:
         self.app = app
         self.workers = workers
-        self.headers = tuple(headers)  # added to every answer (the app's own of these names dropped)
         self.jobs: queue.SimpleQueue[tuple[_Exchange, dict[str, Any]] | None] = queue.SimpleQueue()
         self.started = False
 
@@ -89,7 +88,7 @@ class WSGIBridge:
             return
         if not self.started:
             self._start()
-        exchange = _Exchange(asyncio.get_running_loop(), receive, self.headers)
+        exchange = _Exchange(asyncio.get_running_loop(), receive)
         self.jobs.put((exchange, environ_for(scope, exchange)))
         try:
             status, headers, body, more = await exchange.first
@@ -155,13 +154,12 @@ class _Exchange:
     It is also the request's `wsgi.input`.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, receive: Receive, extra_headers: Headers) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, receive: Receive) -> None:
         self.loop = loop
         self.receive = receive
-        self.extra_headers = extra_headers
         self.first: asyncio.Future[tuple[int, Headers, bytes, bool]] = loop.create_future()
         self.status = 0
-        self.headers: list[tuple[bytes, bytes]] = []
+        self.headers: Headers = []
         self.length: int | None = None  # the response's Content-Length
         self.delivered = False
         self.abandoned = False
@@ -195,10 +193,6 @@ class _Exchange:
         self.headers = [
             (name.strip().lower().encode("latin1"), value.strip().encode("latin1")) for name, value in headers
         ]
-        if self.extra_headers:
-            replaced = {name for name, _ in self.extra_headers}
-            self.headers = [header for header in self.headers if header[0] not in replaced]
-            self.headers.extend(self.extra_headers)
         self.length = None
         for name, value in self.headers:
             if name == b"content-length" and value.isdigit():
@@ -321,10 +315,9 @@ def _fail(future: asyncio.Future[Any], exc: BaseException) -> None:
 class BoundedAdmission:
     """At most `limit` HTTP requests inside `app` at once; the rest are refused with 503."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, headers: Headers = ()) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
         self.limit = limit
-        self.headers = tuple(headers)  # added to the 503
         self.in_flight = 0  # one event loop per worker: no lock needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -332,7 +325,7 @@ class BoundedAdmission:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            await _busy(send, self.headers)
+            await _busy(send)
             return
         self.in_flight += 1
         try:
@@ -341,7 +334,7 @@ class BoundedAdmission:
             self.in_flight -= 1
 
 
-async def _busy(send: Send, extra_headers: Headers) -> None:
+async def _busy(send: Send) -> None:
     body = json.dumps(BUSY_BODY).encode()
     await send(
         {
@@ -351,14 +344,11 @@ async def _busy(send: Send, extra_headers: Headers) -> None:
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", b"1"),
-                *extra_headers,
             ],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
-def legacy_asgi(flask_app: Any, *, workers: int, queue: int, headers: Headers = ()) -> BoundedAdmission:
-    """Flask as an ASGI app, every answer (503s included) carrying `headers`."""
-    bridge = WSGIBridge(flask_app, workers=workers, headers=headers)
-    return BoundedAdmission(bridge, limit=workers + queue, headers=headers)
+def legacy_asgi(flask_app: Any, *, workers: int, queue: int) -> BoundedAdmission:
+    return BoundedAdmission(WSGIBridge(flask_app, workers=workers), limit=workers + queue)
