@@ -1,4 +1,4 @@
-"""The route map from both apps, and the bounded admission to Flask."""
+"""The route map from both apps, and the bounded a2wsgi admission."""
 
 from __future__ import annotations
 
