@@ -197,11 +197,10 @@ def executions_page(
     """GET /executions: `services.executions.list_executions` without ORM entities."""
     filters = parse_execution_filters(query)
     page, limit = executions.global_paging(query)
-    rows, total = page_with_total(
-        connection,
-        executions.executions_page_statement(filters, limit=limit, offset=page_offset(page, limit)),
-        executions.executions_count_statement(filters),
-    )
+    total = executions.executions_total(connection, filters)
+    rows = connection.execute(
+        executions.executions_page_statement(filters, limit=limit, offset=page_offset(page, limit))
+    ).all()
     return executions.executions_page_body([executions.execution_row_to_dict(row) for row in rows], total, page, limit)
 
 

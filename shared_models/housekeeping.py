@@ -1,5 +1,5 @@
 """Rows that only matter for a while: expired revocations, old login-attempt windows, and
-the statistics rollup's deltas (folded into one row per hour and status).
+the statistics rollup's deltas (folded into one row per day and status).
 
 The scheduler's leader does this now and then, so the tables stay the size of the
 current traffic instead of its whole history.

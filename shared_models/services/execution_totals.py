@@ -1,12 +1,14 @@
 """Execution counts and durations per status, for both statistics endpoints (§3.6.3, §3.6.6).
 
-Two sources, one result: one aggregate pass over the execution rows, or the hourly
+Two sources, one result: one aggregate pass over the execution rows, or the daily
 rollup the database keeps in `execution_stat_deltas` (migration 0004). The rollup
-answers whole hours of an unfiltered range; the rows answer a job's figures and the
-partial hours at either end of a range. Either way the figures are exact.
+answers the whole UTC days of a range, optionally for some statuses only; the rows
+answer the rest (a job's figures, a trigger or execution type, and the partial days at
+either end of a range). Either way the figures are exact.
 
 Measured (SQLite, 1M executions over a year): the unfiltered pass over the rows took
-~100 ms; the rollup (~26,000 rows once folded) takes a few ms.
+~100 ms (COUNT(*) alone ~10 ms); the rollup (~1,100 rows once folded) well under 1 ms.
+Hourly buckets were ~26,000 rows and ~5 ms.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from sqlalchemy import Connection, Select, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from shared_models.models import ExecutionStatDelta, JobExecution
-from shared_models.services.filters import DateRange, ExecutionFilters
+from shared_models.services.filters import DateRange, ExecutionFilters, equals_any
 
-HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 @dataclass
@@ -74,18 +76,18 @@ def _figures(runs: Any, duration_sum: Any, duration_count: Any, status: Any) -> 
     )
 
 
-def hour_key(instant: datetime) -> int:
-    """The rollup's key of the UTC hour holding `instant` (the triggers' YYYYMMDDHH)."""
-    return int(instant.astimezone(UTC).strftime("%Y%m%d%H"))
+def day_key(instant: datetime) -> int:
+    """The rollup's key of the UTC day holding `instant` (the triggers' YYYYMMDD)."""
+    return int(instant.astimezone(UTC).strftime("%Y%m%d"))
 
 
-def _floor_hour(instant: datetime) -> datetime:
-    return instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+def _floor_day(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _ceil_hour(instant: datetime) -> datetime:
-    floor = _floor_hour(instant)
-    return floor if floor == instant else floor + HOUR
+def _ceil_day(instant: datetime) -> datetime:
+    floor = _floor_day(instant)
+    return floor if floor == instant else floor + DAY
 
 
 def rows_statement(filters: ExecutionFilters) -> Select[Any]:
@@ -96,8 +98,11 @@ def rows_statement(filters: ExecutionFilters) -> Select[Any]:
     ).where(*filters.clauses())
 
 
-def rollup_statement(start: datetime | None, end: datetime | None) -> Select[Any]:
-    """The rollup's figures over the whole hours [start, end) (either bound open)."""
+def rollup_statement(
+    start: datetime | None, end: datetime | None, statuses: tuple[str, ...] = ()
+) -> Select[Any]:
+    """The rollup's figures over the whole days [start, end) (either bound open), of
+    `statuses` only when some are given."""
     delta = ExecutionStatDelta
     statement = select(
         *_figures(
@@ -108,60 +113,66 @@ def rollup_statement(start: datetime | None, end: datetime | None) -> Select[Any
         )
     )
     if start is not None:
-        statement = statement.where(delta.hour_key >= hour_key(start))
+        statement = statement.where(delta.day_key >= day_key(start))
     if end is not None:
-        statement = statement.where(delta.hour_key < hour_key(end))
+        statement = statement.where(delta.day_key < day_key(end))
+    if statuses:
+        statement = statement.where(equals_any(delta.status, statuses))
     return statement
+
+
+def rollup_answers(filters: ExecutionFilters) -> bool:
+    """Whether the rollup holds what `filters` select (it knows days and statuses only)."""
+    return dataclasses.replace(filters, range=DateRange(), statuses=()) == ExecutionFilters()
 
 
 def execution_totals(db: Session | Connection, filters: ExecutionFilters) -> ExecutionTotals:
     """The totals of the executions `filters` select, from the rollup where it can answer."""
     totals = ExecutionTotals()
-    only_dates = dataclasses.replace(filters, range=DateRange()) == ExecutionFilters()
     start, end = filters.range.start, filters.range.end
-    whole_from = _ceil_hour(start) if start is not None else None
-    whole_to = _floor_hour(end) if end is not None else None
-    if not only_dates or (whole_from is not None and whole_to is not None and whole_from >= whole_to):
+    whole_from = _ceil_day(start) if start is not None else None
+    whole_to = _floor_day(end) if end is not None else None
+    if not rollup_answers(filters) or (whole_from is not None and whole_to is not None and whole_from >= whole_to):
         return totals.add(db.execute(rows_statement(filters)).one())
-    totals.add(db.execute(rollup_statement(whole_from, whole_to)).one())
+    totals.add(db.execute(rollup_statement(whole_from, whole_to, filters.statuses)).one())
     for edge_start, edge_end in ((start, whole_from), (whole_to, end)):
         if edge_start is not None and edge_end is not None and edge_start < edge_end:
-            edge = ExecutionFilters(range=DateRange(edge_start, edge_end))
+            edge = dataclasses.replace(filters, range=DateRange(edge_start, edge_end))
             totals.add(db.execute(rows_statement(edge)).one())
     return totals
 
 
 def fold_deltas(session: Session) -> int:
-    """Sum the rollup rows of each (hour, status) into one; returns the rows removed.
+    """Sum the rollup rows of each (day, status) into one; returns the rows removed.
 
     DELETE ... RETURNING takes away exactly the rows it reports, in one statement, so
     a delta committed meanwhile by another writer is neither lost nor counted twice.
     """
     delta = ExecutionStatDelta
-    key = tuple_(delta.hour_key, delta.status)
+    key = tuple_(delta.day_key, delta.status)
     repeated = (
-        select(delta.hour_key, delta.status).group_by(delta.hour_key, delta.status).having(func.count() > 1)
+        select(delta.day_key, delta.status).group_by(delta.day_key, delta.status).having(func.count() > 1)
     )
     removed = session.execute(
         delete(delta)
         .where(key.in_(repeated))
-        .returning(delta.hour_key, delta.status, delta.executions, delta.duration_sum, delta.duration_count)
+        .returning(delta.day_key, delta.status, delta.executions, delta.duration_sum, delta.duration_count)
     ).all()
     folded: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
-    for hour, status, executions, duration_sum, duration_count in removed:
-        sums = folded[(hour, status)]
+    for day, status, executions, duration_sum, duration_count in removed:
+        sums = folded[(day, status)]
         sums[0] += executions
         sums[1] += duration_sum
         sums[2] += duration_count
     rows = [
         {
-            "hour_key": hour,
+            "day_key": day,
             "status": status,
             "executions": runs,
             "duration_sum": total,
             "duration_count": counted,
         }
-        for (hour, status), (runs, total, counted) in folded.items()
+        for (day, status), (runs, total, counted) in folded.items()
         if runs or counted
     ]
     if rows:

@@ -1,5 +1,6 @@
-"""The statistics rollup (migration 0004): triggers keep it equal to the rows through
-inserts, updates, deletes and job cascades, on SQLite and PostgreSQL, folded or not."""
+"""The daily execution rollup (migration 0004): triggers keep it equal to the rows through
+inserts, updates, deletes and job cascades, on SQLite and PostgreSQL, folded or not, for
+every range shape and status filter."""
 
 from __future__ import annotations
 
@@ -15,23 +16,27 @@ from shared_models.services.execution_totals import (
     ExecutionTotals,
     execution_totals,
     fold_deltas,
+    rollup_answers,
     rows_statement,
 )
+from shared_models.services.executions import executions_total
 from shared_models.services.filters import DateRange, ExecutionFilters
 from tests.helpers import at, make_job
 
 STATUSES = ("success", "failed", "running", "skipped")
 START = at(2026, 3, 1)
 
+SPAN = timedelta(days=10)
 RANGES = [
     DateRange(),
-    DateRange(START + timedelta(hours=5), None),  # whole hours from
-    DateRange(None, START + timedelta(hours=30)),  # whole hours to
-    DateRange(START + timedelta(hours=3, minutes=17), START + timedelta(hours=41, seconds=9)),  # both ragged
-    DateRange(START + timedelta(hours=7, minutes=5), START + timedelta(hours=7, minutes=50)),  # inside one hour
-    DateRange(START + timedelta(hours=7, minutes=5), START + timedelta(hours=8, minutes=50)),  # no whole hour
+    DateRange(START + timedelta(days=2), None),  # whole days from
+    DateRange(None, START + timedelta(days=6)),  # whole days to
+    DateRange(START + timedelta(days=1, hours=3, minutes=17), START + timedelta(days=7, hours=5, seconds=9)),
+    DateRange(START + timedelta(days=3, hours=7), START + timedelta(days=3, hours=19)),  # inside one day
+    DateRange(START + timedelta(days=3, hours=7), START + timedelta(days=4, hours=2)),  # no whole day
     DateRange(START + timedelta(days=30), None),  # nothing there
 ]
+STATUS_FILTERS = [(), ("failed",), ("success", "running")]
 
 
 def figures(totals: ExecutionTotals) -> tuple[object, ...]:
@@ -46,19 +51,24 @@ def figures(totals: ExecutionTotals) -> tuple[object, ...]:
     )
 
 
-def from_rows(db: Session, date_range: DateRange) -> ExecutionTotals:
+def from_rows(db: Session, filters: ExecutionFilters) -> ExecutionTotals:
     """The truth: the same figures straight from the execution rows."""
-    return ExecutionTotals().add(db.execute(rows_statement(ExecutionFilters(range=date_range))).one())
+    return ExecutionTotals().add(db.execute(rows_statement(filters)).one())
+
+
+def every_filter() -> list[ExecutionFilters]:
+    return [ExecutionFilters(range=r, statuses=statuses) for r in RANGES for statuses in STATUS_FILTERS]
 
 
 def assert_rollup_matches_rows(db: Session) -> None:
-    for date_range in RANGES:
-        rolled = execution_totals(db, ExecutionFilters(range=date_range))
-        assert figures(rolled) == figures(from_rows(db, date_range)), date_range
+    for filters in every_filter():
+        assert rollup_answers(filters)
+        assert figures(execution_totals(db, filters)) == figures(from_rows(db, filters)), filters
+        assert executions_total(db, filters) == from_rows(db, filters).total
 
 
 def random_start(rng: random.Random) -> datetime:
-    return START + timedelta(seconds=rng.randrange(0, 48 * 3600))
+    return START + timedelta(seconds=rng.randrange(0, int(SPAN.total_seconds())))
 
 
 def add_executions(db: Session, jobs: list[Job], rng: random.Random, count: int) -> None:
@@ -106,13 +116,13 @@ def test_rollup_follows_every_kind_of_write(db: Session) -> None:
     assert_rollup_matches_rows(db)
 
 
-def test_folding_keeps_the_figures_and_leaves_one_row_per_hour_and_status(db: Session) -> None:
+def test_folding_keeps_the_figures_and_leaves_one_row_per_day_and_status(db: Session) -> None:
     rng = random.Random(9)
     jobs = [make_job(db, name=f"job-{n}") for n in range(2)]
     add_executions(db, jobs, rng, 200)
     db.execute(delete(JobExecution).where(JobExecution.status == "skipped"))  # groups that sum to nothing
     db.commit()
-    before = [figures(execution_totals(db, ExecutionFilters(range=r))) for r in RANGES]
+    before = [figures(execution_totals(db, filters)) for filters in every_filter()]
     rows_before = db.scalar(select(func.count()).select_from(ExecutionStatDelta))
 
     removed = fold_deltas(db)
@@ -121,17 +131,18 @@ def test_folding_keeps_the_figures_and_leaves_one_row_per_hour_and_status(db: Se
     rows_after = db.scalar(select(func.count()).select_from(ExecutionStatDelta))
     assert removed == rows_before - rows_after > 0
     groups = db.execute(
-        select(ExecutionStatDelta.hour_key, ExecutionStatDelta.status, func.count())
-        .group_by(ExecutionStatDelta.hour_key, ExecutionStatDelta.status)
+        select(ExecutionStatDelta.day_key, ExecutionStatDelta.status, func.count()).group_by(
+            ExecutionStatDelta.day_key, ExecutionStatDelta.status
+        )
     ).all()
-    assert all(count == 1 for _hour, _status, count in groups)
-    assert "skipped" not in {status for _hour, status, _count in groups}
-    assert [figures(execution_totals(db, ExecutionFilters(range=r))) for r in RANGES] == before
+    assert all(count == 1 for _day, _status, count in groups)
+    assert "skipped" not in {status for _day, status, _count in groups}
+    assert [figures(execution_totals(db, filters)) for filters in every_filter()] == before
     assert fold_deltas(db) == 0  # nothing left to fold
 
 
 def test_job_filter_reads_the_rows_not_the_rollup(db: Session) -> None:
-    """The rollup has no job column: a job's figures come from its rows, exactly."""
+    """The rollup has no job column: a job's figures (and count) come from its rows."""
     rng = random.Random(2)
     jobs = [make_job(db, name=f"job-{n}") for n in range(3)]
     add_executions(db, jobs, rng, 120)
@@ -141,5 +152,8 @@ def test_job_filter_reads_the_rows_not_the_rollup(db: Session) -> None:
         filters = ExecutionFilters(job_id=job.id)
         truth = ExecutionTotals().add(db.execute(rows_statement(filters)).one())
         assert truth.total > 0
+        assert not rollup_answers(filters)
         assert figures(execution_totals(db, filters)) == figures(truth)
+        assert executions_total(db, filters) == truth.total
     assert execution_totals(db, ExecutionFilters()).total == 0  # the unfiltered figures do read it
+    assert executions_total(db, ExecutionFilters(statuses=("failed",))) == 0
