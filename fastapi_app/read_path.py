@@ -219,7 +219,7 @@ def execution_statistics(
     connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
 ) -> dict[str, Any]:
     """GET /executions/statistics: `services.executions.execution_statistics`."""
-    filters = parse_execution_filters(query, accept=frozenset({"job_id"}))
+    filters = parse_execution_filters(query, accept=executions.STATISTICS_FILTER_KEYS)
     return executions.global_statistics_body(filters, execution_totals(connection, filters))
 
 

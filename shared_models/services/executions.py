@@ -30,6 +30,7 @@ from shared_models.services.ownership import get_job_or_404
 JOB_LIST_DEFAULT_LIMIT = 50
 GLOBAL_LIST_DEFAULT_LIMIT = 20
 MAX_LIMIT = 200
+STATISTICS_FILTER_KEYS = frozenset({"job_id"})  # §3.6.6: and from/to, as everywhere
 
 NEWEST_FIRST = (JobExecution.started_at.desc(), JobExecution.id.desc())
 
@@ -245,6 +246,6 @@ def get_execution(*, session: Session, execution_id: str) -> dict[str, Any]:
 
 def execution_statistics(*, session: Session, query: Mapping[str, str]) -> dict[str, Any]:
     """GET /executions/statistics (§3.6.6): filters `job_id`, `from`, `to` only."""
-    filters = parse_execution_filters(query, accept=frozenset({"job_id"}))
+    filters = parse_execution_filters(query, accept=STATISTICS_FILTER_KEYS)
     return global_statistics_body(filters, execution_totals(session, filters))
 
