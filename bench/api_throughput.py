@@ -8,15 +8,18 @@
 2. Issues an access token for the seeded admin (shared_models.tokens.issue).
 3. Starts both servers on the same file, fetches sample URLs of every route from both
    and compares the parsed JSON bodies (OK / MISMATCH per route).
-4. Benchmarks each side alone (the other one stopped), ONE worker each on this 2-core
-   machine: legacy = `gunicorn -w 1` (sync worker, as the app was deployed), v2 =
-   `uvicorn --workers 1` (uvloop, httptools). Load generator: wrk (Debian package,
-   installed with apt-get when missing; C + LuaJIT, one thread, so it takes little of
-   the servers' CPU), with bench/rotate.lua cycling through pages and ids.
-5. Prints req/s, p50, p99 per route and side, the v2 ÷ legacy throughput ratio, each
-   server's hello-world ceiling (GET /api/health vs /api/v2/health) and the statistics
-   endpoint's unloaded p50 (one connection: a latency under saturation only measures
-   the queue length wrk chose).
+4. Benchmarks both, ONE worker each: legacy = `gunicorn -w 1` (sync worker, as the app
+   was deployed), v2 = `uvicorn --workers 1` (uvloop, httptools). The servers run side
+   by side pinned to the same CPU(s) and are loaded in turns: `--rounds` rounds per
+   route, legacy and v2 back to back in alternating order, so a drift of this shared
+   machine's load favours neither; the ratio is taken per round and its median
+   reported with the range. Load generator: wrk (Debian package, installed with
+   apt-get when missing; C + LuaJIT, one thread) pinned to the last CPU, with
+   bench/rotate.lua cycling through pages and ids.
+5. Prints req/s, p50, p99 per route and side (the round with the median req/s), the
+   v2 ÷ legacy ratio, each server's hello-world ceiling (GET /api/health vs
+   /api/v2/health) and the statistics endpoint's unloaded p50 (one connection: a
+   latency under saturation only measures the queue length wrk chose).
 """
 
 from __future__ import annotations
@@ -26,13 +29,13 @@ import json
 import os
 import random
 import re
-import signal
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, select  # noqa: E402
 
-from bench.loadgen import ensure_wrk, free_port  # noqa: E402
+from bench.loadgen import Server, cpu_split, ensure_wrk, free_port  # noqa: E402
 from bench.seed import BENCH_USERNAME, seed  # noqa: E402
 from shared_models import tokens  # noqa: E402
 from shared_models.models import Job, Notification, User  # noqa: E402
@@ -74,42 +77,17 @@ def server_env(database: Path) -> dict[str, str]:
     return env
 
 
-def start_server(side: str, database: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def server_argv(side: str, port: int) -> list[str]:
     if side == "legacy":
-        command = [
+        return [
             sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{port}",
             "--log-level", "warning", "legacy_flask:create_app()",
         ]
-    else:
-        command = [
-            sys.executable, "-m", "uvicorn", "fastapi_app:create_app", "--factory", "--workers", "1",
-            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
-            "--loop", "uvloop", "--http", "httptools",
-        ]
-    process = subprocess.Popen(command, cwd=ROOT, env=server_env(database), start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}{SIDES[side]}/health", timeout=2).read()
-            return process, base
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            if process.poll() is not None:
-                raise SystemExit(f"{side} server exited with {process.returncode}") from None
-            time.sleep(0.2)
-    stop_server(process)
-    raise SystemExit(f"{side} server did not answer within 60 s")
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    return [
+        sys.executable, "-m", "uvicorn", "fastapi_app:create_app", "--factory", "--workers", "1",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+        "--loop", "uvloop", "--http", "httptools",
+    ]
 
 
 def bench_token(database: Path) -> tuple[str, dict[str, list[str]]]:
@@ -168,13 +146,15 @@ LATENCY = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def run_wrk(wrk: str, url: str, token: str, paths: list[str], *, connections: int, seconds: float) -> Result:
+def run_wrk(
+    wrk: str, url: str, token: str, paths: list[str], *, connections: int, seconds: float, cpu: str
+) -> Result:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(paths) + "\n")
     env = dict(os.environ, WRK_TOKEN=token, WRK_PATHS=handle.name)
     command = [
-        wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s", "--latency",
-        "-s", str(ROOT / "bench" / "rotate.lua"), url,
+        "taskset", "-c", cpu, wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
+        "--latency", "-s", str(ROOT / "bench" / "rotate.lua"), url,
     ]
     output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     os.unlink(handle.name)
@@ -184,33 +164,15 @@ def run_wrk(wrk: str, url: str, token: str, paths: list[str], *, connections: in
     return Result(rps, latency.get("50", 0.0), latency.get("99", 0.0), int(errors.group(1)) if errors else 0)
 
 
-def bench_side(
-    side: str, database: Path, wrk: str, token: str, paths: dict[str, list[str]], routes: list[str], args: Any
-) -> tuple[dict[str, Result], Result | None]:
-    process, base = start_server(side, database)
-    results: dict[str, Result] = {}
-    unloaded = None
-    try:
-        for route in routes:
-            url = base + SIDES[side]
-            prefixed = [SIDES[side] + path for path in paths[route]]
-            run_wrk(wrk, url, token, prefixed, connections=args.connections, seconds=min(2.0, args.duration))
-            results[route] = run_wrk(wrk, url, token, prefixed, connections=args.connections, seconds=args.duration)
-            r = results[route]
-            print(f"  {side:<6} {route:<16} {r.requests_per_second:9.1f} req/s  p50 {r.p50_ms:8.2f} ms  "
-                  f"p99 {r.p99_ms:8.2f} ms" + (f"  NON-2xx {r.errors}" if r.errors else ""), flush=True)
-        if "statistics" in routes:
-            unloaded = run_wrk(wrk, base + SIDES[side], token, [SIDES[side] + p for p in paths["statistics"]],
-                               connections=1, seconds=args.duration)
-    finally:
-        stop_server(process)
-    return results, unloaded
+def median_round(results: list[Result]) -> Result:
+    return sorted(results, key=lambda r: r.requests_per_second)[len(results) // 2]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", type=Path, default=Path(tempfile.gettempdir()) / "cronjob_bench.db")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per route and side")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per round, route and side")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reseed", action="store_true", help="delete the database file first")
     parser.add_argument("--routes", default=",".join(ROUTES))
@@ -229,31 +191,54 @@ def main() -> int:
     wrk = ensure_wrk()
     token, paths = bench_token(database)
 
-    if len(sides) == 2:
-        print("parity (both servers up, no load):", flush=True)
-        processes = {side: start_server(side, database) for side in SIDES}
-        try:
-            parity({side: base for side, (_p, base) in processes.items()}, token, paths, routes)
-        finally:
-            for process, _base in processes.values():
-                stop_server(process)
+    server_cpus, client_cpu = cpu_split()
+    env = server_env(database)
+    ports = {side: free_port() for side in sides}
+    runs: dict[str, dict[str, list[Result]]] = {side: {route: [] for route in routes} for side in sides}
+    unloaded: dict[str, Result] = {}
+    with ExitStack() as servers:
+        for side in sides:
+            argv = server_argv(side, ports[side])
+            servers.enter_context(Server(side, argv, ports[side], f"{SIDES[side]}/health", env, server_cpus, ROOT))
+        bases = {side: f"http://127.0.0.1:{ports[side]}" for side in sides}
+        if len(sides) == 2:
+            print("parity (both servers up, no load):", flush=True)
+            parity(bases, token, paths, routes)
+        print(f"{args.connections} connections, {args.rounds} rounds x {args.duration:g} s per route and side; "
+              f"server CPUs {server_cpus}, wrk CPU {client_cpu}", flush=True)
 
-    results: dict[str, dict[str, Result]] = {}
-    unloaded: dict[str, Result | None] = {}
-    for side in sides:
-        print(f"{side}: {args.connections} connections, {args.duration:g} s per route", flush=True)
-        results[side], unloaded[side] = bench_side(side, database, wrk, token, paths, routes, args)
+        def load(side: str, route: str, *, connections: int, seconds: float) -> Result:
+            prefixed = [SIDES[side] + path for path in paths[route]]
+            url = bases[side] + SIDES[side]
+            return run_wrk(wrk, url, token, prefixed, connections=connections, seconds=seconds, cpu=client_cpu)
+
+        for route in routes:
+            for side in sides:  # warm-up: caches, connection pools, JIT-less but still
+                load(side, route, connections=args.connections, seconds=2)
+            for round_ in range(args.rounds):
+                for side in sides if round_ % 2 == 0 else sides[::-1]:
+                    runs[side][route].append(load(side, route, connections=args.connections, seconds=args.duration))
+            line = "  ".join(f"{side} {median_round(runs[side][route]).requests_per_second:8.1f} req/s" for side in sides)
+            print(f"  {route:<16} {line}", flush=True)
+        if "statistics" in routes:
+            for side in sides:
+                unloaded[side] = load(side, "statistics", connections=1, seconds=args.duration)
 
     print()
     print(f"{'route':<16} | {'legacy req/s':>12} {'p50 ms':>8} {'p99 ms':>8} | {'v2 req/s':>10} {'p50 ms':>8} "
-          f"{'p99 ms':>8} | ratio")
+          f"{'p99 ms':>8} | ratio (median, range over rounds)")
     for route in routes:
         cells = []
         for side in ("legacy", "v2"):
-            r = results.get(side, {}).get(route)
+            r = median_round(runs[side][route]) if side in runs else None
             cells.append(f"{r.requests_per_second:12.1f} {r.p50_ms:8.2f} {r.p99_ms:8.2f}" if r else f"{'-':>30}")
-        legacy, v2 = results.get("legacy", {}).get(route), results.get("v2", {}).get(route)
-        ratio = f"{v2.requests_per_second / legacy.requests_per_second:5.2f}x" if legacy and v2 else "-"
+        ratio = "-"
+        if len(sides) == 2:
+            ratios = [
+                v2.requests_per_second / legacy.requests_per_second
+                for legacy, v2 in zip(runs["legacy"][route], runs["v2"][route], strict=True)
+            ]
+            ratio = f"{statistics.median(ratios):5.2f}x ({min(ratios):.2f}-{max(ratios):.2f})"
         label = f"{route} (ceiling)" if route == "health" else route
         print(f"{label:<16} | {cells[0]} | {cells[1].strip():>28} | {ratio}")
     for side, result in unloaded.items():
