@@ -125,24 +125,25 @@ class Gateway:
         if self.legacy is None or self.registry is None:
             self._load_legacy()  # started retired, un-retired since: load Flask once
         assert self.legacy is not None and self.registry is not None
+        # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself.
         if self.flags.table.all_legacy:  # the common case before a cutover: no route to match
-            await self.legacy(scope, receive, served_by(send, "legacy"))
+            await self.legacy(scope, receive, send)
             return
         pair = self.registry.match(scope.get("method", ""), scope["path"]) if scope["type"] == "http" else None
         if pair is None or pair.v2_path is None:
-            await self.legacy(scope, receive, served_by(send, "legacy"))
+            await self.legacy(scope, receive, send)
             return
         flag = self.flags.table.state(pair.key)
         if decide(flag, scope) == "fastapi":
             await self._fastapi(pair.key, scope, receive, send)
         elif flag[0] == "shadow" and scope["method"] in SAFE_METHODS and self.shadow.sampled():
             replay = dict(scope)
-            answer = Recorder(served_by(send, "legacy"))
+            answer = Recorder(send)
             await self.legacy(scope, receive, answer)
             if answer.complete.is_set():
                 self.shadow.submit(pair.key, replay, answer)
         else:
-            await self.legacy(scope, receive, served_by(send, "legacy"))
+            await self.legacy(scope, receive, send)
 
     async def _fastapi(self, route_key: str, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a legacy route on its v2 twin and watch its answers for a 5xx burst."""
