@@ -343,11 +343,16 @@ def load_claimed(session: Session, execution_ids: Sequence[str]) -> list[Claimed
 
 @dataclass(frozen=True)
 class Finished:
-    """A run whose outbound call is over, waiting to be recorded."""
+    """A run whose outbound call is over, waiting to be recorded.
+
+    `completed_at` is stamped when the call ends, not when the (batched) outcome is
+    written: the recorded duration is the run's, not the run's plus the batching wait.
+    """
 
     execution_id: str
     job: JobView
     outcome: Outcome
+    completed_at: datetime = field(default_factory=utcnow)
 
 
 @dataclass(frozen=True)
@@ -376,8 +381,8 @@ def record_outcomes(
     """Write the outcomes and broadcast them, in one transaction; per run, None if nothing was written.
 
     A row that is gone (job deleted) or no longer running (e.g. marked failed as an
-    orphan meanwhile) is left alone. Each row's `completed_at` is stamped here, so the
-    runs of one job are recorded in completion order. The streak decision is taken in
+    orphan meanwhile) is left alone. Runs are recorded in the order given, which is
+    the order their calls ended (`Finished.completed_at`). The streak decision is taken in
     the same transaction, under a lock on the job row, so two runs of one job finishing
     at once cannot both see themselves as the streak's N-th failure (one alert, not
     two). It is only computed when an e-mail could follow; those runs are written one
@@ -412,7 +417,7 @@ def record_outcomes(
             if started_at is None or (streak and run.job.id not in locked):
                 continue
             outcome = run.outcome
-            completed = utcnow()
+            completed = run.completed_at
             duration = max(0.0, (completed - started_at).total_seconds())
             error = outcome.error_message[:ERROR_MAX_CHARS] if outcome.error_message else None
             values = {

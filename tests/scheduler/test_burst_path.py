@@ -122,3 +122,22 @@ def test_recent_resolutions_reuse_an_answer_and_the_check_still_refuses() -> Non
         with pytest.raises(UnsafeTarget):
             check_target_url("https://internal.example/hook", settings, resolver=expired)
     assert len(calls) == 3
+
+
+def test_the_batching_wait_is_not_part_of_the_duration(
+    db: Session, engine, leader_settings: Settings  # noqa: ANN001
+) -> None:
+    """A run is recorded up to a couple of seconds after its call ends; its duration
+    and completed_at are those of the call."""
+    runner = Runner(leader_settings, make_sessionmaker(engine))
+    job = make_job(db, end_date=None)
+    (run,) = runner.claim_burst([(job.id, SLOT)])
+    started_at = db.get(JobExecution, run.execution_id).started_at
+    db.rollback()
+    call_ended = started_at + timedelta(milliseconds=250)
+    ok = executor.Outcome(status="success", response_status=200)
+    executor.record_outcomes(
+        make_sessionmaker(engine), leader_settings, [executor.Finished(run.execution_id, run.job, ok, call_ended)]
+    )
+    (row,) = _rows(db)
+    assert (row.status, row.completed_at, row.duration_seconds) == ("success", call_ended, 0.25)
