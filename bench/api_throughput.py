@@ -196,10 +196,11 @@ def main() -> int:
     ports = {side: free_port() for side in sides}
     runs: dict[str, dict[str, list[Result]]] = {side: {route: [] for route in routes} for side in sides}
     unloaded: dict[str, Result] = {}
+    logs = Path(tempfile.mkdtemp(prefix="api-bench-"))  # the servers' logs (PYTHONPATH finds the code)
     with ExitStack() as servers:
         for side in sides:
             argv = server_argv(side, ports[side])
-            servers.enter_context(Server(side, argv, ports[side], f"{SIDES[side]}/health", env, server_cpus, ROOT))
+            servers.enter_context(Server(side, argv, ports[side], f"{SIDES[side]}/health", env, server_cpus, logs))
         bases = {side: f"http://127.0.0.1:{ports[side]}" for side in sides}
         if len(sides) == 2:
             print("parity (both servers up, no load):", flush=True)
