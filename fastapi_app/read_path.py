@@ -43,7 +43,7 @@ from shared_models.db import is_sqlite, make_engine
 from shared_models.errors import TokenError
 from shared_models.models import RevokedToken, User
 from shared_models.services import executions, jobs, notifications
-from shared_models.services.execution_totals import execution_totals
+from shared_models.services.execution_totals import execution_count, execution_totals
 from shared_models.services.filters import page_offset, parse_date_range, parse_execution_filters
 from shared_models.services.ownership import job_not_found
 from shared_models.settings import Settings
@@ -203,7 +203,7 @@ def executions_page(
     """GET /executions: `services.executions.list_executions` without ORM entities."""
     filters = parse_execution_filters(query)
     page, limit = executions.global_paging(query)
-    total = executions.executions_total(connection, filters)
+    total = execution_count(connection, filters)
     rows = connection.execute(
         executions.executions_page_statement(filters, limit=limit, offset=page_offset(page, limit))
     ).all()

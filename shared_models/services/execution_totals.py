@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -98,27 +99,43 @@ def rows_statement(filters: ExecutionFilters) -> Select[Any]:
     ).where(*filters.clauses())
 
 
-def rollup_statement(
-    start: datetime | None, end: datetime | None, statuses: tuple[str, ...] = ()
-) -> Select[Any]:
-    """The rollup's figures over the whole days [start, end) (either bound open), of
-    `statuses` only when some are given."""
+def rows_count_statement(filters: ExecutionFilters) -> Select[Any]:
+    """How many execution rows match (§3.6.4 `total` when the rollup cannot answer). No
+    join: job_id is NOT NULL with ON DELETE CASCADE, so every execution has its job."""
+    return select(func.count()).select_from(JobExecution).where(*filters.clauses())
+
+
+def _rollup(columns: Iterable[Any], days: DayRange, statuses: tuple[str, ...]) -> Select[Any]:
+    """`columns` over the rollup rows of the whole days [start, end), of `statuses` if any."""
     delta = ExecutionStatDelta
-    statement = select(
-        *_figures(
+    statement = select(*columns)
+    if days.start is not None:
+        statement = statement.where(delta.day_key >= day_key(days.start))
+    if days.end is not None:
+        statement = statement.where(delta.day_key < day_key(days.end))
+    if statuses:
+        statement = statement.where(equals_any(delta.status, statuses))
+    return statement
+
+
+def rollup_statement(days: DayRange, statuses: tuple[str, ...] = ()) -> Select[Any]:
+    """The rollup's figures over whole days."""
+    delta = ExecutionStatDelta
+    return _rollup(
+        _figures(
             func.sum(delta.executions),
             func.sum(delta.duration_sum),
             func.sum(delta.duration_count),
             delta.status,
-        )
+        ),
+        days,
+        statuses,
     )
-    if start is not None:
-        statement = statement.where(delta.day_key >= day_key(start))
-    if end is not None:
-        statement = statement.where(delta.day_key < day_key(end))
-    if statuses:
-        statement = statement.where(equals_any(delta.status, statuses))
-    return statement
+
+
+def rollup_count_statement(days: DayRange, statuses: tuple[str, ...] = ()) -> Select[Any]:
+    """The rollup's execution count over whole days (one aggregate: the list's total)."""
+    return _rollup([func.coalesce(func.sum(ExecutionStatDelta.executions), 0)], days, statuses)
 
 
 def rollup_answers(filters: ExecutionFilters) -> bool:
@@ -126,20 +143,59 @@ def rollup_answers(filters: ExecutionFilters) -> bool:
     return dataclasses.replace(filters, range=DateRange(), statuses=()) == ExecutionFilters()
 
 
-def execution_totals(db: Session | Connection, filters: ExecutionFilters) -> ExecutionTotals:
-    """The totals of the executions `filters` select, from the rollup where it can answer."""
-    totals = ExecutionTotals()
+@dataclass(frozen=True)
+class DayRange:
+    """Whole UTC days [start, end), either bound open."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Where the figures of a filter come from: whole days of the rollup (or None), plus
+    the row reads for the rest (the partial days at a range's ends, or everything)."""
+
+    days: DayRange | None
+    rows: tuple[ExecutionFilters, ...]
+
+
+def plan(filters: ExecutionFilters) -> Plan:
     start, end = filters.range.start, filters.range.end
     whole_from = _ceil_day(start) if start is not None else None
     whole_to = _floor_day(end) if end is not None else None
-    if not rollup_answers(filters) or (whole_from is not None and whole_to is not None and whole_from >= whole_to):
-        return totals.add(db.execute(rows_statement(filters)).one())
-    totals.add(db.execute(rollup_statement(whole_from, whole_to, filters.statuses)).one())
-    for edge_start, edge_end in ((start, whole_from), (whole_to, end)):
-        if edge_start is not None and edge_end is not None and edge_start < edge_end:
-            edge = dataclasses.replace(filters, range=DateRange(edge_start, edge_end))
-            totals.add(db.execute(rows_statement(edge)).one())
+    if not rollup_answers(filters) or (
+        whole_from is not None and whole_to is not None and whole_from >= whole_to
+    ):
+        return Plan(None, (filters,))
+    edges = tuple(
+        dataclasses.replace(filters, range=DateRange(edge_start, edge_end))
+        for edge_start, edge_end in ((start, whole_from), (whole_to, end))
+        if edge_start is not None and edge_end is not None and edge_start < edge_end
+    )
+    return Plan(DayRange(whole_from, whole_to), edges)
+
+
+def execution_totals(db: Session | Connection, filters: ExecutionFilters) -> ExecutionTotals:
+    """The totals of the executions `filters` select, from the rollup where it can answer."""
+    where = plan(filters)
+    totals = ExecutionTotals()
+    if where.days is not None:
+        totals.add(db.execute(rollup_statement(where.days, filters.statuses)).one())
+    for part in where.rows:
+        totals.add(db.execute(rows_statement(part)).one())
     return totals
+
+
+def execution_count(db: Session | Connection, filters: ExecutionFilters) -> int:
+    """How many executions `filters` select (the same plan, one aggregate per read)."""
+    where = plan(filters)
+    count = 0
+    if where.days is not None:
+        count += db.execute(rollup_count_statement(where.days, filters.statuses)).scalar_one()
+    for part in where.rows:
+        count += db.execute(rows_count_statement(part)).scalar_one()
+    return count
 
 
 def fold_deltas(session: Session) -> int:

@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from shared_models.models import ExecutionStatDelta, Job, JobExecution
 from shared_models.services.execution_totals import (
     ExecutionTotals,
+    execution_count,
     execution_totals,
     fold_deltas,
     rollup_answers,
     rows_statement,
 )
-from shared_models.services.executions import executions_total
 from shared_models.services.filters import DateRange, ExecutionFilters
 from tests.helpers import at, make_job
 
@@ -64,7 +64,7 @@ def assert_rollup_matches_rows(db: Session) -> None:
     for filters in every_filter():
         assert rollup_answers(filters)
         assert figures(execution_totals(db, filters)) == figures(from_rows(db, filters)), filters
-        assert executions_total(db, filters) == from_rows(db, filters).total
+        assert execution_count(db, filters) == from_rows(db, filters).total
 
 
 def random_start(rng: random.Random) -> datetime:
@@ -154,6 +154,6 @@ def test_job_filter_reads_the_rows_not_the_rollup(db: Session) -> None:
         assert truth.total > 0
         assert not rollup_answers(filters)
         assert figures(execution_totals(db, filters)) == figures(truth)
-        assert executions_total(db, filters) == truth.total
+        assert execution_count(db, filters) == truth.total
     assert execution_totals(db, ExecutionFilters()).total == 0  # the unfiltered figures do read it
-    assert executions_total(db, ExecutionFilters(statuses=("failed",))) == 0
+    assert execution_count(db, ExecutionFilters(statuses=("failed",))) == 0
