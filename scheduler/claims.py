@@ -29,6 +29,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from scheduler.batching import STOP, gather, run_logged
+
 log = logging.getLogger(__name__)
 
 BATCH_WINDOW_SECONDS = 0.005
@@ -42,7 +44,6 @@ RUN_WORKERS = 32
 """Runs are I/O-bound (an HTTPS call of up to OUTBOUND_TIMEOUT_SECONDS); more threads than
 the 20 of §5.1, fewer than the connection pool's size + overflow (sessions are short)."""
 
-_STOP = object()
 Claimed = TypeVar("Claimed")
 """What `claim` returns per claimed slot and `run` takes (an execution id, a ClaimedRun)."""
 
@@ -82,29 +83,12 @@ class ClaimBatcher(Generic[Claimed]):
 
     def stop(self, wait: bool = True) -> None:
         """Claim and run what is queued, then stop (the caller stopped submitting first)."""
-        self._queue.put(_STOP)
+        self._queue.put(STOP)
         if self._thread.is_alive():
             self._thread.join()
         self._runs.shutdown(wait=wait)
 
     # -- the claimer thread ---------------------------------------------------------
-    def _gather(self, first: object) -> tuple[list[tuple[str, datetime]], bool]:
-        """`first` plus whatever arrives within `window` s; (batch, stop seen)."""
-        if first is _STOP:
-            return [], True
-        batch = [first]  # type: ignore[list-item]
-        deadline = time.monotonic() + self._window
-        while len(batch) < self._max_batch:
-            remaining = deadline - time.monotonic()
-            try:
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is _STOP:
-                return batch, True
-            batch.append(item)  # type: ignore[arg-type]
-        return batch, False
-
     def _loop(self) -> None:
         held: list[Callable[[], object]] = []
         held_since = 0.0
@@ -120,11 +104,11 @@ class ClaimBatcher(Generic[Claimed]):
                     continue
             else:
                 first = self._queue.get()
-            batch, stop = self._gather(first)
+            batch, stop = gather(self._queue, first, max_items=self._max_batch, hold=self._window)
             if batch:
                 if not held:
                     held_since = time.monotonic()
-                held.extend(self._claim(batch))
+                held.extend(self._claim(batch))  # type: ignore[arg-type]
         self._release(held)
 
     def _claim(self, batch: list[tuple[str, datetime]]) -> list[Callable[[], object]]:
@@ -138,12 +122,5 @@ class ClaimBatcher(Generic[Claimed]):
 
     def _release(self, held: list[Callable[[], object]]) -> None:
         for task in held:
-            self._runs.submit(self._guarded, task)
+            self._runs.submit(run_logged, task)
         held.clear()
-
-    @staticmethod
-    def _guarded(task: Callable[[], object]) -> None:
-        try:
-            task()
-        except Exception:
-            log.exception("scheduler: run %s failed", task)

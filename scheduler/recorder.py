@@ -22,9 +22,9 @@ import concurrent.futures
 import logging
 import queue
 import threading
-import time
 from collections.abc import Callable
 
+from scheduler.batching import STOP, gather, run_logged
 from shared_models.executor import Finished
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,6 @@ MAIL_WORKERS = 8
 Record = Callable[[list[Finished]], list[Callable[[], object]]]
 """Write a batch of outcomes; the follow-up tasks (e-mails) to run afterwards."""
 
-_STOP = object()
 
 
 class OutcomeRecorder:
@@ -72,33 +71,19 @@ class OutcomeRecorder:
 
     def stop(self, wait: bool = True) -> None:
         """Record what is queued, then stop (the callers stopped submitting first)."""
-        self._queue.put(_STOP)
+        self._queue.put(STOP)
         if self._thread.is_alive():
             self._thread.join()
         self._followups.shutdown(wait=wait)
 
-    def _gather(self, first: object) -> tuple[list[Finished], bool]:
-        if first is _STOP:
-            return [], True
-        batch: list[Finished] = [first]  # type: ignore[list-item]
-        deadline = time.monotonic() + self._max_hold
-        while len(batch) < self._max_batch:
-            wait = min(self._settle, deadline - time.monotonic())
-            try:
-                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is _STOP:
-                return batch, True
-            batch.append(item)  # type: ignore[arg-type]
-        return batch, False
-
     def _loop(self) -> None:
         stop = False
         while not stop:
-            batch, stop = self._gather(self._queue.get())
+            batch, stop = gather(
+                self._queue, self._queue.get(), max_items=self._max_batch, hold=self._max_hold, idle=self._settle
+            )
             if batch:
-                self._write(batch)
+                self._write(batch)  # type: ignore[arg-type]
 
     def _write(self, batch: list[Finished]) -> None:
         """Record `batch`; if its transaction fails, each run on its own (one bad row costs one run)."""
@@ -113,11 +98,4 @@ class OutcomeRecorder:
                 except Exception:
                     log.exception("scheduler: recording execution %s failed", finished.execution_id)
         for task in followups:
-            self._followups.submit(self._guarded, task)
-
-    @staticmethod
-    def _guarded(task: Callable[[], object]) -> None:
-        try:
-            task()
-        except Exception:
-            log.exception("scheduler: follow-up %s failed", task)
+            self._followups.submit(run_logged, task)
