@@ -111,6 +111,17 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
+def committed(db: Session, model: Any) -> list[Any]:
+    """Every `model` instance as committed right now (cached state expired, re-read), with
+    the session's transaction ended afterwards, as `table_rows` does for plain dicts."""
+    from sqlalchemy import select
+
+    db.expire_all()
+    rows = list(db.scalars(select(model)))
+    db.rollback()
+    return rows
+
+
 def table_rows(db: Session, model: Any) -> list[dict[str, Any]]:
     """Every row of `model`'s table as committed right now (fresh read, ordered by id).
 

@@ -18,16 +18,9 @@ from shared_models.models import JobExecution, Notification
 from shared_models.outbound.ssrf import RecentResolutions, UnsafeTarget, check_target_url
 from shared_models.settings import Settings
 from tests.conftest import make_settings
-from tests.helpers import SmtpSink, make_job, make_user
+from tests.helpers import SmtpSink, committed, make_job, make_user
 
 SLOT = datetime(2030, 1, 7, 0, 10, tzinfo=UTC)
-
-
-def _rows(db: Session) -> list[JobExecution]:
-    db.expire_all()
-    rows = list(db.scalars(select(JobExecution)))
-    db.rollback()
-    return rows
 
 
 def test_a_burst_is_called_then_recorded_in_one_transaction(
@@ -49,9 +42,9 @@ def test_a_burst_is_called_then_recorded_in_one_transaction(
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         list(pool.map(runner.run_claimed, runs))
     assert len(httpserver.log) == 40
-    assert {row.status for row in _rows(db)} == {"running"}  # not yet: the burst settles first
+    assert {row.status for row in committed(db, JobExecution)} == {"running"}  # not yet: the burst settles first
     runner.recorder.stop()
-    rows = _rows(db)
+    rows = committed(db, JobExecution)
     assert batches == [40]
     assert {(row.status, row.response_status, row.output, row.execution_type) for row in rows} == {
         ("success", 200, "ok", "webhook")
@@ -77,7 +70,7 @@ def test_record_outcomes_leaves_rows_that_are_no_longer_running(
         [executor.Finished(first.execution_id, first.job, failed), executor.Finished(second.execution_id, second.job, failed)],
     )
     assert results[0] is not None and results[1] is None
-    rows = {row.id: row for row in _rows(db)}
+    rows = {row.id: row for row in committed(db, JobExecution)}
     assert (rows[first.execution_id].status, rows[first.execution_id].response_status) == ("failed", 500)
     assert rows[second.execution_id].error_message == "orphaned"
 
@@ -101,7 +94,7 @@ def test_a_streak_completed_inside_one_batch_alerts_once(
             sent.append(len(sink.messages))
     assert sent == [1, 1]  # the 3rd failure alerts, inside the first batch; the 4th does not
     assert sink.messages[0]["Subject"] == f"🔴 Job failing: {job.name} (3 consecutive failures)"
-    assert {row.status for row in _rows(db)} == {"failed"} and len(_rows(db)) == 4
+    assert {row.status for row in committed(db, JobExecution)} == {"failed"} and len(committed(db, JobExecution)) == 4
 
 
 def test_recent_resolutions_reuse_an_answer_and_the_check_still_refuses() -> None:
@@ -139,5 +132,5 @@ def test_the_batching_wait_is_not_part_of_the_duration(
     executor.record_outcomes(
         make_sessionmaker(engine), leader_settings, [executor.Finished(run.execution_id, run.job, ok, call_ended)]
     )
-    (row,) = _rows(db)
+    (row,) = committed(db, JobExecution)
     assert (row.status, row.completed_at, row.duration_seconds) == ("success", call_ended, 0.25)

@@ -6,7 +6,6 @@ import threading
 import time
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.claims import ClaimBatcher
@@ -15,16 +14,9 @@ from shared_models import clock
 from shared_models.db import make_sessionmaker
 from shared_models.models import Job, JobExecution
 from shared_models.settings import Settings
-from tests.helpers import make_job
+from tests.helpers import committed, make_job
 
 SLOT = datetime(2030, 1, 7, 0, 10, tzinfo=UTC)
-
-
-def _rows(db: Session) -> list[JobExecution]:
-    db.expire_all()
-    rows = list(db.scalars(select(JobExecution)))
-    db.rollback()
-    return rows
 
 
 def test_claim_due_skips_inactive_missing_and_claimed_and_pauses_expired(
@@ -39,14 +31,14 @@ def test_claim_due_skips_inactive_missing_and_claimed_and_pauses_expired(
         ids = runner.claim_due(
             [(job.id, SLOT) for job in active] + [(inactive.id, SLOT), (expired.id, SLOT), ("gone", SLOT)]
         )
-    rows = {row.id: row for row in _rows(db)}
+    rows = {row.id: row for row in committed(db, JobExecution)}
     assert len(ids) == 2 and {rows[i].job_id for i in ids} == {active[1].id, active[2].id}
     assert {row.job_id for row in rows.values()} == {job.id for job in active}
     db.expire_all()
     assert db.get(Job, expired.id).is_active is False  # paused, as `fire` does
     for execution_id in ids:
         runner.run(execution_id)
-    assert {row.status for row in _rows(db) if row.id in ids} == {"success"}
+    assert {row.status for row in committed(db, JobExecution) if row.id in ids} == {"success"}
 
 
 def test_a_burst_is_claimed_in_few_batches_then_run_once_each(
@@ -74,7 +66,7 @@ def test_a_burst_is_claimed_in_few_batches_then_run_once_each(
         batcher.submit(job.id, SLOT)
         batcher.submit(job.id, SLOT)  # a duplicate hand-over claims nothing
     batcher.stop(wait=True)
-    rows = _rows(db)
+    rows = committed(db, JobExecution)
     assert len(rows) == 150 and {row.status for row in rows} == {"success"}
     assert len(httpserver.log) == 150
     assert sum(batches) == 300 and len(batches) <= 5, batches
@@ -96,6 +88,6 @@ def test_a_failed_batch_falls_back_to_one_by_one(
         batcher.submit(job.id, SLOT)
     time.sleep(0.1)
     batcher.stop(wait=True)
-    rows = _rows(db)
+    rows = committed(db, JobExecution)
     assert sorted(row.job_id for row in rows) == sorted(job.id for job in jobs)
     assert {(row.status, row.scheduled_for) for row in rows} == {("success", SLOT)}
