@@ -19,7 +19,7 @@ aiosqlite thread once per statement and walking the body twice. Here a request i
 
 On SQLite the unit runs on a sync connection: inline on the event loop for the small
 indexed reads (cheaper than any thread hop), in a worker thread for the scans
-(`heavy=True`, e.g. statistics), where sqlite3 releases the GIL so a second core
+(`heavy=True`, e.g. statistics of one job or a filtered count), where sqlite3 releases the GIL so a second core
 serves other requests meanwhile. Other databases run it through the app's async
 engine (`AsyncConnection.run_sync`), so nothing blocks the loop on network I/O.
 """
