@@ -6,10 +6,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from scheduler import start_candidate
+from scheduler import reconcile, start_candidate
 from scheduler.leader import leader_pid, make_lock
 from scheduler.reconcile import Reconciler
 from shared_models import scheduler_status
@@ -125,7 +125,10 @@ class Recorder:
 
 
 @pytest.mark.parametrize("count", [10_000])
-def test_reconcile_is_incremental_over_10000_jobs(db: Session, leader_settings: Settings, engine, count: int) -> None:  # noqa: ANN001
+def test_reconcile_is_incremental_over_10000_jobs(
+    db: Session, leader_settings: Settings, engine, count: int, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+) -> None:
+    """An unchanged pass is one SELECT and a dictionary walk: no trigger rebuilt, nothing rescheduled."""
     now = datetime(2030, 1, 7, tzinfo=UTC)
     rows = [
         {"name": f"bulk-{n}", "cron_expression": f"{n % 60} * * * *", "category": "general",
@@ -143,11 +146,23 @@ def test_reconcile_is_incremental_over_10000_jobs(db: Session, leader_settings: 
     first = reconciler.run()
     assert len(first.added) == count == len(recorder.added)
     recorder.added.clear()
-    started = time.perf_counter()
-    quiet = reconciler.run()
-    elapsed = time.perf_counter() - started
+    statements: list[str] = []
+    triggers_built: list[str] = []
+    monkeypatch.setattr(reconcile, "EngineCronTrigger", lambda expression, tz: triggers_built.append(expression))
+
+    def record_statement(_conn, _cursor, statement: str, *_rest) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record_statement)
+    try:
+        quiet = reconciler.run()
+    finally:
+        event.remove(engine, "before_cursor_execute", record_statement)
     assert (quiet.added, quiet.removed, recorder.added) == ([], [], [])
-    assert elapsed < 0.5, f"an unchanged pass over {count} jobs took {elapsed:.3f} s"
+    assert quiet.scanned == count
+    assert triggers_built == [], "an unchanged pass rebuilt triggers"
+    queries = [text for text in statements if text.strip().upper() != "BEGIN"]
+    assert len(queries) == 1 and queries[0].lstrip().upper().startswith("SELECT"), queries
     begin_write(db)
     db.execute(Job.__table__.update().where(Job.id == "job-00007").values(cron_expression="5 5 * * *", updated_at=datetime(2030, 1, 8, tzinfo=UTC)))
     db.execute(Job.__table__.update().where(Job.id == "job-00008").values(is_active=False))
