@@ -49,7 +49,11 @@ Claimed = TypeVar("Claimed")
 
 
 class ClaimBatcher(Generic[Claimed]):
-    """`submit(job_id, slot)` from any thread; claims in batches, runs on a pool."""
+    """`submit(job_id, slot)` from any thread; claims in batches, runs on a pool.
+
+    `run_initializer` runs once in each run thread as it starts (the runner gives each
+    its own HTTP client).
+    """
 
     def __init__(
         self,
@@ -58,6 +62,7 @@ class ClaimBatcher(Generic[Claimed]):
         run: Callable[[Claimed], object],
         fire_one: Callable[[str, datetime], object],
         run_workers: int = RUN_WORKERS,
+        run_initializer: Callable[[], object] | None = None,
         window: float = BATCH_WINDOW_SECONDS,
         settle: float = SETTLE_SECONDS,
         max_hold: float = MAX_HOLD_SECONDS,
@@ -71,7 +76,9 @@ class ClaimBatcher(Generic[Claimed]):
         self._max_hold = max_hold
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._runs = concurrent.futures.ThreadPoolExecutor(run_workers, thread_name_prefix="scheduler-run")
+        self._runs = concurrent.futures.ThreadPoolExecutor(
+            run_workers, thread_name_prefix="scheduler-run", initializer=run_initializer
+        )
         self._thread = threading.Thread(target=self._loop, name="scheduler-claim", daemon=True)
 
     def start(self) -> ClaimBatcher[Claimed]:

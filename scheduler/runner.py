@@ -25,6 +25,7 @@ from shared_models.clock import utcnow
 from shared_models.db import begin_write
 from shared_models.mail import Mailer
 from shared_models.models import Job, JobExecution
+from shared_models.outbound.http import ThreadClients
 from shared_models.outbound.ssrf import RecentResolutions
 from shared_models.settings import Settings
 
@@ -140,6 +141,8 @@ class Runner:
         self.recorder: OutcomeRecorder | None = None
         self.resolutions = RecentResolutions()
         """The D11 check's DNS answers, reused for a few seconds across a burst's calls."""
+        self.clients = ThreadClients()
+        """The run threads' own HTTP clients (`clients.bind` is the run pool's initializer)."""
 
     def fire(self, job_id: str, slot: datetime, *, note: str | None = None) -> str | None:
         """Claim and run (job, slot); the execution id, or None if not fired."""

@@ -119,7 +119,7 @@ class LeaderService:
         self.runner.recorder = self.recorder
         self.batcher = ClaimBatcher(
             claim=self.runner.claim_burst, run=self.runner.run_claimed, fire_one=self.runner.fire,
-            run_workers=run_workers,
+            run_workers=run_workers, run_initializer=self.runner.clients.bind,
         )
         self.scheduler = BackgroundScheduler(
             timezone=settings.timezone,
@@ -162,6 +162,8 @@ class LeaderService:
             self.scheduler.shutdown(wait=wait)
         self.batcher.stop(wait=wait)  # after the scheduler: nothing is submitted any more
         self.recorder.stop(wait=wait)  # after the runs: every outcome handed over is recorded
+        if wait:  # the run threads are done with their clients
+            self.runner.clients.close()
 
     def job_count(self) -> int:
         return len(self.scheduler.get_jobs())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import ipaddress
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from scheduler.recorder import OutcomeRecorder
 from scheduler.runner import Runner
+from scheduler.service import LeaderService
 from shared_models import executor
 from shared_models.db import make_sessionmaker
 from shared_models.models import JobExecution, Notification
+from shared_models.outbound.http import shared_client
 from shared_models.outbound.ssrf import RecentResolutions, UnsafeTarget, check_target_url
 from shared_models.settings import Settings
 from tests.conftest import make_settings
@@ -134,3 +137,28 @@ def test_the_batching_wait_is_not_part_of_the_duration(
     )
     (row,) = committed(db, JobExecution)
     assert (row.status, row.completed_at, row.duration_seconds) == ("success", call_ended, 0.25)
+
+
+def test_a_leaders_burst_runs_on_threads_with_their_own_clients_closed_at_stop(
+    db: Session, engine, leader_settings: Settings, webhook: str, httpserver  # noqa: ANN001
+) -> None:
+    """The run threads call through clients of their own (no shared pool lock), each slot
+    once; stopping the leader closes those clients."""
+    service = LeaderService(leader_settings, make_sessionmaker(engine), run_workers=4)
+    service.recorder.start()
+    service.batcher.start()
+    jobs = [make_job(db, target_url=webhook, end_date=None) for _ in range(30)]
+    for job in jobs:
+        service.batcher.submit(job.id, SLOT)
+        service.batcher.submit(job.id, SLOT)  # a duplicate hand-over claims nothing
+    deadline = time.monotonic() + 20
+    while len(httpserver.log) < 30 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    bound = service.runner.clients.clients()
+    service.stop(wait=True)
+    rows = committed(db, JobExecution)
+    assert len(httpserver.log) == 30
+    assert sorted(row.job_id for row in rows) == sorted(job.id for job in jobs)
+    assert {(row.status, row.response_status) for row in rows} == {("success", 200)}
+    assert 1 <= len(bound) <= 4 and all(client is not shared_client() for client in bound)
+    assert all(client.is_closed for client in bound)
