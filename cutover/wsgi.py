@@ -10,14 +10,21 @@
   overload requests pile up in memory and are answered long after clients gave up.
   `BoundedAdmission` lets at most `workers + queue` requests in; the next one gets
   503 with `Retry-After: 1` at once (nginx or the client can retry on another replica).
+- a2wsgi's responder blocks the WSGI thread on an event-loop round trip for every response
+  message (start, each chunk, the final empty one): /api/health through the gateway ran at
+  0.80-0.89x gunicorn's rate with it, 1.01-1.06x without (bench/gateway_overhead.py).
+  `LegacyResponder` hands messages over without waiting while little is in flight, and
+  keeps the blocking hand-over (back-pressure) for large or many-chunk bodies.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
-from a2wsgi import WSGIMiddleware
+import a2wsgi
+from a2wsgi.wsgi import WSGIMiddleware, WSGIResponder
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cutover.asgi import SERVED_BY
@@ -46,6 +53,82 @@ class LegacyWSGI:
             return start_response(status, [*headers, SERVED_BY_LEGACY], exc_info)
 
         return self.wsgi_app(environ, tagged_start_response)
+
+
+# LegacyResponder overrides `send` and `sender` of a2wsgi's WSGIResponder and relies on its
+# `loop`, `send_queue` and `__call__` (which puts the `None` sentinel after the WSGI call).
+# Written against this version (pinned in requirements.txt); re-read a2wsgi/wsgi.py to bump.
+A2WSGI_VERSION = "1.10.10"
+if a2wsgi.__version__ != A2WSGI_VERSION:  # fail at start-up, not with a subtly broken bridge
+    raise ImportError(f"cutover.wsgi was written for a2wsgi {A2WSGI_VERSION}, found {a2wsgi.__version__}")
+
+HANDOVER_BYTES = 64 * 1024  # body bytes the WSGI thread may have in flight without waiting
+
+
+class LegacyResponder(WSGIResponder):
+    """a2wsgi's responder without a blocking thread -> loop round trip per message.
+
+    a2wsgi's `send` waits in the WSGI thread until the loop has queued each message. Here
+    the thread hands a message over with `call_soon_threadsafe` (the loop runs those in
+    order, and before the end of the WSGI call, after which a2wsgi queues its `None`
+    sentinel) while at most `send_queue_size` messages and `HANDOVER_BYTES` of body are
+    unsent. Past that it falls back to a blocking hand-over that waits until the loop has
+    sent everything queued, so a large streamed body stays within those bounds as it did
+    in a2wsgi's bounded queue. If the server's `send` fails, that hand-over raises in the
+    thread (a2wsgi's would block forever on its full queue).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limit = self.send_queue.maxsize
+        self.send_queue: asyncio.Queue[Any] = asyncio.Queue()  # bounded by `send` instead
+        # (messages, body bytes). One writer each (thread: handed, loop: sent): no lock.
+        self.handed = (0, 0)
+        self.sent = (0, 0)
+        self.drained: asyncio.Future[None] | None = None
+        self.broken = False
+
+    def send(self, message: Any) -> None:
+        messages, size = self.handed
+        self.handed = (messages + 1, size + len(message.get("body", b"")))
+        sent_messages, sent_size = self.sent
+        if messages + 1 - sent_messages <= self.limit and self.handed[1] - sent_size <= HANDOVER_BYTES:
+            self.loop.call_soon_threadsafe(self.send_queue.put_nowait, message)
+        else:
+            asyncio.run_coroutine_threadsafe(self._send_and_drain(message), self.loop).result()
+
+    async def _send_and_drain(self, message: Any) -> None:
+        if self.broken:
+            raise ConnectionError("the response could not be sent")
+        self.drained = self.loop.create_future()
+        self.send_queue.put_nowait(message)
+        await self.drained
+
+    async def sender(self, send: Send) -> None:  # type: ignore[override]
+        try:
+            while (message := await self.send_queue.get()) is not None:
+                await send(message)
+                messages, size = self.sent
+                self.sent = (messages + 1, size + len(message.get("body", b"")))
+                if self.drained is not None and self.send_queue.empty():
+                    self.drained.set_result(None)
+                    self.drained = None
+        except BaseException:
+            self.broken = True
+            if self.drained is not None:
+                self.drained.set_exception(ConnectionError("the response could not be sent"))
+            raise
+
+
+class LegacyWSGIMiddleware(WSGIMiddleware):
+    """a2wsgi's middleware, answering HTTP with `LegacyResponder`."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        if scope["type"] == "http":
+            responder = LegacyResponder(self.app, self.executor, self.send_queue_size)
+            await responder(scope, receive, send)  # type: ignore[arg-type]
+        else:
+            await super().__call__(scope, receive, send)  # type: ignore[arg-type]
 
 
 class BoundedAdmission:
@@ -82,5 +165,5 @@ async def _busy(send: Send) -> None:
 
 
 def legacy_asgi(flask_app: Any, *, workers: int, queue: int) -> BoundedAdmission:
-    wsgi = WSGIMiddleware(LegacyWSGI(flask_app), workers=workers)
+    wsgi = LegacyWSGIMiddleware(LegacyWSGI(flask_app), workers=workers)
     return BoundedAdmission(wsgi, limit=workers + queue)
