@@ -9,11 +9,11 @@ def utc_instant(value: datetime | None) -> str | None:
     """A stored UTC instant as `2026-11-26T12:51:04.775Z` (milliseconds truncated)."""
     if value is None:
         return None
-    if value.tzinfo is not None:
+    if value.tzinfo is not None and value.tzinfo is not UTC:  # stored values are read back in UTC
         value = value.astimezone(UTC)
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d}T"
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond // 1000:03d}Z"
+    # %-formatting: half the cost of the f-string (a list page writes ~60 of these).
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
+        value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond // 1000
     )
 
 

@@ -18,13 +18,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from shared_models.models import ExecutionStatDelta, JobExecution
-from shared_models.services.filters import DateRange, ExecutionFilters, equals_any
+from shared_models.services.filters import STATEMENT_CACHE_SIZE, DateRange, ExecutionFilters, equals_any
 
 DAY = timedelta(days=1)
 
@@ -91,6 +92,7 @@ def _ceil_day(instant: datetime) -> datetime:
     return floor if floor == instant else floor + DAY
 
 
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def rows_statement(filters: ExecutionFilters) -> Select[Any]:
     """The figures of the matching execution rows."""
     duration = JobExecution.duration_seconds
@@ -99,6 +101,7 @@ def rows_statement(filters: ExecutionFilters) -> Select[Any]:
     ).where(*filters.clauses())
 
 
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def rows_count_statement(filters: ExecutionFilters) -> Select[Any]:
     """How many execution rows match (§3.6.4 `total` when the rollup cannot answer). No
     join: job_id is NOT NULL with ON DELETE CASCADE, so every execution has its job."""
@@ -118,6 +121,7 @@ def _rollup(columns: Iterable[Any], days: DayRange, statuses: tuple[str, ...]) -
     return statement
 
 
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def rollup_statement(days: DayRange, statuses: tuple[str, ...] = ()) -> Select[Any]:
     """The rollup's figures over whole days."""
     delta = ExecutionStatDelta
@@ -133,6 +137,7 @@ def rollup_statement(days: DayRange, statuses: tuple[str, ...] = ()) -> Select[A
     )
 
 
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def rollup_count_statement(days: DayRange, statuses: tuple[str, ...] = ()) -> Select[Any]:
     """The rollup's execution count over whole days (one aggregate: the list's total)."""
     return _rollup([func.coalesce(func.sum(ExecutionStatDelta.executions), 0)], days, statuses)
@@ -160,6 +165,7 @@ class Plan:
     rows: tuple[ExecutionFilters, ...]
 
 
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def plan(filters: ExecutionFilters) -> Plan:
     start, end = filters.range.start, filters.range.end
     whole_from = _ceil_day(start) if start is not None else None

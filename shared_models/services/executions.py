@@ -9,6 +9,7 @@ both on a sync Session. Order everywhere: `started_at` desc, then `id` desc (D18
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, Select, select
@@ -20,10 +21,12 @@ from shared_models.requests import query_int
 from shared_models.serializers import execution_to_dict
 from shared_models.services.execution_totals import ExecutionTotals, execution_count, execution_totals
 from shared_models.services.filters import (
+    STATEMENT_CACHE_SIZE,
     ExecutionFilters,
-    page_offset,
+    page_window,
     parse_execution_filters,
     total_pages,
+    windowed,
 )
 from shared_models.services.ownership import get_job_or_404
 
@@ -43,20 +46,20 @@ def job_executions_statement(filters: ExecutionFilters, *, limit: int) -> Select
     return select(JobExecution).where(*filters.clauses()).order_by(*NEWEST_FIRST).limit(limit)
 
 
-def executions_page_statement(filters: ExecutionFilters, *, limit: int, offset: int) -> Select[Any]:
-    """§3.6.4: one page of (execution, job name, job github_repo), inner-joined to jobs.
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def executions_page_statement(filters: ExecutionFilters) -> Select[Any]:
+    """§3.6.4: one page (`page_window`) of (execution, job name, job github_repo),
+    inner-joined to jobs.
 
     A deferred join: the page's ids are picked first (unfiltered, from the
     (started_at, id) index alone), and only those rows are read and joined. Joining
     before OFFSET read every skipped row and its job: ~4 ms at page 100 of 1M rows,
     against ~0.3 ms this way.
     """
-    page_ids = (
+    page_ids = windowed(
         select(JobExecution.id)
         .where(*filters.clauses())
         .order_by(*NEWEST_FIRST)
-        .limit(limit)
-        .offset(offset)
     )
     return (
         select(JobExecution, Job.name, Job.github_repo)
@@ -216,9 +219,7 @@ def list_executions(*, session: Session, query: Mapping[str, str]) -> dict[str, 
     filters = parse_execution_filters(query)
     page, limit = global_paging(query)
     total = execution_count(session, filters)
-    rows = session.execute(
-        executions_page_statement(filters, limit=limit, offset=page_offset(page, limit))
-    ).all()
+    rows = session.execute(executions_page_statement(filters), page_window(page, limit)).all()
     return executions_page_body([execution_with_job_to_dict(row) for row in rows], total, page, limit)
 
 

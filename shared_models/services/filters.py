@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, false
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, false
 
 from shared_models.errors import bad_request
 from shared_models.formats import InvalidDate, parse_range_bound, utc_instant
@@ -139,6 +139,27 @@ def parse_execution_filters(
 
 
 # --- paging (both paged lists) -----------------------------------------------------------
+
+
+PAGE_LIMIT = bindparam("page_limit", type_=Integer)
+PAGE_OFFSET = bindparam("page_offset", type_=Integer)
+STATEMENT_CACHE_SIZE = 512
+"""Entries per memoized statement builder (`functools.lru_cache`).
+
+The list statements are pure functions of frozen filter values, so they are built once
+per distinct filter and reused: building one took ~15% of a v2 list request. The page
+window is left out of the key as the bind parameters PAGE_LIMIT / PAGE_OFFSET, whose
+values `page_window` gives per request."""
+
+
+def windowed(statement: Select[Any]) -> Select[Any]:
+    """`statement` limited to the page window of `page_window`'s bind values."""
+    return statement.limit(PAGE_LIMIT).offset(PAGE_OFFSET)
+
+
+def page_window(page: int, per_page: int) -> dict[str, int]:
+    """The bind values of `windowed` for a 1-based page of `per_page` rows."""
+    return {"page_limit": per_page, "page_offset": page_offset(page, per_page)}
 
 
 def page_offset(page: int, per_page: int) -> int:

@@ -6,10 +6,12 @@ the permission with `ownership`, and announce the change with `notify.broadcast`
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Label, Select, func, select
@@ -26,6 +28,7 @@ from shared_models.requests import MISSING, JsonBody, query_int
 from shared_models.serializers import job_to_dict, metadata_to_text
 from shared_models.services import job_rules as rules
 from shared_models.services.catalog import resolve_category, resolve_pic_team
+from shared_models.services.filters import STATEMENT_CACHE_SIZE, page_window, windowed
 from shared_models.services.ownership import get_job_or_404, job_not_found, require_job_owner
 from shared_models.settings import Settings
 
@@ -150,14 +153,20 @@ class ListQuery:
 
     def count_statement(self) -> Select[Any] | None:
         """`total` of a paged list; None when the whole list is asked for."""
-        return self.filtered(select(func.count()).select_from(Job)) if self.paged else None
+        return _count_statement(self.shape()) if self.paged else None
 
     def page_statement(self) -> Select[Any]:
-        """The (matching) jobs with their `last_started`, in order, one page when paged."""
-        statement = self.ordered(self.filtered(select(Job, last_started_column())))
-        if self.paged:
-            statement = statement.limit(self.per_page).offset((self.page - 1) * self.per_page)
-        return statement
+        """The (matching) jobs with their `last_started`, in order; one page (`window()`)
+        when paged."""
+        return _page_statement(self.shape())
+
+    def window(self) -> dict[str, int]:
+        """The bind values of the page window (none when the whole list is asked for)."""
+        return page_window(self.page, self.per_page) if self.paged else {}
+
+    def shape(self) -> ListQuery:
+        """This query without its page window: the key of the memoized statements."""
+        return dataclasses.replace(self, page=1, per_page=PER_PAGE_DEFAULT)
 
     def body(
         self,
@@ -182,6 +191,17 @@ class ListQuery:
         return body
 
 
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _count_statement(shape: ListQuery) -> Select[Any]:
+    return shape.filtered(select(func.count()).select_from(Job))
+
+
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def _page_statement(shape: ListQuery) -> Select[Any]:
+    statement = shape.ordered(shape.filtered(select(Job, last_started_column())))
+    return windowed(statement) if shape.paged else statement
+
+
 def _active_filter(raw: str | None) -> bool | None:
     if raw is None or not raw.strip():
         return None
@@ -201,7 +221,7 @@ def list_jobs(*, session: Session, settings: Settings, query: Mapping[str, str])
     params = ListQuery.parse(query)
     count = params.count_statement()
     total = session.scalar(count) if count is not None else None
-    rows = session.execute(params.page_statement()).all()
+    rows = session.execute(params.page_statement(), params.window()).all()
     return params.body(total, [(job, last) for job, last in rows], now=utcnow(), settings=settings)
 
 

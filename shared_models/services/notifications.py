@@ -9,6 +9,7 @@ single-row routes and simply invisible to the bulk ones. Order: `created_at` des
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Delete, Select, Update, delete, func, select, update
@@ -19,7 +20,14 @@ from shared_models.errors import ApiError
 from shared_models.models import Notification, User
 from shared_models.requests import query_int
 from shared_models.serializers import notification_to_dict
-from shared_models.services.filters import DateRange, page_offset, parse_date_range, total_pages
+from shared_models.services.filters import (
+    STATEMENT_CACHE_SIZE,
+    DateRange,
+    page_window,
+    parse_date_range,
+    total_pages,
+    windowed,
+)
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -43,16 +51,20 @@ def owned_clauses(
     return conditions
 
 
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def notifications_page_statement(
-    conditions: list[ColumnElement[bool]], *, per_page: int, offset: int
+    user_id: str, date_range: DateRange, unread_only: bool
 ) -> Select[tuple[Notification]]:
-    """One page, as a deferred join: the page's ids come from the covering index first,
-    and only those rows are read (the skipped ones never are)."""
-    page_ids = select(Notification.id).where(*conditions).order_by(*NEWEST_FIRST).limit(per_page).offset(offset)
+    """One page (`page_window`), as a deferred join: the page's ids come from the
+    covering index first, and only those rows are read (the skipped ones never are)."""
+    conditions = owned_clauses(user_id, date_range, unread_only=unread_only)
+    page_ids = windowed(select(Notification.id).where(*conditions).order_by(*NEWEST_FIRST))
     return select(Notification).where(Notification.id.in_(page_ids.scalar_subquery())).order_by(*NEWEST_FIRST)
 
 
-def notifications_count_statement(conditions: list[ColumnElement[bool]]) -> Select[tuple[int]]:
+@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
+def notifications_count_statement(user_id: str, date_range: DateRange, unread_only: bool) -> Select[tuple[int]]:
+    conditions = owned_clauses(user_id, date_range, unread_only=unread_only)
     return select(func.count()).select_from(Notification).where(*conditions)
 
 
@@ -116,10 +128,10 @@ def list_notifications(*, session: Session, actor: User, query: Mapping[str, str
     """GET /notifications (§3.7.1)."""
     date_range = parse_date_range(query)
     page, per_page = paging(query)
-    conditions = owned_clauses(actor.id, date_range, unread_only=unread_only_flag(query))
-    total = session.execute(notifications_count_statement(conditions)).scalar_one()
+    unread_only = unread_only_flag(query)
+    total = session.execute(notifications_count_statement(actor.id, date_range, unread_only)).scalar_one()
     rows = session.scalars(
-        notifications_page_statement(conditions, per_page=per_page, offset=page_offset(page, per_page))
+        notifications_page_statement(actor.id, date_range, unread_only), page_window(page, per_page)
     )
     return notifications_page_body(list(rows), total, page, per_page, date_range)
 
@@ -127,8 +139,7 @@ def list_notifications(*, session: Session, actor: User, query: Mapping[str, str
 def unread_count(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:
     """GET /notifications/unread-count (§3.7.2)."""
     date_range = parse_date_range(query)
-    conditions = owned_clauses(actor.id, date_range, unread_only=True)
-    count = session.execute(notifications_count_statement(conditions)).scalar_one()
+    count = session.execute(notifications_count_statement(actor.id, date_range, True)).scalar_one()
     return {"unread_count": count, "range": date_range.as_dict()}
 
 

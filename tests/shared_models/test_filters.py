@@ -3,13 +3,14 @@ statements and totals the v2 stack reuses."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from shared_models.errors import ApiError
+from shared_models.formats import utc_instant
 from shared_models.services import executions
 from shared_models.services.execution_totals import execution_totals
 from shared_models.services.filters import (
@@ -17,6 +18,7 @@ from shared_models.services.filters import (
     DateRange,
     ExecutionFilters,
     page_offset,
+    page_window,
     parse_date_range,
     parse_execution_filters,
     parse_list,
@@ -112,6 +114,32 @@ def test_paging_helpers() -> None:
     assert [total_pages(n, 20) for n in (0, 1, 20, 21)] == [0, 1, 1, 2]
 
 
+def test_list_statements_are_built_once_per_filter_and_paged_by_bind_values(db: Session) -> None:
+    job = make_job(db, name="paged")
+    started = [at(2026, 1, 1) + timedelta(minutes=n) for n in range(5)]
+    ids = [make_execution(db, job, started_at=when, status="success").id for when in started]
+    filters = parse_execution_filters({"status": "success"})
+    statement = executions.executions_page_statement(filters)
+    assert executions.executions_page_statement(parse_execution_filters({"status": "success"})) is statement
+    assert executions.executions_page_statement(parse_execution_filters({"status": "failed"})) is not statement
+    pages = [[execution.id for execution, _name, _repo in db.execute(statement, page_window(page, 2))] for page in (1, 2, 3, 4)]
+    assert pages == [ids[4:2:-1], ids[2:0:-1], ids[:1], []]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        (datetime(2026, 11, 26, 12, 51, 4, 775999, tzinfo=UTC), "2026-11-26T12:51:04.775Z"),
+        (datetime(2026, 11, 26, 21, 51, 4, 5000, tzinfo=timezone(timedelta(hours=9))), "2026-11-26T12:51:04.005Z"),
+        (datetime(2026, 1, 2, 3, 4, 5), "2026-01-02T03:04:05.000Z"),  # naive: already UTC
+        (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00.000Z"),
+    ],
+)
+def test_instants_are_written_in_utc_with_truncated_milliseconds(value: datetime | None, expected: str | None) -> None:
+    assert utc_instant(value) == expected
+
+
 def test_statistics_take_one_statement(db: Session, engine: Engine) -> None:
     """The 1M-row benchmark and the v2 stack rely on a single aggregate pass."""
     job = make_job(db)
@@ -155,7 +183,7 @@ def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> 
     run = make_execution(db, job, status="failed", duration_seconds=2.0, started_at=at(2026, 1, 2))
     filters = parse_execution_filters({"status": "failed", "from": "2026-01-01"})
     expected_row = executions.execution_with_job_to_dict(
-        db.execute(executions.executions_page_statement(filters, limit=20, offset=0)).one()
+        db.execute(executions.executions_page_statement(filters), page_window(1, 20)).one()
     )
 
     async def run_async() -> tuple[dict, dict]:
@@ -163,7 +191,7 @@ def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> 
         try:
             async with make_async_sessionmaker(engine)() as session:
                 totals = await session.run_sync(execution_totals, filters)
-                rows = (await session.execute(executions.executions_page_statement(filters, limit=20, offset=0))).all()
+                rows = (await session.execute(executions.executions_page_statement(filters), page_window(1, 20))).all()
                 return executions.global_statistics_body(filters, totals), executions.execution_with_job_to_dict(rows[0])
         finally:
             await engine.dispose()
