@@ -7,6 +7,7 @@ target cannot fill memory or the executions table.
 
 from __future__ import annotations
 
+import logging
 import ssl
 import threading
 from dataclasses import dataclass, field
@@ -14,6 +15,8 @@ from http.cookiejar import Cookie, CookieJar
 from typing import Any
 
 import httpx
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -117,8 +120,17 @@ class ThreadClients:
         tls_context()  # loaded now (~50 ms of CPU), not when the first burst binds clients
 
     def bind(self) -> None:
-        """Give the calling thread its own client (a pool's `initializer`)."""
-        client = new_client(max_keepalive_connections=THREAD_KEEPALIVE_CONNECTIONS)
+        """Give the calling thread its own client (a pool's `initializer`); never raises.
+
+        An initializer that raises breaks its ThreadPoolExecutor for good (every later
+        submit fails), so a client that cannot be built leaves the thread on the shared
+        client, whose calls then fail, and are recorded, one by one.
+        """
+        try:
+            client = new_client(max_keepalive_connections=THREAD_KEEPALIVE_CONNECTIONS)
+        except Exception:  # e.g. a malformed HTTPS_PROXY in the environment
+            log.exception("outbound: no HTTP client of its own for thread %s", threading.current_thread().name)
+            return
         with self._lock:
             self._clients.append(client)
         _own.client = client

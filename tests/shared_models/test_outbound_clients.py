@@ -77,3 +77,22 @@ def test_no_client_keeps_a_cookie(settings: Settings, httpserver: HTTPServer, bi
     assert [request.headers.get("Cookie") for request, _response in httpserver.log] == [None, None]
     assert len(client.cookies.jar) == 0
     assert (client is http.shared_client()) is not bind
+
+
+def test_a_client_that_cannot_be_built_leaves_the_pool_working(
+    settings: Settings, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A raising initializer would break the run pool for good; the thread keeps the shared client."""
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    shared = http.shared_client()  # built before the environment goes bad
+    monkeypatch.setenv("HTTPS_PROXY", "ftp://not-a-proxy")
+    clients = http.ThreadClients()
+
+    def call(_n: int) -> httpx.Client:
+        assert webhook.call_webhook(settings=settings, url=httpserver.url_for("/hook"), method="GET").ok
+        return http.current_client()
+
+    with concurrent.futures.ThreadPoolExecutor(2, initializer=clients.bind) as pool:
+        used = list(pool.map(call, range(4)))
+    assert clients.clients() == [] and all(client is shared for client in used)
+    assert len(httpserver.log) == 4
