@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, false
+from sqlalchemy import BigInteger, ColumnElement, Select, bindparam, false
 
 from shared_models.errors import bad_request
 from shared_models.formats import InvalidDate, parse_range_bound, utc_instant
@@ -141,8 +141,8 @@ def parse_execution_filters(
 # --- paging (both paged lists) -----------------------------------------------------------
 
 
-PAGE_LIMIT = bindparam("page_limit", type_=Integer)
-PAGE_OFFSET = bindparam("page_offset", type_=Integer)
+PAGE_LIMIT = bindparam("page_limit", type_=BigInteger)
+PAGE_OFFSET = bindparam("page_offset", type_=BigInteger)  # up to MAX_OFFSET
 STATEMENT_CACHE_SIZE = 512
 """Entries per memoized statement builder (`functools.lru_cache`).
 
