@@ -9,7 +9,7 @@ runs on the real clock and on a scaled test clock.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from apscheduler.triggers.base import BaseTrigger
@@ -19,8 +19,18 @@ from shared_models import clock, cron
 _TICK = timedelta(microseconds=1)
 
 
-@lru_cache(maxsize=8192)
 def _next_slot(expression: str, after: datetime, tz: tzinfo) -> datetime:
+    """The first slot strictly after `after`, through a cache keyed by the UTC instant.
+
+    Keyed in UTC because two aware datetimes of one zone compare by wall time, `fold`
+    ignored: in a repeated hour (a DST fall-back) 01:12 EST would find the answer cached
+    for 01:12 EDT, an earlier slot, and the trigger would walk back in time.
+    """
+    return _next_slot_after_instant(expression, after.astimezone(UTC), tz)
+
+
+@lru_cache(maxsize=8192)
+def _next_slot_after_instant(expression: str, after: datetime, tz: tzinfo) -> datetime:
     """Shared by every trigger: when a burst of jobs with one expression comes due, APScheduler
     asks each job's trigger for the same next slot, and croniter costs ~0.1-0.2 ms a call."""
     return cron.parse(expression).next_after(after, tz)
@@ -59,15 +69,20 @@ class EngineCronTrigger(BaseTrigger):
         return round_to_second(clock.to_virtual(fire_time)).astimezone(self.tz)
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        """The next fire time, in UTC: APScheduler compares it with `now` in its own zone,
+        and two times of one zone compare by wall time, so in a repeated hour a later
+        slot would look due an hour early."""
         if previous_fire_time is None:
             slot = self.first_slot_at_or_after(clock.to_virtual(now))
-            return clock.to_real(slot).astimezone(self.tz)
-        key = (clock.current_scale(), previous_fire_time, clock.to_virtual(previous_fire_time))
+            return clock.to_real(slot).astimezone(UTC)
+        # UTC instants, not wall times: see `_next_slot` (a repeated hour's times compare equal).
+        key = (clock.current_scale(), previous_fire_time.astimezone(UTC),
+               clock.to_virtual(previous_fire_time).astimezone(UTC))
         memo = self._memo
         if memo is not None and memo[0] is key[0] and memo[1:3] == key[1:]:
             return memo[3]
         slot = self.next_slot(self.slot_for(previous_fire_time))
-        fire_time = clock.to_real(slot).astimezone(self.tz)
+        fire_time = clock.to_real(slot).astimezone(UTC)
         self._memo = (*key, fire_time)
         return fire_time
 
