@@ -34,13 +34,10 @@ def tls_context() -> ssl.SSLContext:
     CPU at the start of a burst.
     """
     global _tls
-    context = _tls
-    if context is None:
-        with _tls_lock:
-            if _tls is None:
-                _tls = ssl.create_default_context()
-            context = _tls
-    return context
+    with _tls_lock:  # taken per client built, not per call
+        if _tls is None:
+            _tls = ssl.create_default_context()
+        return _tls
 
 
 class NoCookies(CookieJar):
