@@ -33,15 +33,15 @@ from typing import Any
 import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from cutover.admin_api import include_admin_api
 from cutover.asgi import Recorder, served_by
 from cutover.config import CutoverConfig
 from cutover.dispatch import decide, v2_scope
 from cutover.flags import auto_rollback
-from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe
+from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe, twin_keys
 from cutover.rollback import ErrorBursts
 from cutover.shadow import SAFE_METHODS, ShadowReplayer
 from cutover.snapshot import FlagRefresher
-from cutover.wsgi import legacy_asgi
 from fastapi_app import create_app as create_fastapi_app
 from shared_models.db import begin_write, make_engine, make_sessionmaker
 from shared_models.errors import NOT_FOUND_BODY
@@ -81,6 +81,7 @@ class Gateway:
             log.exception("cutover flags unreadable at construction")
         self.legacy: ASGIApp | None = None
         self.registry: Registry | None = None
+        include_admin_api(self.v2_app, twin_keys(self.v2_app))
         if not self.flask_retired:
             self._load_legacy()
         self.shadow = ShadowReplayer(
@@ -97,12 +98,13 @@ class Gateway:
         return self.config.flask_retired or self.flags.table.flask_retired
 
     def _load_legacy(self) -> None:
-        # The only place Flask is imported: never, while Flask is retired.
+        # The only place Flask (and its WSGI bridge) is imported: never, while Flask is retired.
+        from cutover.wsgi import legacy_asgi
         from legacy_flask import create_app as create_flask_app
 
         flask_app = create_flask_app(self.settings, prepare=False)
         self.registry = build_registry(flask_app, self.v2_app)
-        self.v2_app.state.cutover_route_keys = self.registry.keys()  # for the admin API
+        self.v2_app.state.cutover_route_keys = self.registry.keys()  # the admin API's known keys
         self.legacy = legacy_asgi(flask_app, workers=self.settings.DATABASE_POOL_SIZE,
                                   queue=self.config.legacy_queue)
 

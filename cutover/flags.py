@@ -1,7 +1,7 @@
 """Cutover flags, switches, audit trail, parity gate and shadow counters: the DB logic.
 
 Imports only `shared_models`, so the gateway, the CLI and the v2 admin router
-(`fastapi_app/routers/admin_cutover.py`) share it without one HTTP stack importing the
+(`cutover/admin_api.py`) share it without one HTTP stack importing the
 other. Service style: keyword-only functions on a sync Session that `flush()` but never
 commit (the caller owns the transaction; writers call `begin_write` first).
 

@@ -20,7 +20,8 @@ rules, so a path resolves to exactly the rule Flask itself would pick (literal s
 beat converters, e.g. `/api/jobs/validate-cron` before `/api/jobs/<job_id>`).
 
 Only `load_registry` imports the HTTP stacks, and only when called; `Registry` itself is
-plain data plus a Werkzeug `Map`.
+plain data plus a Werkzeug `Map`, built on first `match` (Werkzeug is imported only once
+Flask is loaded, so a retired gateway runs without Flask's packages).
 """
 
 from __future__ import annotations
@@ -29,9 +30,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
 
 LEGACY_PREFIX = "/api"
 V2_PREFIX = "/api/v2"
@@ -82,9 +80,11 @@ class Registry:
     pairs: tuple[RoutePair, ...]
     unpaired_v2: tuple[str, ...] = ()
     _by_key: dict[str, RoutePair] = field(init=False, repr=False, compare=False)
-    _map: Map = field(init=False, repr=False, compare=False)
+    _map: Any = field(init=False, repr=False, compare=False)  # werkzeug.routing.Map
 
     def __post_init__(self) -> None:
+        from werkzeug.routing import Map, Rule
+
         by_key = {pair.key: pair for pair in self.pairs}
         rules: dict[str, set[str]] = {}
         for pair in self.pairs:
@@ -125,9 +125,7 @@ class Registry:
             return None
         try:
             rule, _args = self._map.bind("localhost").match(path, method=method, return_rule=True)
-        except HTTPException:  # NotFound, MethodNotAllowed, RequestRedirect
-            return None
-        except Exception:  # noqa: BLE001 - a hostile path must never break dispatch
+        except Exception:  # noqa: BLE001 - NotFound, MethodNotAllowed, RequestRedirect, or a hostile path
             return None
         return self._by_key.get(route_key("GET" if method == "HEAD" else method, rule.rule))
 

@@ -88,7 +88,6 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.add_middleware(NoSniffMiddleware)  # outermost: every answer, errors included
 
     from fastapi_app.routers import (
-        admin_cutover,
         auth,
         auth_tokens,
         bulk_upload,
@@ -118,7 +117,6 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         cron_tools.router,
         runs.router,
         bulk_upload.router,
-        admin_cutover.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -6,24 +6,21 @@
     GET /api/v2/admin/cutover/history             ?route_key=&limit=  audit trail, newest first
     GET /api/v2/admin/cutover/shadow              ?route_key=  shadow counters and recent diffs
 
-The DB logic is `cutover.flags` (it imports only shared_models, so this stack does not
-import the gateway or Flask). Changes are audited with actor `api:<username>`. Known
-route keys: the full registry when the gateway published it on `app.state`
-(`cutover_route_keys`), else the keys derived from this app's own routes.
+Part of the cutover room, not of `fastapi_app`: the gateway includes this router into
+the v2 app it serves (`include_admin_api`), so FastAPI alone never imports `cutover`.
+It reuses v2's dependencies (admin token, request session). The DB logic is
+`cutover.flags`. Changes are audited with actor `api:<username>`. Known route keys:
+the gateway's registry, published on `app.state.cutover_route_keys`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 
 from cutover import flags
-from cutover.registry import twin_keys
-from fastapi_app.deps import AdminUser, JsonBodyDep, SessionDep, call
-from fastapi_app.openapi_bodies import json_body_doc
-from fastapi_app.routers.auth import BODY_ERRORS
-from fastapi_app.schemas.admin import (
+from cutover.admin_schemas import (
     AuditList,
     FlagChanged,
     FlagList,
@@ -32,12 +29,15 @@ from fastapi_app.schemas.admin import (
     SwitchRead,
     SwitchUpdate,
 )
+from fastapi_app.deps import AdminUser, JsonBodyDep, SessionDep, call
+from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import ROLE_RESPONSES, ErrorBody
 from shared_models.errors import ApiError
 from shared_models.models import User
 from shared_models.requests import MISSING, JsonBody, bool_field, string_field
 
-router = APIRouter(prefix="/admin/cutover", tags=["admin: cutover"])
+router = APIRouter(prefix="/api/v2/admin/cutover", tags=["admin: cutover"])
 
 GATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown route key or switch"},
@@ -46,11 +46,7 @@ GATE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def known_keys(request: Request) -> tuple[str, ...]:
-    keys = getattr(request.app.state, "cutover_route_keys", None)
-    if keys is None:
-        keys = twin_keys(request.app)
-        request.app.state.cutover_route_keys = keys
-    return tuple(keys)
+    return tuple(request.app.state.cutover_route_keys)
 
 
 def _actor(user: User) -> str:
@@ -105,3 +101,9 @@ async def history(session: SessionDep, _admin: AdminUser, route_key: str | None 
             responses={**ROLE_RESPONSES, 200: {"model": ShadowStatList}})
 async def shadow_stats(session: SessionDep, _admin: AdminUser, route_key: str | None = None) -> dict[str, Any]:
     return {"shadow": await call(session, flags.shadow_stats, route_key=route_key)}
+
+
+def include_admin_api(v2_app: FastAPI, route_keys: tuple[str, ...]) -> None:
+    """Serve this API from the v2 app the gateway runs, knowing the gateway's route keys."""
+    v2_app.state.cutover_route_keys = route_keys
+    v2_app.include_router(router)
