@@ -8,5 +8,8 @@
     dispatch   which stack answers one request (canary buckets, path rewrite)
     shadow     background replay of safe requests on FastAPI and the counters
     rollback   automatic flip back to legacy on a burst of FastAPI 5xx
+    figures    per-route window figures (requests, 5xx, latency histogram) in the DB
+    verdict    one rollout step's judgement: FastAPI arm against legacy arm (pure)
+    rollout    progressive rollouts: operator actions, judge outcomes, read views
     __main__   the CLI: `python -m cutover routes|flags|shadow`
 """

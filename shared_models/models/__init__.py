@@ -15,6 +15,15 @@ from shared_models.models.ops import (
     ShadowMismatch,
     ShadowStat,
 )
+from shared_models.models.rollouts import (
+    ACTIVE_ROLLOUT_STATES,
+    ROLLOUT_STATES,
+    CutoverLease,
+    Rollout,
+    RolloutDecision,
+    RouteWindow,
+    RouteWindowLatency,
+)
 from shared_models.models.users import (
     ROLES,
     RevokedToken,
@@ -24,7 +33,14 @@ from shared_models.models.users import (
 )
 
 __all__ = [
+    "ACTIVE_ROLLOUT_STATES",
     "CUTOVER_STATES",
+    "ROLLOUT_STATES",
+    "CutoverLease",
+    "Rollout",
+    "RolloutDecision",
+    "RouteWindow",
+    "RouteWindowLatency",
     "ROLES",
     "CutoverAudit",
     "CutoverFlag",
