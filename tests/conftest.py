@@ -25,6 +25,7 @@ from shared_models.migrate import upgrade
 from shared_models.models import Base
 from shared_models.seed import seed_categories
 from shared_models.settings import Settings
+from tests.local_http import LocalHTTPServer
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite").lower()
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -143,3 +144,11 @@ def _real_clock_and_ids() -> Iterator[None]:
     yield
     clock.freeze(None)
     ids.seed(None)
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalHTTPServer]:
+    """A real HTTP server on 127.0.0.1 for this test: GitHub's, a webhook's or Slack's
+    stand-in (see tests/local_http.py)."""
+    with LocalHTTPServer() as server:
+        yield server

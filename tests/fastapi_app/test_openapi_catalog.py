@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
-from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
@@ -37,6 +36,7 @@ from shared_models.clock import utcnow
 from shared_models.models import Job, JobExecution
 from shared_models.settings import Settings
 from tests.helpers import bearer, make_job, make_user
+from tests.local_http import LocalHTTPServer
 
 TOKEN = {"401", "422"}
 ROLE = TOKEN | {"403"}
@@ -122,7 +122,7 @@ def _fits(model: type[BaseModel], body: dict[str, Any], *, exact: bool = True) -
 
 
 def test_success_bodies_match_the_documented_schemas(
-    db: Session, settings: Settings, v2_client: TestClient, httpserver: HTTPServer
+    db: Session, settings: Settings, v2_client: TestClient, http_server: LocalHTTPServer
 ) -> None:
     auth = bearer(settings, make_user(db, "admin"))
     base = "/api/v2"
@@ -152,8 +152,8 @@ def test_success_bodies_match_the_documented_schemas(
     _fits(CronValidation, ok("post", "/jobs/validate-cron", json={"expression": "61 * * * *"}), exact=False)
     _fits(CronPreview, ok("post", "/jobs/cron-preview", json={"expression": "0 9 * * 1", "count": 2}))
 
-    httpserver.expect_request("/hook").respond_with_data("ok")
-    run = ok("post", "/jobs/test-run", json={"target_url": httpserver.url_for("/hook")})
+    http_server.on("/hook", body="ok")
+    run = ok("post", "/jobs/test-run", json={"target_url": http_server.url("/hook")})
     _fits(TestRunResult, run, exact=False)
     assert run["ok"] is True
 
@@ -194,12 +194,12 @@ def observed_starts(monkeypatch: pytest.MonkeyPatch, engine: Engine) -> Iterator
 
 
 def test_run_starts_only_after_the_execution_is_committed(
-    db: Session, settings: Settings, engine: Engine, v2_app: FastAPI, httpserver: HTTPServer,
+    db: Session, settings: Settings, engine: Engine, v2_app: FastAPI, http_server: LocalHTTPServer,
     observed_starts: list[dict[str, Any]],
 ) -> None:
     owner = make_user(db)
-    httpserver.expect_request("/hook").respond_with_data("pong")
-    job = make_job(db, created_by=owner, target_url=httpserver.url_for("/hook"))
+    http_server.on("/hook", body="pong")
+    job = make_job(db, created_by=owner, target_url=http_server.url("/hook"))
     with TestClient(v2_app) as client:
         response = client.post(f"/api/v2/jobs/{job.id}/execute", headers=bearer(settings, owner))
         assert response.status_code == 200
@@ -213,12 +213,12 @@ def test_run_starts_only_after_the_execution_is_committed(
 
 
 def test_one_sync_engine_per_app_disposed_at_shutdown(
-    db: Session, settings: Settings, engine: Engine, v2_app: FastAPI, httpserver: HTTPServer,
+    db: Session, settings: Settings, engine: Engine, v2_app: FastAPI, http_server: LocalHTTPServer,
     observed_starts: list[dict[str, Any]],
 ) -> None:
     owner = make_user(db)
-    httpserver.expect_request("/hook").respond_with_data("pong")
-    job = make_job(db, created_by=owner, target_url=httpserver.url_for("/hook"))
+    http_server.on("/hook", body="pong")
+    job = make_job(db, created_by=owner, target_url=http_server.url("/hook"))
     with TestClient(v2_app) as client:
         for _ in range(2):
             response = client.post(f"/api/v2/jobs/{job.id}/execute", headers=bearer(settings, owner))

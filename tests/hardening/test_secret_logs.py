@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
@@ -17,26 +16,25 @@ from shared_models import mail
 from shared_models.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import _HASH, PASSWORD, SmtpSink, make_user, token_for
+from tests.local_http import LocalHTTPServer
 
 GITHUB_TOKEN = "ghp_SECRET0github0token0value0123456789"
 SMTP_PASSWORD = "smtp-SECRET-password-987"
 
 
 @pytest.fixture
-def github(httpserver: HTTPServer) -> HTTPServer:
-    httpserver.expect_request("/repos/acme/app/actions/workflows/ci.yml/dispatches").respond_with_data(
-        "boom", status=401
-    )
-    return httpserver
+def github(http_server: LocalHTTPServer) -> LocalHTTPServer:
+    http_server.on("/repos/acme/app/actions/workflows/ci.yml/dispatches", status=401, body="boom")
+    return http_server
 
 
 @pytest.fixture
-def leaky(database_url: str, engine: Engine, github: HTTPServer) -> Iterator[tuple[Settings, SmtpSink]]:
+def leaky(database_url: str, engine: Engine, github: LocalHTTPServer) -> Iterator[tuple[Settings, SmtpSink]]:
     with SmtpSink(password="the-right-one") as sink:
         yield make_settings(
             database_url,
             GITHUB_TOKEN=GITHUB_TOKEN,
-            GITHUB_API_URL=github.url_for("").rstrip("/"),
+            GITHUB_API_URL=github.url(),
             SQL_ECHO=False,
             **sink.settings_overrides(MAIL_PASSWORD=SMTP_PASSWORD),
         ), sink

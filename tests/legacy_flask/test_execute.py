@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +16,7 @@ from shared_models.models import Job, JobExecution, Notification
 from shared_models.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import SmtpSink, bearer, make_job, make_user
+from tests.local_http import LocalHTTPServer
 
 EXECUTION_KEYS = {
     "id", "job_id", "status", "trigger_type", "started_at", "completed_at", "duration_seconds",
@@ -48,12 +48,12 @@ def _executions(db: Session) -> int:
 
 @pytest.mark.parametrize("caller", ["owner", "admin"])
 def test_owner_and_admin_trigger_a_background_run(
-    client: Any, db: Session, settings: Settings, httpserver: HTTPServer, caller: str
+    client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer, caller: str
 ) -> None:
     owner = make_user(db, "user")
     admin = make_user(db, "admin")
-    httpserver.expect_request("/hook", method="GET").respond_with_data("pong")
-    job = make_job(db, created_by=owner, target_url=httpserver.url_for("/hook"))
+    http_server.on("/hook", method="GET", body="pong")
+    job = make_job(db, created_by=owner, target_url=http_server.url("/hook"))
     response = client.post(_url(job.id), headers=bearer(settings, owner if caller == "owner" else admin))
     assert response.status_code == 200
     body = response.get_json()
@@ -176,37 +176,38 @@ def test_missing_target_is_400(client: Any, db: Session, settings: Settings) -> 
 
 # --- overrides and body handling -----------------------------------------------------------
 
-def test_non_json_body_is_ignored(client: Any, db: Session, settings: Settings, httpserver: HTTPServer) -> None:
+def test_non_json_body_is_ignored(client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer) -> None:
     owner = make_user(db)
-    httpserver.expect_request("/hook").respond_with_data("ok")
-    job = make_job(db, created_by=owner, target_url=httpserver.url_for("/hook"))
+    http_server.on("/hook", body="ok")
+    job = make_job(db, created_by=owner, target_url=http_server.url("/hook"))
     response = client.post(_url(job.id), data="[not json", content_type="text/plain", headers=bearer(settings, owner))
     assert response.status_code == 200
     assert _wait_done(db, response.get_json()["execution"]["id"]).status == "success"
 
 
-def test_webhook_overrides(client: Any, db: Session, settings: Settings, httpserver: HTTPServer) -> None:
+def test_webhook_overrides(client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer) -> None:
     owner = make_user(db)
-    httpserver.expect_request("/other", method="POST", json={"once": True}).respond_with_data("ok")
-    job = make_job(db, created_by=owner, target_url=httpserver.url_for("/hook"))
+    http_server.on("/other", method="POST", body="ok")
+    job = make_job(db, created_by=owner, target_url=http_server.url("/hook"))
     response = client.post(
         _url(job.id), headers=bearer(settings, owner),
-        json={"target_url": httpserver.url_for("/other"), "metadata": {"once": True}, "dispatch_url": "ignored"},
+        json={"target_url": http_server.url("/other"), "metadata": {"once": True}, "dispatch_url": "ignored"},
     )
     row = _wait_done(db, response.get_json()["execution"]["id"])
-    assert row.status == "success" and row.target == httpserver.url_for("/other")
+    assert row.status == "success" and row.target == http_server.url("/other")
+    assert [request.json() for request in http_server.requests] == [{"once": True}]
     db.expire_all()
     stored = db.get(Job, job.id)
-    assert stored.target_url == httpserver.url_for("/hook") and stored.job_metadata is None
+    assert stored.target_url == http_server.url("/hook") and stored.job_metadata is None
 
 
 def test_github_dispatch_url_and_token_overrides(db: Session, database_url: str, settings: Settings,
-                                                 httpserver: HTTPServer, client_for: Any) -> None:
-    httpserver.expect_request("/repos/o2/r2/actions/workflows/w2.yml/dispatches").respond_with_data("", status=204)
+                                                 http_server: LocalHTTPServer, client_for: Any) -> None:
+    http_server.on("/repos/o2/r2/actions/workflows/w2.yml/dispatches", status=204)
     owner = make_user(db)
     job = make_job(db, created_by=owner, target_url=None, github_owner="a", github_repo="b",
                    github_workflow_name="c.yml", job_metadata=json.dumps({"branchDetails": "dev"}))
-    with client_for(make_settings(database_url, GITHUB_API_URL=httpserver.url_for("/"))) as client:
+    with client_for(make_settings(database_url, GITHUB_API_URL=http_server.url("/"))) as client:
         response = client.post(
             _url(job.id), headers=bearer(settings, owner),
             json={"dispatch_url": "github.com/o2/r2/actions/workflows/w2.yml", "github_token": "per-run"},
@@ -215,13 +216,13 @@ def test_github_dispatch_url_and_token_overrides(db: Session, database_url: str,
     assert (row.status, row.target, row.output) == (
         "success", "o2/r2/w2.yml", "Workflow triggered successfully on branch dev"
     )
-    assert httpserver.log[0][0].headers["Authorization"] == "Bearer per-run"
+    assert http_server.requests[0].headers["Authorization"] == "Bearer per-run"
 
 
-def test_failed_run_is_recorded(client: Any, db: Session, settings: Settings, httpserver: HTTPServer) -> None:
+def test_failed_run_is_recorded(client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer) -> None:
     owner = make_user(db)
-    httpserver.expect_request("/hook").respond_with_data("down", status=502)
-    job = make_job(db, created_by=owner, target_url=httpserver.url_for("/hook"))
+    http_server.on("/hook", status=502, body="down")
+    job = make_job(db, created_by=owner, target_url=http_server.url("/hook"))
     response = client.post(_url(job.id), headers=bearer(settings, owner))
     row = _wait_done(db, response.get_json()["execution"]["id"])
     assert (row.status, row.response_status, row.error_message) == ("failed", 502, "Webhook returned status 502")
@@ -232,11 +233,11 @@ def test_failed_run_is_recorded(client: Any, db: Session, settings: Settings, ht
 # --- e-mail (D14: manual runs send too): Flask-Mail on legacy, SmtpMailer on v2 --------------
 
 def test_manual_failure_sends_mail(
-    db: Session, database_url: str, settings: Settings, httpserver: HTTPServer, client_for: Any
+    db: Session, database_url: str, settings: Settings, http_server: LocalHTTPServer, client_for: Any
 ) -> None:
     owner = make_user(db)
-    httpserver.expect_request("/hook").respond_with_data("down", status=500)
-    job = make_job(db, created_by=owner, target_url=httpserver.url_for("/hook"),
+    http_server.on("/hook", status=500, body="down")
+    job = make_job(db, created_by=owner, target_url=http_server.url("/hook"),
                    enable_email_notifications=True, notification_emails="ops@example.com")
     # One failure completes a streak of 1: the streak alert (shared_models.alerts) replaced
     # the legacy e-mail per failure; manual runs count like scheduled ones.

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -14,6 +13,7 @@ from shared_models.models import Job, JobExecution, Notification
 from shared_models.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import bearer, make_user
+from tests.local_http import LocalHTTPServer
 
 URL = "/api/jobs/test-run"
 GH_PATH = "/repos/acme/app/actions/workflows/ci.yml/dispatches"
@@ -36,8 +36,8 @@ def strict_client(client_for: Callable[..., Any], database_url: str) -> Iterator
 
 
 @pytest.fixture
-def gh_client(client_for: Callable[..., Any], database_url: str, httpserver: HTTPServer) -> Iterator[Any]:
-    overrides = {"GITHUB_API_URL": httpserver.url_for("/"), "GITHUB_TOKEN": " tok "}
+def gh_client(client_for: Callable[..., Any], database_url: str, http_server: LocalHTTPServer) -> Iterator[Any]:
+    overrides = {"GITHUB_API_URL": http_server.url("/"), "GITHUB_TOKEN": " tok "}
     with client_for(make_settings(database_url, **overrides)) as test_client:
         yield test_client
 
@@ -60,18 +60,19 @@ def test_viewer_is_403(client: Any, db: Session, settings: Settings) -> None:
 
 @pytest.mark.parametrize("role", ["user", "admin"])
 def test_user_and_admin_may_test_run(
-    client: Any, db: Session, settings: Settings, httpserver: HTTPServer, role: str
+    client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer, role: str
 ) -> None:
-    httpserver.expect_request("/hook", method="POST", json={"a": 1}).respond_with_data("ok")
+    http_server.on("/hook", method="POST", body="ok")
     before = _counts(db)
     response = client.post(
-        URL, json={"target_url": f" {httpserver.url_for('/hook')} ", "metadata": {"a": 1}},
+        URL, json={"target_url": f" {http_server.url('/hook')} ", "metadata": {"a": 1}},
         headers=bearer(settings, make_user(db, role)),
     )
     assert response.status_code == 200
     assert response.get_json() == {
         "ok": True, "type": "webhook", "status_code": 200, "message": "Webhook test run succeeded."
     }
+    assert [request.json() for request in http_server.requests] == [{"a": 1}]
     assert _counts(db) == before
 
 
@@ -127,15 +128,15 @@ def test_plain_http_refused_unless_allow_listed(strict_client: Any, db: Session,
 # --- webhook ------------------------------------------------------------------------------
 
 def test_webhook_always_posts_and_reports_failure(
-    client: Any, user_headers: dict[str, str], httpserver: HTTPServer
+    client: Any, user_headers: dict[str, str], http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request("/hook", method="POST").respond_with_data("nope", status=500)
-    response = client.post(URL, json={"target_url": httpserver.url_for("/hook"), "timeout_seconds": "0"},
+    http_server.on("/hook", method="POST", status=500, body="nope")
+    response = client.post(URL, json={"target_url": http_server.url("/hook"), "timeout_seconds": "0"},
                            headers=user_headers)
     assert response.get_json() == {
         "ok": False, "type": "webhook", "status_code": 500, "message": "Webhook test run failed."
     }
-    assert httpserver.log[0][0].get_json() == {}
+    assert http_server.requests[0].json() == {}
 
 
 def test_webhook_network_error(client: Any, user_headers: dict[str, str]) -> None:
@@ -161,36 +162,36 @@ def test_github_without_token(client: Any, user_headers: dict[str, str]) -> None
 
 
 def test_github_dispatch_success(
-    gh_client: Any, db: Session, settings: Settings, httpserver: HTTPServer
+    gh_client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request(GH_PATH, method="POST").respond_with_data("", status=204)
+    http_server.on(GH_PATH, method="POST", status=204)
     before = _counts(db)
     response = gh_client.post(URL, json={**GH_BODY, "metadata": {"branch": "dev", "x": "1"}},
                               headers=bearer(settings, make_user(db)))
     assert response.get_json() == {
         "ok": True, "type": "github", "status_code": 204, "message": "GitHub workflow dispatch triggered."
     }
-    request = httpserver.log[0][0]
+    request = http_server.requests[0]
     assert request.headers["Authorization"] == "Bearer tok"
-    assert request.get_json() == {"ref": "dev", "inputs": {"branch": "dev", "x": "1"}, "return_run_details": True}
+    assert request.json() == {"ref": "dev", "inputs": {"branch": "dev", "x": "1"}, "return_run_details": True}
     assert _counts(db) == before
 
 
 def test_github_default_ref_and_failure(
-    gh_client: Any, db: Session, settings: Settings, httpserver: HTTPServer
+    gh_client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request(GH_PATH).respond_with_data("bad", status=422)
+    http_server.on(GH_PATH, status=422, body="bad")
     response = gh_client.post(URL, json=GH_BODY, headers=bearer(settings, make_user(db)))
     assert response.get_json() == {
         "ok": False, "type": "github", "status_code": 422, "message": "GitHub workflow dispatch failed."
     }
-    assert httpserver.log[0][0].get_json() == {"ref": "main", "return_run_details": True}
+    assert http_server.requests[0].json() == {"ref": "main", "return_run_details": True}
 
 
 def test_target_url_wins_over_github(
-    gh_client: Any, db: Session, settings: Settings, httpserver: HTTPServer
+    gh_client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request("/hook").respond_with_data("ok")
-    response = gh_client.post(URL, json={**GH_BODY, "target_url": httpserver.url_for("/hook")},
+    http_server.on("/hook", body="ok")
+    response = gh_client.post(URL, json={**GH_BODY, "target_url": http_server.url("/hook")},
                               headers=bearer(settings, make_user(db)))
     assert response.get_json()["type"] == "webhook"

@@ -6,29 +6,24 @@ import threading
 import time
 from typing import Any
 
-from pytest_httpserver import HTTPServer
 from sqlalchemy.orm import Session
-from werkzeug import Request, Response
 
 from shared_models.settings import Settings
 from tests.helpers import bearer, make_user
+from tests.local_http import LocalHTTPServer
 
 
 def test_writes_proceed_while_a_test_run_waits_on_its_target(
-    client: Any, db: Session, settings: Settings, httpserver: HTTPServer
+    client: Any, db: Session, settings: Settings, http_server: LocalHTTPServer
 ) -> None:
     admin = make_user(db, "admin")
     headers = bearer(settings, admin)
 
-    def slow(_request: Request) -> Response:
-        time.sleep(1.5)
-        return Response("ok", status=200)
-
-    httpserver.expect_request("/slow").respond_with_handler(slow)
+    http_server.on("/slow", body="ok", delay=1.5)
     finished: dict[str, float] = {}
 
     def call_test_run() -> None:
-        response = client.post("/api/jobs/test-run", json={"target_url": httpserver.url_for("/slow")}, headers=headers)
+        response = client.post("/api/jobs/test-run", json={"target_url": http_server.url("/slow")}, headers=headers)
         assert response.get_json()["ok"] is True
         finished["test_run"] = time.monotonic()
 

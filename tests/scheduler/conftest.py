@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from pytest_httpserver import HTTPServer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +23,7 @@ from shared_models import clock
 from shared_models.models import JobExecution
 from shared_models.settings import PROJECT_ROOT, Settings
 from tests.conftest import TEST_SECRET, make_settings
+from tests.local_http import LocalHTTPServer
 
 
 @pytest.fixture
@@ -39,10 +39,10 @@ def leader_settings(database_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def webhook(httpserver: HTTPServer) -> str:
+def webhook(http_server: LocalHTTPServer) -> str:
     """A local webhook target that answers 200 "ok"."""
-    httpserver.expect_request("/hook").respond_with_data("ok")
-    return httpserver.url_for("/hook")
+    http_server.on("/hook", body="ok")
+    return http_server.url("/hook")
 
 
 @pytest.fixture

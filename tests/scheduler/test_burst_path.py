@@ -27,7 +27,7 @@ SLOT = datetime(2030, 1, 7, 0, 10, tzinfo=UTC)
 
 
 def test_a_burst_is_called_then_recorded_in_one_transaction(
-    db: Session, engine, leader_settings: Settings, webhook: str, httpserver  # noqa: ANN001
+    db: Session, engine, leader_settings: Settings, webhook: str, http_server  # noqa: ANN001
 ) -> None:
     users = [make_user(db), make_user(db)]
     runner = Runner(leader_settings, make_sessionmaker(engine))
@@ -44,7 +44,7 @@ def test_a_burst_is_called_then_recorded_in_one_transaction(
     assert all(run.config.target_url == webhook for run in runs)
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         list(pool.map(runner.run_claimed, runs))
-    assert len(httpserver.log) == 40
+    assert len(http_server.requests) == 40
     assert {row.status for row in committed(db, JobExecution)} == {"running"}  # not yet: the burst settles first
     runner.recorder.stop()
     rows = committed(db, JobExecution)
@@ -140,7 +140,7 @@ def test_the_batching_wait_is_not_part_of_the_duration(
 
 
 def test_a_leaders_burst_runs_on_threads_with_their_own_clients_closed_at_stop(
-    db: Session, engine, leader_settings: Settings, webhook: str, httpserver  # noqa: ANN001
+    db: Session, engine, leader_settings: Settings, webhook: str, http_server  # noqa: ANN001
 ) -> None:
     """The run threads call through clients of their own (no shared pool lock), each slot
     once; stopping the leader closes those clients."""
@@ -152,12 +152,12 @@ def test_a_leaders_burst_runs_on_threads_with_their_own_clients_closed_at_stop(
         service.batcher.submit(job.id, SLOT)
         service.batcher.submit(job.id, SLOT)  # a duplicate hand-over claims nothing
     deadline = time.monotonic() + 20
-    while len(httpserver.log) < 30 and time.monotonic() < deadline:
+    while len(http_server.requests) < 30 and time.monotonic() < deadline:
         time.sleep(0.05)
     bound = service.runner.clients.clients()
     service.stop(wait=True)
     rows = committed(db, JobExecution)
-    assert len(httpserver.log) == 30
+    assert len(http_server.requests) == 30
     assert sorted(row.job_id for row in rows) == sorted(job.id for job in jobs)
     assert {(row.status, row.response_status) for row in rows} == {("success", 200)}
     assert 1 <= len(bound) <= 4 and all(client is not shared_client() for client in bound)

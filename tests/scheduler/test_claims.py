@@ -42,7 +42,7 @@ def test_claim_due_skips_inactive_missing_and_claimed_and_pauses_expired(
 
 
 def test_a_burst_is_claimed_in_few_batches_then_run_once_each(
-    db: Session, engine, leader_settings: Settings, webhook: str, httpserver  # noqa: ANN001
+    db: Session, engine, leader_settings: Settings, webhook: str, http_server  # noqa: ANN001
 ) -> None:
     runner = Runner(leader_settings, make_sessionmaker(engine))
     jobs = [make_job(db, target_url=webhook, end_date=None) for _ in range(150)]
@@ -68,7 +68,7 @@ def test_a_burst_is_claimed_in_few_batches_then_run_once_each(
     batcher.stop(wait=True)
     rows = committed(db, JobExecution)
     assert len(rows) == 150 and {row.status for row in rows} == {"success"}
-    assert len(httpserver.log) == 150
+    assert len(http_server.requests) == 150
     assert sum(batches) == 300 and len(batches) <= 5, batches
     assert claimed_when_runs_began == [300]  # runs waited for the burst to be claimed
 

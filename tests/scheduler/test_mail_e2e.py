@@ -11,10 +11,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug import Response
 
 from scheduler import start_candidate
 from scheduler.runner import Runner
@@ -22,6 +20,7 @@ from shared_models.db import make_sessionmaker
 from shared_models.models import Job, JobExecution
 from shared_models.settings import Settings
 from tests.helpers import SmtpSink, make_job
+from tests.local_http import LocalHTTPServer, Reply
 
 SLOT0 = datetime(2030, 1, 7, 0, 0, tzinfo=UTC)
 
@@ -29,10 +28,10 @@ SLOT0 = datetime(2030, 1, 7, 0, 0, tzinfo=UTC)
 class Switchable:
     """A webhook whose status code the test flips between runs."""
 
-    def __init__(self, httpserver: HTTPServer, status: int = 500) -> None:
+    def __init__(self, http_server: LocalHTTPServer, status: int = 500) -> None:
         self.status = status
-        httpserver.expect_request("/hook").respond_with_handler(lambda _r: Response("reply", status=self.status))
-        self.url = httpserver.url_for("/hook")
+        http_server.on("/hook", handler=lambda _request: Reply(self.status, "reply"))
+        self.url = http_server.url("/hook")
 
 
 def _mail_job(db: Session, url: str, **fields: object) -> Job:
@@ -49,9 +48,9 @@ def _subjects(sink: SmtpSink) -> list[str]:
 
 
 def test_streak_alert_and_recovery_through_the_scheduler_path(
-    db: Session, engine, leader_settings: Settings, httpserver: HTTPServer  # noqa: ANN001
+    db: Session, engine, leader_settings: Settings, http_server: LocalHTTPServer  # noqa: ANN001
 ) -> None:
-    hook = Switchable(httpserver, 500)
+    hook = Switchable(http_server, 500)
     with SmtpSink() as sink:
         settings = leader_settings.model_copy(update=sink.settings_overrides())
         runner = Runner(settings, make_sessionmaker(engine))
@@ -78,16 +77,16 @@ def test_streak_alert_and_recovery_through_the_scheduler_path(
     ]
     assert all(e.rcpt_tos == ["ops@example.com"] for e in sink.envelopes)
     assert all(m["From"] == "cron@example.com" for m in sink.messages)
-    assert len(httpserver.log) == 12
+    assert len(http_server.requests) == 12
     rows = db.scalars(select(JobExecution).where(JobExecution.job_id == job.id)).all()
     assert len(rows) == 12 and {r.trigger_type for r in rows} == {"scheduled"}
 
 
 def test_a_scheduled_run_mails_through_a_real_leader(
-    db: Session, leader_settings: Settings, httpserver: HTTPServer, scaled_clock  # noqa: ANN001
+    db: Session, leader_settings: Settings, http_server: LocalHTTPServer, scaled_clock  # noqa: ANN001
 ) -> None:
     """A leader on a clock 30x fast (a slot every 2 s) fires a job: failure, then successes."""
-    hook = Switchable(httpserver, 500)
+    hook = Switchable(http_server, 500)
     with SmtpSink() as sink:
         settings = leader_settings.model_copy(
             update=sink.settings_overrides(SCHEDULER_FAILURE_ALERT_THRESHOLD=1)

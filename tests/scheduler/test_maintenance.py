@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 
-from pytest_httpserver import HTTPServer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,15 +14,16 @@ from shared_models.db import make_sessionmaker
 from shared_models.models import Job, Notification, SlackSettings
 from shared_models.settings import Settings
 from tests.helpers import make_job, make_team, make_user
+from tests.local_http import LocalHTTPServer
 
 MONDAY_9_JST = datetime(2030, 1, 7, 0, 0, tzinfo=UTC)
 
 
 def test_weekly_maintenance_pauses_reminds_and_posts(
-    db: Session, leader_settings: Settings, engine, httpserver: HTTPServer  # noqa: ANN001
+    db: Session, leader_settings: Settings, engine, http_server: LocalHTTPServer  # noqa: ANN001
 ) -> None:
-    httpserver.expect_request("/slack", method="POST").respond_with_data("ok")
-    db.add(SlackSettings(is_enabled=True, webhook_url=httpserver.url_for("/slack"), channel="#ops"))
+    http_server.on("/slack", method="POST", body="ok")
+    db.add(SlackSettings(is_enabled=True, webhook_url=http_server.url("/slack"), channel="#ops"))
     make_team(db, "qa-team", slack_handle="@qa")
     owner, admin = make_user(db, "user"), make_user(db, "admin")
     make_user(db, "admin", is_active=False)
@@ -53,7 +52,7 @@ def test_weekly_maintenance_pauses_reminds_and_posts(
         'Job "soon" ends on 2030-01-10 JST (3 day(s) left). PIC Team: -': {owner.id, admin.id},
         'Job "paused" ends on 2030-02-06 JST (30 day(s) left). PIC Team: qa-team': {owner.id, admin.id},
     }
-    posts = [json.loads(request.get_data()) for request, _response in httpserver.log]
+    posts = [request.json() for request in http_server.requests]
     assert posts == [
         {"text": f":warning: @qa Job auto-paused (end date passed): <https://app.example.com/jobs/{expired.id}/edit|old>"
                  " (end_date 2030-01-01 JST)", "channel": "#ops"},
@@ -72,8 +71,8 @@ def test_maintenance_is_scheduled_mondays_at_9(leader_settings: Settings) -> Non
     assert first == MONDAY_9_JST
 
 
-def test_disabled_slack_posts_nothing(db: Session, leader_settings: Settings, engine, httpserver: HTTPServer) -> None:  # noqa: ANN001
-    db.add(SlackSettings(is_enabled=False, webhook_url=httpserver.url_for("/slack")))
+def test_disabled_slack_posts_nothing(db: Session, leader_settings: Settings, engine, http_server: LocalHTTPServer) -> None:  # noqa: ANN001
+    db.add(SlackSettings(is_enabled=False, webhook_url=http_server.url("/slack")))
     make_job(db, end_date=date(2030, 1, 8))
     db.commit()
     with clock.frozen(MONDAY_9_JST):
@@ -81,4 +80,4 @@ def test_disabled_slack_posts_nothing(db: Session, leader_settings: Settings, en
             session_factory=make_sessionmaker(engine), settings=leader_settings, today=today_in(leader_settings)
         )
     assert len(result.reminded) == 1 and result.slack_posts == 0
-    assert httpserver.log == []
+    assert http_server.requests == []

@@ -36,7 +36,7 @@ def executions(db: Session, job: Job) -> list[JobExecution]:
     return list(rows)
 
 
-def test_a_slot_fires_once_however_often_it_is_fired(db: Session, runner: Runner, webhook: str, httpserver) -> None:  # noqa: ANN001
+def test_a_slot_fires_once_however_often_it_is_fired(db: Session, runner: Runner, webhook: str, http_server) -> None:  # noqa: ANN001
     job = make_job(db, target_url=webhook, end_date=None)
     slot = datetime(2030, 1, 7, 0, 10, tzinfo=UTC)
     first = runner.fire(job.id, slot)
@@ -44,7 +44,7 @@ def test_a_slot_fires_once_however_often_it_is_fired(db: Session, runner: Runner
     assert first is not None and second is None
     [row] = executions(db, job)
     assert (row.id, row.status, row.trigger_type, row.scheduled_for) == (first, "success", "scheduled", slot)
-    assert len(httpserver.log) == 1  # the outbound call happened once
+    assert len(http_server.requests) == 1  # the outbound call happened once
 
 
 def test_inactive_or_deleted_jobs_do_not_fire(db: Session, runner: Runner, webhook: str) -> None:
@@ -140,7 +140,7 @@ def test_a_long_outage_is_planned_without_walking_every_slot() -> None:
 # -- missed runs at leader start ----------------------------------------------------
 @pytest.mark.parametrize("policy", ["once", "skip"])
 def test_missed_slots_at_leader_start_follow_the_policy(
-    db: Session, leader_settings: Settings, engine, webhook: str, httpserver, policy: str  # noqa: ANN001
+    db: Session, leader_settings: Settings, engine, webhook: str, http_server, policy: str  # noqa: ANN001
 ) -> None:
     settings = leader_settings.model_copy(update={"SCHEDULER_MISSED_RUNS": policy})
     with clock.frozen(NOW - timedelta(minutes=3)):
@@ -162,7 +162,7 @@ def test_missed_slots_at_leader_start_follow_the_policy(
     assert stale_row.scheduled_for == datetime(2030, 1, 7, 0, 0, tzinfo=UTC)
     if policy == "once":
         assert row.status == "success" and row.output.startswith("Catch-up run (SCHEDULER_MISSED_RUNS=once)")
-        assert len(httpserver.log) == 1
+        assert len(http_server.requests) == 1
     else:
         assert row.status == "failed" and "SCHEDULER_MISSED_RUNS=skip" in row.error_message
-        assert len(httpserver.log) == 0
+        assert len(http_server.requests) == 0

@@ -6,10 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from werkzeug import Response
 
 from shared_models import clock
 from shared_models.executor import RunOverrides, claim_execution, run_execution
@@ -18,6 +16,7 @@ from shared_models.outbound.github import RetryPolicy
 from shared_models.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import SmtpSink, at, make_job, make_user
+from tests.local_http import LocalHTTPServer, Reply
 
 FAST = RetryPolicy(backoff_seconds=0.001, max_retries=2, sleep=lambda _s: None)
 GH_PATH = "/repos/acme/app/actions/workflows/ci.yml/dispatches"
@@ -45,8 +44,8 @@ def _notifications(db: Session, execution: JobExecution) -> list[Notification]:
 
 
 @pytest.fixture
-def gh_settings(database_url: str, httpserver: HTTPServer) -> Settings:
-    return make_settings(database_url, GITHUB_API_URL=httpserver.url_for("/"), GITHUB_TOKEN="env-token")
+def gh_settings(database_url: str, http_server: LocalHTTPServer) -> Settings:
+    return make_settings(database_url, GITHUB_API_URL=http_server.url("/"), GITHUB_TOKEN="env-token")
 
 
 def _gh_job(db: Session, **fields: object) -> Job:
@@ -60,14 +59,15 @@ def _gh_job(db: Session, **fields: object) -> Job:
 # --- webhook ---------------------------------------------------------------------------
 
 def test_webhook_success_posts_metadata_records_and_broadcasts(
-    engine: Engine, db: Session, settings: Settings, httpserver: HTTPServer
+    engine: Engine, db: Session, settings: Settings, http_server: LocalHTTPServer
 ) -> None:
     users = [make_user(db, "admin"), make_user(db, "viewer", is_active=False)]
-    httpserver.expect_request("/hook", method="POST", json={"k": "v"}).respond_with_data("done " * 300)
-    job = make_job(db, target_url=httpserver.url_for("/hook"), job_metadata=json.dumps({"k": "v"}))
+    http_server.on("/hook", method="POST", body="done " * 300)
+    job = make_job(db, target_url=http_server.url("/hook"), job_metadata=json.dumps({"k": "v"}))
     clock.freeze(at(2030, 1, 1, 3))
     execution = _run(engine, db, settings, job)
     assert execution.status == "success"
+    assert [request.json() for request in http_server.requests] == [{"k": "v"}]
     assert execution.response_status == 200
     assert execution.execution_type == "webhook" and execution.target == job.target_url
     assert execution.output == ("done " * 300)[:1000]
@@ -81,11 +81,11 @@ def test_webhook_success_posts_metadata_records_and_broadcasts(
 
 
 def test_webhook_without_metadata_uses_get_and_non_2xx_fails(
-    engine: Engine, db: Session, settings: Settings, httpserver: HTTPServer
+    engine: Engine, db: Session, settings: Settings, http_server: LocalHTTPServer
 ) -> None:
     make_user(db)
-    httpserver.expect_request("/hook", method="GET").respond_with_data("server sad", status=503)
-    job = make_job(db, target_url=httpserver.url_for("/hook"))
+    http_server.on("/hook", method="GET", status=503, body="server sad")
+    job = make_job(db, target_url=http_server.url("/hook"))
     execution = _run(engine, db, settings, job, trigger="manual")
     assert (execution.status, execution.response_status) == ("failed", 503)
     assert execution.error_message == "Webhook returned status 503"
@@ -104,57 +104,58 @@ def test_webhook_network_error(engine: Engine, db: Session, settings: Settings) 
     assert execution.execution_type == "webhook"
 
 
-def test_fire_time_ssrf_refusal(engine: Engine, db: Session, database_url: str, httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/hook").respond_with_data("must not be called")
+def test_fire_time_ssrf_refusal(engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer) -> None:
+    http_server.on("/hook", body="must not be called")
     strict = make_settings(database_url, WEBHOOK_ALLOWED_HOSTS="")
-    job = make_job(db, target_url=f"https://127.0.0.1:{httpserver.port}/hook")
+    job = make_job(db, target_url=f"https://127.0.0.1:{http_server.port}/hook")
     execution = _run(engine, db, strict, job)
     assert execution.status == "failed"
     assert execution.error_message == (
         "Webhook call failed: Webhook URL must not point to a loopback, private, link-local or multicast address."
     )
-    assert httpserver.log == []
+    assert http_server.requests == []
 
 
 def test_override_target_url_and_metadata(
-    engine: Engine, db: Session, settings: Settings, httpserver: HTTPServer
+    engine: Engine, db: Session, settings: Settings, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request("/other", method="POST", json={"run": 1}).respond_with_data("ok")
-    job = make_job(db, target_url=httpserver.url_for("/hook"))
-    overrides = RunOverrides(target_url=httpserver.url_for("/other"), metadata={"run": 1})
+    http_server.on("/other", method="POST", body="ok")
+    job = make_job(db, target_url=http_server.url("/hook"))
+    overrides = RunOverrides(target_url=http_server.url("/other"), metadata={"run": 1})
     execution = _run(engine, db, settings, job, trigger="manual", overrides=overrides)
-    assert execution.status == "success" and execution.target == httpserver.url_for("/other")
+    assert execution.status == "success" and execution.target == http_server.url("/other")
+    assert [request.json() for request in http_server.requests] == [{"run": 1}]
     db.refresh(job)
-    assert job.target_url == httpserver.url_for("/hook") and job.job_metadata is None  # never persisted
+    assert job.target_url == http_server.url("/hook") and job.job_metadata is None  # never persisted
 
 
 # --- GitHub ----------------------------------------------------------------------------
 
-def test_github_success_204(engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer) -> None:
-    httpserver.expect_request(GH_PATH, method="POST").respond_with_data("", status=204)
+def test_github_success_204(engine: Engine, db: Session, gh_settings: Settings, http_server: LocalHTTPServer) -> None:
+    http_server.on(GH_PATH, method="POST", status=204)
     job = _gh_job(db, job_metadata=json.dumps({"branchDetails": "release", "x": "1"}))
     execution = _run(engine, db, gh_settings, job)
     assert (execution.status, execution.response_status) == ("success", 204)
     assert execution.execution_type == "github_actions" and execution.target == "acme/app/ci.yml"
     assert execution.output == "Workflow triggered successfully on branch release"
-    request = httpserver.log[0][0]
+    request = http_server.requests[0]
     assert request.headers["Authorization"] == "Bearer env-token"
-    assert request.get_json() == {
+    assert request.json() == {
         "ref": "release", "inputs": {"branchDetails": "release", "x": "1"}, "return_run_details": True
     }
 
 
 def test_github_200_run_details_in_output(
-    engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer
+    engine: Engine, db: Session, gh_settings: Settings, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request(GH_PATH).respond_with_json({"workflow_run_id": 7, "html_url": "https://gh/runs/7"})
+    http_server.on(GH_PATH, json={"workflow_run_id": 7, "html_url": "https://gh/runs/7"})
     execution = _run(engine, db, gh_settings, _gh_job(db))
     assert execution.status == "success" and execution.response_status == 200
     assert execution.output == "Workflow triggered successfully on branch master (run 7: https://gh/runs/7)"
 
 
-def test_github_failure_status(engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer) -> None:
-    httpserver.expect_request(GH_PATH).respond_with_data('{"message":"Unexpected inputs"}', status=422)
+def test_github_failure_status(engine: Engine, db: Session, gh_settings: Settings, http_server: LocalHTTPServer) -> None:
+    http_server.on(GH_PATH, status=422, body='{"message":"Unexpected inputs"}')
     execution = _run(engine, db, gh_settings, _gh_job(db))
     assert (execution.status, execution.response_status) == ("failed", 422)
     assert execution.error_message == (
@@ -163,22 +164,22 @@ def test_github_failure_status(engine: Engine, db: Session, gh_settings: Setting
 
 
 def test_github_5xx_retried_then_success(
-    engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer
+    engine: Engine, db: Session, gh_settings: Settings, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_ordered_request(GH_PATH).respond_with_response(Response("x", status=500))
-    httpserver.expect_ordered_request(GH_PATH).respond_with_data("", status=204)
+    http_server.on(GH_PATH, status=500, body="x", times=1)
+    http_server.on(GH_PATH, times=1, status=204)
     execution = _run(engine, db, gh_settings, _gh_job(db))
-    assert execution.status == "success" and len(httpserver.log) == 2
+    assert execution.status == "success" and len(http_server.requests) == 2
 
 
 def test_github_override_token_and_triple(
-    engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer
+    engine: Engine, db: Session, gh_settings: Settings, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request("/repos/o2/r2/actions/workflows/w2.yml/dispatches").respond_with_data("", status=204)
+    http_server.on("/repos/o2/r2/actions/workflows/w2.yml/dispatches", status=204)
     overrides = RunOverrides(github_owner="o2", github_repo="r2", github_workflow_name="w2.yml", github_token="run-tok")
     execution = _run(engine, db, gh_settings, _gh_job(db), trigger="manual", overrides=overrides)
     assert execution.status == "success" and execution.target == "o2/r2/w2.yml"
-    assert httpserver.log[0][0].headers["Authorization"] == "Bearer run-tok"
+    assert http_server.requests[0].headers["Authorization"] == "Bearer run-tok"
 
 
 def test_github_network_error(engine: Engine, db: Session, database_url: str) -> None:
@@ -196,9 +197,9 @@ def test_github_without_token(engine: Engine, db: Session, settings: Settings) -
     assert execution.target == "acme/app/ci.yml"
 
 
-def test_github_wins_over_target_url(engine: Engine, db: Session, gh_settings: Settings, httpserver: HTTPServer) -> None:
-    httpserver.expect_request(GH_PATH).respond_with_data("", status=204)
-    job = _gh_job(db, target_url=httpserver.url_for("/hook"))
+def test_github_wins_over_target_url(engine: Engine, db: Session, gh_settings: Settings, http_server: LocalHTTPServer) -> None:
+    http_server.on(GH_PATH, status=204)
+    job = _gh_job(db, target_url=http_server.url("/hook"))
     assert _run(engine, db, gh_settings, job).execution_type == "github_actions"
 
 
@@ -240,10 +241,10 @@ def test_scheduled_claim_is_once_per_slot(db: Session) -> None:
     assert len(rows) == 2 and {r.status for r in rows} == {"running"}
 
 
-def test_finished_row_is_left_alone(engine: Engine, db: Session, settings: Settings, httpserver: HTTPServer) -> None:
+def test_finished_row_is_left_alone(engine: Engine, db: Session, settings: Settings, http_server: LocalHTTPServer) -> None:
     from shared_models.db import make_sessionmaker
 
-    job = make_job(db, target_url=httpserver.url_for("/hook"))
+    job = make_job(db, target_url=http_server.url("/hook"))
     row = claim_execution(db, job=job, trigger_type="scheduled")
     row.status = "failed"
     row.error_message = "orphaned"
@@ -251,7 +252,7 @@ def test_finished_row_is_left_alone(engine: Engine, db: Session, settings: Setti
     run_execution(session_factory=make_sessionmaker(engine), settings=settings, execution_id=row.id)
     db.expire_all()
     assert db.get(JobExecution, row.id).error_message == "orphaned"
-    assert httpserver.log == []
+    assert http_server.requests == []
 
 
 def test_missing_row_is_a_no_op(engine: Engine, settings: Settings) -> None:
@@ -277,13 +278,13 @@ def _subjects(sink: SmtpSink) -> list[str]:
 
 @pytest.mark.parametrize("trigger", ["scheduled", "manual"])
 def test_one_alert_at_the_threshold_for_both_triggers(
-    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer, trigger: str
+    engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer, trigger: str
 ) -> None:
-    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    http_server.on("/hook", status=500, body="no")
     with SmtpSink() as sink:
         settings = make_settings(database_url, **sink.settings_overrides())
         assert settings.SCHEDULER_FAILURE_ALERT_THRESHOLD == 3  # the default
-        job = _mail_job(db, httpserver.url_for("/hook"))
+        job = _mail_job(db, http_server.url("/hook"))
         seen = []
         for _ in range(5):
             _run(engine, db, settings, job, trigger=trigger)
@@ -295,25 +296,25 @@ def test_one_alert_at_the_threshold_for_both_triggers(
 
 
 def test_manual_and_scheduled_runs_share_one_streak(
-    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+    engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    http_server.on("/hook", status=500, body="no")
     with SmtpSink() as sink:
         settings = make_settings(database_url, **sink.settings_overrides())
-        job = _mail_job(db, httpserver.url_for("/hook"))
+        job = _mail_job(db, http_server.url("/hook"))
         for trigger in ("scheduled", "manual", "scheduled"):
             _run(engine, db, settings, job, trigger=trigger)
     assert _subjects(sink) == [f"🔴 Job failing: {job.name} (3 consecutive failures)"]
 
 
 def test_recovery_replaces_the_success_mail_once(
-    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+    engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer
 ) -> None:
     status = {"code": 500}
-    httpserver.expect_request("/hook").respond_with_handler(lambda _r: Response("x", status=status["code"]))
+    http_server.on("/hook", handler=lambda _request: Reply(status["code"], "x"))
     with SmtpSink() as sink:
         settings = make_settings(database_url, **sink.settings_overrides(SCHEDULER_FAILURE_ALERT_THRESHOLD=2))
-        job = _mail_job(db, httpserver.url_for("/hook"), notify_on_success=True)
+        job = _mail_job(db, http_server.url("/hook"), notify_on_success=True)
         for _ in range(2):
             _run(engine, db, settings, job)
         status["code"] = 200
@@ -327,13 +328,13 @@ def test_recovery_replaces_the_success_mail_once(
 
 
 def test_short_streak_ends_without_recovery_mail(
-    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+    engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer
 ) -> None:
     status = {"code": 500}
-    httpserver.expect_request("/hook").respond_with_handler(lambda _r: Response("x", status=status["code"]))
+    http_server.on("/hook", handler=lambda _request: Reply(status["code"], "x"))
     with SmtpSink() as sink:
         settings = make_settings(database_url, **sink.settings_overrides())
-        job = _mail_job(db, httpserver.url_for("/hook"))
+        job = _mail_job(db, http_server.url("/hook"))
         for _ in range(2):
             _run(engine, db, settings, job)
         status["code"] = 200
@@ -342,37 +343,37 @@ def test_short_streak_ends_without_recovery_mail(
 
 
 def test_threshold_zero_turns_failure_mail_off(
-    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+    engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    http_server.on("/hook", status=500, body="no")
     with SmtpSink() as sink:
         settings = make_settings(database_url, **sink.settings_overrides(SCHEDULER_FAILURE_ALERT_THRESHOLD=0))
-        job = _mail_job(db, httpserver.url_for("/hook"))
+        job = _mail_job(db, http_server.url("/hook"))
         for _ in range(3):
             _run(engine, db, settings, job)
     assert sink.envelopes == []
 
 
 def test_success_mail_only_with_notify_on_success(
-    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+    engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request("/hook").respond_with_data("ok")
+    http_server.on("/hook", body="ok")
     with SmtpSink() as sink:
         settings = make_settings(database_url, **sink.settings_overrides())
-        quiet = _mail_job(db, httpserver.url_for("/hook"))
-        loud = _mail_job(db, httpserver.url_for("/hook"), notify_on_success=True)
+        quiet = _mail_job(db, http_server.url("/hook"))
+        loud = _mail_job(db, http_server.url("/hook"), notify_on_success=True)
         _run(engine, db, settings, quiet)
         _run(engine, db, settings, loud)
     assert _subjects(sink) == [f"✅ Job Success: {loud.name}"]
 
 
 def test_no_mail_when_disabled_and_config_failures_count_in_the_streak(
-    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+    engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer
 ) -> None:
-    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    http_server.on("/hook", status=500, body="no")
     with SmtpSink() as sink:
         settings = make_settings(database_url, **sink.settings_overrides(SCHEDULER_FAILURE_ALERT_THRESHOLD=1))
-        _run(engine, db, settings, _mail_job(db, httpserver.url_for("/hook"), enable_email_notifications=False))
+        _run(engine, db, settings, _mail_job(db, http_server.url("/hook"), enable_email_notifications=False))
         assert sink.envelopes == []
         # Legacy sent nothing for a missing token; a job that cannot run is exactly what
         # the streak alert is for, so it alerts like any other failure.
@@ -383,15 +384,15 @@ def test_no_mail_when_disabled_and_config_failures_count_in_the_streak(
 
 
 def test_mail_failure_recorded_on_notification(
-    engine: Engine, db: Session, database_url: str, httpserver: HTTPServer
+    engine: Engine, db: Session, database_url: str, http_server: LocalHTTPServer
 ) -> None:
     make_user(db)
-    httpserver.expect_request("/hook").respond_with_data("no", status=500)
+    http_server.on("/hook", status=500, body="no")
     with SmtpSink(password="right") as sink:
         settings = make_settings(
             database_url, **sink.settings_overrides(MAIL_PASSWORD="wrong-pw", SCHEDULER_FAILURE_ALERT_THRESHOLD=1)
         )
-        execution = _run(engine, db, settings, _mail_job(db, httpserver.url_for("/hook")))
+        execution = _run(engine, db, settings, _mail_job(db, http_server.url("/hook")))
     assert execution.status == "failed"
     [note] = _notifications(db, execution)
     assert note.message.endswith(")") and "(E-mail notification failed: SMTPAuthenticationError" in note.message

@@ -8,11 +8,10 @@ import threading
 
 import httpx
 import pytest
-from pytest_httpserver import HTTPServer
-from werkzeug import Response
 
 from shared_models.outbound import http, webhook
 from shared_models.settings import Settings
+from tests.local_http import LocalHTTPServer
 
 
 def test_tls_context_is_built_once_when_first_used_by_many_threads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -37,9 +36,9 @@ def test_tls_context_is_built_once_when_first_used_by_many_threads(monkeypatch: 
     assert all(context is built[0] for context in contexts)
 
 
-def test_bound_threads_call_through_their_own_clients(settings: Settings, httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/hook").respond_with_data("ok")
-    url = httpserver.url_for("/hook")
+def test_bound_threads_call_through_their_own_clients(settings: Settings, http_server: LocalHTTPServer) -> None:
+    http_server.on("/hook", body="ok")
+    url = http_server.url("/hook")
     clients = http.ThreadClients()
 
     def call(_n: int) -> httpx.Client:
@@ -49,7 +48,7 @@ def test_bound_threads_call_through_their_own_clients(settings: Settings, httpse
     with concurrent.futures.ThreadPoolExecutor(3, initializer=clients.bind) as pool:
         used = list(pool.map(call, range(12)))
     bound = clients.clients()
-    assert len(httpserver.log) == 12
+    assert len(http_server.requests) == 12
     assert 1 <= len(bound) <= 3 and all(any(client is b for b in bound) for client in used)
     assert all(client is not http.shared_client() for client in bound)
     assert http.current_client() is http.shared_client()  # an unbound thread shares the process's client
@@ -58,41 +57,39 @@ def test_bound_threads_call_through_their_own_clients(settings: Settings, httpse
 
 
 @pytest.mark.parametrize("bind", [False, True], ids=["shared client", "thread's own client"])
-def test_no_client_keeps_a_cookie(settings: Settings, httpserver: HTTPServer, bind: bool) -> None:
-    httpserver.expect_request("/hook").respond_with_response(
-        Response("ok", headers={"Set-Cookie": "session=job-a-secret; Path=/"})
-    )
+def test_no_client_keeps_a_cookie(settings: Settings, http_server: LocalHTTPServer, bind: bool) -> None:
+    http_server.on("/hook", body="ok", headers={"Set-Cookie": "session=job-a-secret; Path=/"})
     clients = http.ThreadClients()
 
     def calls() -> httpx.Client:
         if bind:
             clients.bind()
         for _ in range(2):
-            webhook.call_webhook(settings=settings, url=httpserver.url_for("/hook"), method="GET")
+            webhook.call_webhook(settings=settings, url=http_server.url("/hook"), method="GET")
         return http.current_client()
 
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         client = pool.submit(calls).result()
     clients.close()
-    assert [request.headers.get("Cookie") for request, _response in httpserver.log] == [None, None]
+    assert [request.headers.get("Cookie") for request in http_server.requests] == [None, None]
     assert len(client.cookies.jar) == 0
     assert (client is http.shared_client()) is not bind
 
 
 def test_a_client_that_cannot_be_built_leaves_the_pool_working(
-    settings: Settings, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, http_server: LocalHTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A raising initializer would break the run pool for good; the thread keeps the shared client."""
-    httpserver.expect_request("/hook").respond_with_data("ok")
+    http_server.on("/hook", body="ok")
     shared = http.shared_client()  # built before the environment goes bad
     monkeypatch.setenv("HTTPS_PROXY", "ftp://not-a-proxy")
     clients = http.ThreadClients()
 
     def call(_n: int) -> httpx.Client:
-        assert webhook.call_webhook(settings=settings, url=httpserver.url_for("/hook"), method="GET").ok
+        assert webhook.call_webhook(settings=settings, url=http_server.url("/hook"), method="GET").ok
         return http.current_client()
 
     with concurrent.futures.ThreadPoolExecutor(2, initializer=clients.bind) as pool:
         used = list(pool.map(call, range(4)))
     assert clients.clients() == [] and all(client is shared for client in used)
-    assert len(httpserver.log) == 4
+    assert len(http_server.requests) == 4

@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-
-from pytest_httpserver import HTTPServer
 
 from shared_models import slack
 from shared_models.models import PicTeam
 from tests.conftest import make_settings
+from tests.local_http import LocalHTTPServer
 
 SETTINGS = make_settings("sqlite:///unused.db", FRONTEND_BASE_URL="http://localhost:5173/")
 
 
-def test_post_sends_text_and_channel(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
-    target = slack.SlackTarget(httpserver.url_for("/hook"), "#ops")
+def test_post_sends_text_and_channel(http_server: LocalHTTPServer) -> None:
+    http_server.on("/hook", method="POST", body="ok")
+    target = slack.SlackTarget(http_server.url("/hook"), "#ops")
     assert slack.post(SETTINGS, target, "hello") is True
-    [(request, _)] = httpserver.log
-    assert json.loads(request.get_data()) == {"text": "hello", "channel": "#ops"}
+    [request] = http_server.requests
+    assert request.json() == {"text": "hello", "channel": "#ops"}
 
 
-def test_non_2xx_and_network_errors_are_false(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/hook").respond_with_data("no", status=500)
-    assert slack.post(SETTINGS, slack.SlackTarget(httpserver.url_for("/hook"), None), "x") is False
+def test_non_2xx_and_network_errors_are_false(http_server: LocalHTTPServer) -> None:
+    http_server.on("/hook", status=500, body="no")
+    assert slack.post(SETTINGS, slack.SlackTarget(http_server.url("/hook"), None), "x") is False
     assert slack.post(SETTINGS, slack.SlackTarget("http://127.0.0.1:1/hook", None), "x") is False
 
 
-def test_plain_http_is_refused_unless_the_host_is_allowed(httpserver: HTTPServer) -> None:
+def test_plain_http_is_refused_unless_the_host_is_allowed(http_server: LocalHTTPServer) -> None:
     strict = make_settings("sqlite:///unused.db", WEBHOOK_ALLOWED_HOSTS="")
-    assert slack.post(strict, slack.SlackTarget(httpserver.url_for("/hook"), None), "x") is False
-    assert httpserver.log == []
+    assert slack.post(strict, slack.SlackTarget(http_server.url("/hook"), None), "x") is False
+    assert http_server.requests == []
     assert slack.may_post_to("https://hooks.slack.com/services/x", strict) is True
     assert slack.may_post_to("ftp://hooks.slack.com/x", SETTINGS) is False
     assert slack.may_post_to("https:///nohost", SETTINGS) is False

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from pytest_httpserver import HTTPServer
 
 from shared_models.outbound import webhook
 from shared_models.outbound.ssrf import UnsafeTarget, check_target_url
 from tests.conftest import make_settings
+from tests.local_http import LocalHTTPServer
 
 INTERNAL = [
     "https://127.0.0.1/hook",
@@ -51,10 +51,10 @@ def test_public_address_passes(database_url: str) -> None:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
-def test_fire_time_check_refuses_before_connecting(database_url: str, httpserver: HTTPServer, host: str) -> None:
-    httpserver.expect_request("/hook").respond_with_data("should not be reached")
+def test_fire_time_check_refuses_before_connecting(database_url: str, http_server: LocalHTTPServer, host: str) -> None:
+    http_server.on("/hook", body="should not be reached")
     settings = make_settings(database_url, WEBHOOK_ALLOWED_HOSTS="")
-    url = f"https://{host}:{httpserver.port}/hook"
+    url = f"https://{host}:{http_server.port}/hook"
     with pytest.raises(UnsafeTarget):
         webhook.call_webhook(settings=settings, url=url, method="GET")
-    assert httpserver.log == []
+    assert http_server.requests == []
