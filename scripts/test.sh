@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a virtualenv from the project's own files and run the whole test suite:
-# lint, then every test on SQLite, then again on the local PostgreSQL server.
+# lint, then every test on SQLite and on the local PostgreSQL server (the two passes
+# run side by side, one per core; pytest itself is single-process), then the live checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +11,20 @@ pip install --quiet --upgrade pip
 pip install --quiet -r requirements-dev.txt
 
 ruff check .
-python -m pytest "$@"
-TEST_DATABASE=postgresql python -m pytest "$@"
+
+mkdir -p reports
+python -m pytest "$@" >reports/pytest-sqlite.log 2>&1 &
+sqlite_pass=$!
+TEST_DATABASE=postgresql python -m pytest -p no:cacheprovider "$@" >reports/pytest-postgresql.log 2>&1 &
+postgresql_pass=$!
+failed=0
+wait "$sqlite_pass" || failed=1
+echo "=== pytest on SQLite"; cat reports/pytest-sqlite.log
+wait "$postgresql_pass" || failed=1
+echo "=== pytest on PostgreSQL"; cat reports/pytest-postgresql.log
+if [ "$failed" -ne 0 ]; then
+    exit 1
+fi
+
 # nginx in front of two live gateway replicas (tests/deploy/test_nginx_live.py).
 bash scripts/nginx_check.sh

@@ -37,7 +37,7 @@ def test_scaled_clock_runs_fast_and_converts_both_ways() -> None:
     first = clock.utcnow()
     time.sleep(0.25)
     elapsed = (clock.utcnow() - first).total_seconds()
-    assert 25 <= elapsed <= 60  # ~30 virtual seconds
+    assert elapsed >= 29  # 0.25 s real at 120x is at least ~30 virtual seconds; no upper bound on a busy machine
     virtual = ORIGIN + timedelta(minutes=10)
     assert clock.to_virtual(clock.to_real(virtual)) == virtual or abs(
         (clock.to_virtual(clock.to_real(virtual)) - virtual).total_seconds()
