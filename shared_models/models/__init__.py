@@ -4,6 +4,7 @@ from shared_models.models.base import Base, UTCDateTime
 from shared_models.models.catalog import JobCategory, PicTeam, SlackSettings
 from shared_models.models.execution_stats import ExecutionStatDelta
 from shared_models.models.jobs import Job, JobExecution
+from shared_models.models.maintenance import MaintenanceRun
 from shared_models.models.notifications import Notification
 from shared_models.models.ops import (
     CUTOVER_STATES,
@@ -54,6 +55,7 @@ __all__ = [
     "Job",
     "JobCategory",
     "JobExecution",
+    "MaintenanceRun",
     "Notification",
     "PicTeam",
     "RevokedToken",
