@@ -182,6 +182,7 @@ class Gateway:
         elif _under(path, LEGACY_PREFIX):
             await self._legacy_path(scope, receive, send, seen)
         elif _under(path, CONSOLE_PREFIX):
+            seen.stack = "console"
             await self.console(scope, receive, send)
         elif scope["type"] == "http":
             await _not_found(scope, receive, send)
