@@ -1,7 +1,7 @@
 """delivery phases on executions, weekly maintenance runs
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-06 20:00:00
 
 Issue 15 (effectively-once delivery): `job_executions.phase` (claimed -> sending ->
@@ -20,7 +20,7 @@ from alembic import op
 import shared_models.models.base
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
