@@ -4,7 +4,9 @@ Routes, in this order (prefixes match whole path segments: `/api/v2x` is a legac
 `/apix` no API path at all):
 
     /api/v2, /api/v2/...   FastAPI                                   X-Served-By: fastapi
-    /api,    /api/...      per legacy route, from its cutover flag:
+    /api,    /api/...      a v2-only route's /api path (D17: logout, verify, login/form;
+                           CORS preflight included) -> FastAPI    X-Served-By: fastapi
+                           per legacy route, from its cutover flag:
                              legacy  -> Flask                        X-Served-By: legacy
                              shadow  -> Flask; GET/HEAD replayed on FastAPI afterwards
                              canary  -> FastAPI for N % of callers (sticky), Flask for the rest
@@ -127,6 +129,9 @@ class Gateway:
         if self.legacy is None or self.registry is None:
             self._load_legacy()  # started retired, un-retired since: load Flask once
         assert self.legacy is not None and self.registry is not None
+        if scope["type"] == "http" and self.registry.match_v2_only(scope["method"], scope["path"]) is not None:
+            await self.v2(v2_scope(scope), receive, served_by(send, "fastapi"))  # D17: no twin, no flag
+            return
         # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself.
         if self.flags.table.all_legacy:  # the common case before a cutover: no route to match
             await self.legacy(scope, receive, send)
@@ -182,6 +187,8 @@ class Gateway:
             for line in describe(self.registry):
                 if line.startswith("unpaired"):
                     log.warning("route map: %s", line)
+                elif line.startswith("v2 only"):
+                    log.info("route map: %s", line)
         await anyio.to_thread.run_sync(self.flags.refresh)
         refresher = asyncio.create_task(self.flags.run())
         scheduler = None
