@@ -13,6 +13,7 @@ Routes, in this order (prefixes match whole path segments: `/api/v2x` is a legac
                              fastapi -> FastAPI, path rewritten /api/x -> /api/v2/x
                            paths no route matches (404, 405, OPTIONS) -> Flask
                            Flask retired -> every /api/* path on FastAPI, Flask never imported
+    /ops, /ops/...         the operator console (`cutover.console`, admins only)
     anything else          404 JSON
 
 Dispatch reads an in-memory flag snapshot (`cutover.snapshot`), refreshed from the shared
@@ -38,6 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from cutover.admin_api import include_admin_api
 from cutover.asgi import Recorder, served_by
 from cutover.config import CutoverConfig
+from cutover.console import create_console
 from cutover.dispatch import decide, v2_scope
 from cutover.flags import auto_rollback
 from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe, twin_keys
@@ -50,6 +52,7 @@ from shared_models.errors import NOT_FOUND_BODY
 from shared_models.settings import Settings, get_settings
 
 log = logging.getLogger("gateway")
+CONSOLE_PREFIX = "/ops"
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -91,6 +94,7 @@ class Gateway:
             concurrency=self.config.shadow_concurrency, sample_rate=self.config.shadow_sample_rate,
             keep=self.config.shadow_keep,
         )
+        self.console = create_console(settings, self.sessions, self.route_keys)
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -98,6 +102,10 @@ class Gateway:
     def flask_retired(self) -> bool:
         """The env setting at start-up, or the `flask_retired` switch in the DB (live)."""
         return self.config.flask_retired or self.flags.table.flask_retired
+
+    def route_keys(self) -> tuple[str, ...]:
+        """Every legacy route key (the registry's; the v2 twins' while Flask is retired)."""
+        return tuple(self.registry.keys()) if self.registry is not None else twin_keys(self.v2_app)
 
     def _load_legacy(self) -> None:
         # The only place Flask (and its WSGI bridge) is imported: never, while Flask is retired.
@@ -119,6 +127,8 @@ class Gateway:
             await self.v2(scope, receive, served_by(send, "fastapi"))
         elif _under(path, LEGACY_PREFIX):
             await self._legacy_path(scope, receive, send)
+        elif _under(path, CONSOLE_PREFIX):
+            await self.console(scope, receive, send)
         elif scope["type"] == "http":
             await _not_found(scope, receive, send)
 

@@ -7,6 +7,7 @@ rewriting paths. Requests pass, outermost first:
     LegacyCORSMiddleware  CORS headers as Flask-CORS writes them, on every /api answer
     HeadAsGetMiddleware   HEAD served by the GET route, as Flask does
     UrlGuardMiddleware    NUL in the path → 404, in a query value → 400 (before routing)
+    FirstQueryValueMiddleware  D19: a repeated query key keeps its first value only
     FaultMiddleware       unhandled exception → 500 JSON with a request id
     exception handlers    ApiError, TokenError, 404/405/OPTIONS, validation → legacy JSON
     routers               /api/v2/...
@@ -25,6 +26,7 @@ from fastapi import FastAPI
 
 from fastapi_app.cors import LegacyCORSMiddleware
 from fastapi_app.errors import FaultMiddleware, register_error_handlers
+from fastapi_app.first_query_value import FirstQueryValueMiddleware
 from fastapi_app.http_methods import HeadAsGetMiddleware
 from fastapi_app.responses import LegacyJSONResponse
 from fastapi_app.schemas.common import COMMON_RESPONSES
@@ -82,6 +84,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     register_error_handlers(app)
     # add_middleware: the last one added is the outermost.
     app.add_middleware(FaultMiddleware, settings=settings)
+    app.add_middleware(FirstQueryValueMiddleware)  # D19, before any route reads the query
     app.add_middleware(UrlGuardMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LegacyCORSMiddleware, origins=settings.cors_origins)
