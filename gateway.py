@@ -11,6 +11,8 @@ Routes, in this order (prefixes match whole path segments: `/api/v2x` is a legac
                              fastapi -> FastAPI, path rewritten /api/x -> /api/v2/x
                            paths no route matches (404, 405, OPTIONS) -> Flask
                            Flask retired -> every /api/* path on FastAPI, Flask never imported
+                           a route with capture on (cutover.captures): a sample of its
+                             exchanges is also recorded (cutover.capture), whoever serves it
     anything else          404 JSON
 
 Dispatch reads an in-memory flag snapshot (`cutover.snapshot`), refreshed from the shared
@@ -35,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cutover.admin_api import include_admin_api
 from cutover.asgi import Recorder, served_by
+from cutover.capture import CaptureRecorder
 from cutover.config import CutoverConfig
 from cutover.dispatch import decide, v2_scope
 from cutover.flags import auto_rollback
@@ -89,6 +92,12 @@ class Gateway:
             concurrency=self.config.shadow_concurrency, sample_rate=self.config.shadow_sample_rate,
             keep=self.config.shadow_keep,
         )
+        self.capture = CaptureRecorder(
+            self.config.capture_dir, secret=settings.JWT_SECRET_KEY or "",
+            file_bytes=self.config.capture_file_bytes, total_bytes=self.config.capture_total_bytes,
+            queue_size=self.config.capture_queue, max_body=self.config.capture_max_body,
+        )
+        self.v2_app.state.capture_recorder = self.capture  # the admin API shows its figures
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -128,10 +137,17 @@ class Gateway:
             self._load_legacy()  # started retired, un-retired since: load Flask once
         assert self.legacy is not None and self.registry is not None
         # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself.
-        if self.flags.table.all_legacy:  # the common case before a cutover: no route to match
+        captures = self.flags.captures
+        if captures and scope["type"] == "http":  # recording is off everywhere by default
+            pair = self.registry.match(scope.get("method", ""), scope["path"])
+            rate = captures.get(pair.key) if pair is not None else None
+            if rate and self.capture.sampled(rate):
+                receive, send = self.capture.tap(pair.key, scope, receive, send)  # type: ignore[union-attr]
+        elif self.flags.table.all_legacy:  # the common case before a cutover: no route to match
             await self.legacy(scope, receive, send)
             return
-        pair = self.registry.match(scope.get("method", ""), scope["path"]) if scope["type"] == "http" else None
+        else:
+            pair = self.registry.match(scope.get("method", ""), scope["path"]) if scope["type"] == "http" else None
         if pair is None or pair.v2_path is None:
             await self.legacy(scope, receive, send)
             return
@@ -196,6 +212,7 @@ class Gateway:
                 await asyncio.gather(*list(self._background), return_exceptions=True)
         finally:
             refresher.cancel()
+            await anyio.to_thread.run_sync(self.capture.close)
             if scheduler is not None:
                 scheduler.stop()
             self.engine.dispose()

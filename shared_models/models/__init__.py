@@ -1,6 +1,7 @@
 """All tables, importable from one place."""
 
 from shared_models.models.base import Base, UTCDateTime
+from shared_models.models.captures import CutoverCapture
 from shared_models.models.catalog import JobCategory, PicTeam, SlackSettings
 from shared_models.models.execution_stats import ExecutionStatDelta
 from shared_models.models.jobs import Job, JobExecution
@@ -43,6 +44,7 @@ __all__ = [
     "RouteWindowLatency",
     "ROLES",
     "CutoverAudit",
+    "CutoverCapture",
     "CutoverFlag",
     "CutoverSwitch",
     "LoginAttempt",
