@@ -13,6 +13,7 @@ Routes, in this order (prefixes match whole path segments: `/api/v2x` is a legac
                            Flask retired -> every /api/* path on FastAPI, Flask never imported
                            a route with capture on (cutover.captures): a sample of its
                              exchanges is also recorded (cutover.capture), whoever serves it
+    /ops, /ops/...         the operator console (`cutover.console`, admins only)
     anything else          404 JSON
 
 Dispatch reads an in-memory flag snapshot (`cutover.snapshot`), refreshed from the shared
@@ -39,6 +40,7 @@ from cutover.admin_api import include_admin_api
 from cutover.asgi import Recorder, served_by
 from cutover.capture import CaptureRecorder
 from cutover.config import CutoverConfig
+from cutover.console import create_console
 from cutover.dispatch import decide, v2_scope
 from cutover.flags import auto_rollback
 from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe, twin_keys
@@ -51,6 +53,7 @@ from shared_models.errors import NOT_FOUND_BODY
 from shared_models.settings import Settings, get_settings
 
 log = logging.getLogger("gateway")
+CONSOLE_PREFIX = "/ops"
 
 
 def _under(path: str, prefix: str) -> bool:
@@ -98,6 +101,7 @@ class Gateway:
             queue_size=self.config.capture_queue, max_body=self.config.capture_max_body,
         )
         self.v2_app.state.capture_recorder = self.capture  # the admin API shows its figures
+        self.console = create_console(settings, self.sessions, self.route_keys)
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -105,6 +109,10 @@ class Gateway:
     def flask_retired(self) -> bool:
         """The env setting at start-up, or the `flask_retired` switch in the DB (live)."""
         return self.config.flask_retired or self.flags.table.flask_retired
+
+    def route_keys(self) -> tuple[str, ...]:
+        """Every legacy route key (the registry's; the v2 twins' while Flask is retired)."""
+        return tuple(self.registry.keys()) if self.registry is not None else twin_keys(self.v2_app)
 
     def _load_legacy(self) -> None:
         # The only place Flask (and its WSGI bridge) is imported: never, while Flask is retired.
@@ -126,6 +134,8 @@ class Gateway:
             await self.v2(scope, receive, served_by(send, "fastapi"))
         elif _under(path, LEGACY_PREFIX):
             await self._legacy_path(scope, receive, send)
+        elif _under(path, CONSOLE_PREFIX):
+            await self.console(scope, receive, send)
         elif scope["type"] == "http":
             await _not_found(scope, receive, send)
 

@@ -8,6 +8,7 @@ import uuid
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
+from legacy_flask.allow import allowed_methods
 from legacy_flask.extensions import db
 from legacy_flask.http import app_settings
 from shared_models.errors import (
@@ -43,7 +44,7 @@ def _not_found(_error: NotFound) -> tuple[Response, int]:
 
 def _method_not_allowed(error: MethodNotAllowed) -> tuple[Response, int]:
     response = jsonify(method_not_allowed_body(request.method))
-    response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+    response.headers["Allow"] = ", ".join(allowed_methods() or sorted(error.valid_methods or ()))
     return response, 405
 
 

@@ -375,6 +375,18 @@ def _notice(run: Finished, error: str | None) -> notify.Broadcast:
     return notify.Broadcast("Job Failed", f'Job "{run.job.name}" failed: {error}', "error", run.job.id, run.execution_id)
 
 
+def _hold_other_jobs(session: Session, job_ids: Sequence[str]) -> None:
+    """FOR KEY SHARE on the jobs rows before the executions rows: a job being deleted
+    locks its row, then its executions (ON DELETE CASCADE); taking the job rows first
+    here keeps that order, so a run finishing while its job is deleted waits (and then
+    finds its row gone) instead of deadlocking with the delete on PostgreSQL."""
+    for start in range(0, len(job_ids), CLAIM_CHUNK):
+        session.execute(
+            select(Job.id).where(Job.id.in_(job_ids[start:start + CLAIM_CHUNK])).order_by(Job.id)
+            .with_for_update(read=True, key_share=True)
+        ).all()
+
+
 def record_outcomes(
     session_factory: Callable[[], Session], settings: Settings, runs: Sequence[Finished]
 ) -> list[Recorded | None]:
@@ -401,6 +413,7 @@ def record_outcomes(
         locked = set(session.scalars(
             select(Job.id).where(Job.id.in_(streak_jobs)).order_by(Job.id).with_for_update(key_share=True)
         )) if streak_jobs else set()
+        _hold_other_jobs(session, sorted({run.job.id for run in runs} - set(streak_jobs)))
         started: dict[str, datetime] = {}
         for start in range(0, len(ids), CLAIM_CHUNK):
             started.update(session.execute(  # type: ignore[arg-type]
