@@ -16,6 +16,11 @@
     CAPTURE_QUEUE                 records waiting for the writer thread; more are
                                   dropped and counted                              (1000)
     CAPTURE_MAX_BODY_BYTES        a longer request/response body is not kept     (64 KiB)
+    CUTOVER_SHADOW_QUEUE          replays waiting for a shadow worker; more dropped  (64)
+    CUTOVER_FIGURES_SLOT_SECONDS  the window figures' slot grid in the DB            (10)
+    CUTOVER_FIGURES_FLUSH_SECONDS how often a worker adds its figures to the DB      (1.0)
+    GATEWAY_METRICS               request histogram + GET /metrics                   (on)
+    GATEWAY_REQUEST_LOG           one JSON line per request (logger gateway.requests)(on)
 
 Tests build a `CutoverConfig` directly to shorten intervals.
 """
@@ -42,6 +47,11 @@ class CutoverConfig:
     capture_total_bytes: int = 64 * 1024 * 1024
     capture_queue: int = 1000
     capture_max_body: int = 64 * 1024
+    shadow_queue: int = 64
+    figures_slot_seconds: float = 10.0
+    figures_flush_interval: float = 1.0
+    metrics: bool = True
+    request_log: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CutoverConfig:
@@ -59,4 +69,9 @@ class CutoverConfig:
             capture_total_bytes=settings.CAPTURE_TOTAL_BYTES,
             capture_queue=settings.CAPTURE_QUEUE,
             capture_max_body=settings.CAPTURE_MAX_BODY_BYTES,
+            shadow_queue=settings.CUTOVER_SHADOW_QUEUE,
+            figures_slot_seconds=settings.CUTOVER_FIGURES_SLOT_SECONDS,
+            figures_flush_interval=settings.CUTOVER_FIGURES_FLUSH_SECONDS,
+            metrics=settings.GATEWAY_METRICS,
+            request_log=settings.GATEWAY_REQUEST_LOG,
         )
