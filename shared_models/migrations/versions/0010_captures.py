@@ -1,7 +1,7 @@
 """traffic capture switches (cutover_captures)
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0008
 Create Date: 2026-12-06 20:10:00
 
 Issue 11 point 3: per legacy route key, the share of requests the gateway records into
@@ -16,7 +16,7 @@ from alembic import op
 import shared_models.models.base
 
 revision = "0010"
-down_revision = "0011"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
