@@ -1,7 +1,7 @@
 """refresh token rotation families (D20)
 
 Revision ID: 0009
-Revises: 0011
+Revises: 0010
 Create Date: 2026-12-06 20:10:00
 
 Opt-in refresh rotation (`REFRESH_TOKEN_ROTATION=true`) keeps one row per token of a
@@ -19,7 +19,7 @@ from alembic import op
 import shared_models.models.base
 
 revision = "0009"
-down_revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
