@@ -10,6 +10,10 @@
     CUTOVER_ROLLBACK_WINDOW       M: FastAPI answers remembered per route            (20)
     GATEWAY_LEGACY_QUEUE          requests allowed to wait for a Flask thread;
                                   beyond that the gateway answers 503 at once        (64)
+    CUTOVER_JUDGE_ENABLED         run the rollout judge in this process (one judges
+                                  at a time across workers/replicas: a DB lease)     (on)
+    CUTOVER_JUDGE_INTERVAL        seconds between the judge's passes                 (2.0)
+    CUTOVER_JUDGE_LEASE           seconds the judge's lease lasts unrenewed          (10.0)
 
 Tests build a `CutoverConfig` directly to shorten intervals.
 """
@@ -31,6 +35,9 @@ class CutoverConfig:
     rollback_errors: int = 5
     rollback_window: int = 20
     legacy_queue: int = 64
+    judge_enabled: bool = True
+    judge_interval: float = 2.0
+    judge_lease: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CutoverConfig:
@@ -43,4 +50,7 @@ class CutoverConfig:
             rollback_errors=settings.CUTOVER_ROLLBACK_ERRORS,
             rollback_window=settings.CUTOVER_ROLLBACK_WINDOW,
             legacy_queue=settings.GATEWAY_LEGACY_QUEUE,
+            judge_enabled=settings.CUTOVER_JUDGE_ENABLED,
+            judge_interval=settings.CUTOVER_JUDGE_INTERVAL,
+            judge_lease=settings.CUTOVER_JUDGE_LEASE,
         )
