@@ -14,6 +14,11 @@
                                   at a time across workers/replicas: a DB lease)     (on)
     CUTOVER_JUDGE_INTERVAL        seconds between the judge's passes                 (2.0)
     CUTOVER_JUDGE_LEASE           seconds the judge's lease lasts unrenewed          (10.0)
+    CUTOVER_SHADOW_QUEUE          replays waiting for a shadow worker; more dropped  (64)
+    CUTOVER_FIGURES_SLOT_SECONDS  the window figures' slot grid in the DB            (10)
+    CUTOVER_FIGURES_FLUSH_SECONDS how often a worker adds its figures to the DB      (1.0)
+    GATEWAY_METRICS               request histogram + GET /metrics                   (on)
+    GATEWAY_REQUEST_LOG           one JSON line per request (logger gateway.requests)(on)
 
 Tests build a `CutoverConfig` directly to shorten intervals.
 """
@@ -38,6 +43,11 @@ class CutoverConfig:
     judge_enabled: bool = True
     judge_interval: float = 2.0
     judge_lease: float = 10.0
+    shadow_queue: int = 64
+    figures_slot_seconds: float = 10.0
+    figures_flush_interval: float = 1.0
+    metrics: bool = True
+    request_log: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CutoverConfig:
@@ -53,4 +63,9 @@ class CutoverConfig:
             judge_enabled=settings.CUTOVER_JUDGE_ENABLED,
             judge_interval=settings.CUTOVER_JUDGE_INTERVAL,
             judge_lease=settings.CUTOVER_JUDGE_LEASE,
+            shadow_queue=settings.CUTOVER_SHADOW_QUEUE,
+            figures_slot_seconds=settings.CUTOVER_FIGURES_SLOT_SECONDS,
+            figures_flush_interval=settings.CUTOVER_FIGURES_FLUSH_SECONDS,
+            metrics=settings.GATEWAY_METRICS,
+            request_log=settings.GATEWAY_REQUEST_LOG,
         )
