@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
@@ -11,6 +10,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Reque
 from legacy_flask.allow import allowed_methods
 from legacy_flask.extensions import db
 from legacy_flask.http import app_settings
+from shared_models import request_ids
 from shared_models.errors import (
     INTERNAL_ERROR,
     NOT_FOUND_BODY,
@@ -59,7 +59,7 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
 
 def _fault(error: Exception) -> tuple[Response, int]:
     db.session.rollback()
-    request_id = uuid.uuid4().hex[:12]
+    request_id = request_ids.current_or_new()  # the X-Request-ID the client got back
     log.exception("Unhandled error (request %s) on %s %s", request_id, request.method, request.path)
     message = str(error) if app_settings().EXPOSE_ERROR_DETAILS else INTERNAL_ERROR
     return jsonify(error=INTERNAL_ERROR, message=message, request_id=request_id), 500
