@@ -176,6 +176,7 @@ def test_start_pause_and_abort_a_rollout(ops: TestClient, db: Session) -> None:
     assert _flag(db, ROUTE) == ("canary", 5)
     page = ops.get(started.headers["location"]).text
     assert "running: step 1/3 at 5%" in page
+    assert 'id="rollouts-active">1<' in ops.get("/ops/").text
     assert ops.post("/ops/actions/rollout", data={**base, "op": "pause", "reason": "look"}).status_code == 200
     assert "paused: step 1/3" in ops.get(f"/ops/route?key={ROUTE}").text
     again = ops.post("/ops/actions/rollout", data={**base, "op": "start", "reason": "twice"})
@@ -186,7 +187,7 @@ def test_start_pause_and_abort_a_rollout(ops: TestClient, db: Session) -> None:
     actions = [(d["action"], d["actor"]) for d in rollout.decisions(db, route_key=ROUTE)]
     assert actions == [("abort", "console:admin-op"), ("pause", "console:admin-op"), ("start", "console:admin-op")]
     overview = ops.get("/ops/").text
-    assert "last aborted" in overview
+    assert "last aborted" in overview and 'id="rollouts-active">0<' in overview
 
 
 def test_everything_back_to_legacy_needs_the_confirmation(ops: TestClient, db: Session) -> None:
