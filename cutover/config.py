@@ -10,6 +10,11 @@
     CUTOVER_ROLLBACK_WINDOW       M: FastAPI answers remembered per route            (20)
     GATEWAY_LEGACY_QUEUE          requests allowed to wait for a Flask thread;
                                   beyond that the gateway answers 503 at once        (64)
+    CUTOVER_SHADOW_QUEUE          replays waiting for a shadow worker; more dropped  (64)
+    CUTOVER_FIGURES_SLOT_SECONDS  the window figures' slot grid in the DB            (10)
+    CUTOVER_FIGURES_FLUSH_SECONDS how often a worker adds its figures to the DB      (1.0)
+    GATEWAY_METRICS               request histogram + GET /metrics                   (on)
+    GATEWAY_REQUEST_LOG           one JSON line per request (logger gateway.requests)(on)
 
 Tests build a `CutoverConfig` directly to shorten intervals.
 """
@@ -31,6 +36,11 @@ class CutoverConfig:
     rollback_errors: int = 5
     rollback_window: int = 20
     legacy_queue: int = 64
+    shadow_queue: int = 64
+    figures_slot_seconds: float = 10.0
+    figures_flush_interval: float = 1.0
+    metrics: bool = True
+    request_log: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CutoverConfig:
@@ -43,4 +53,9 @@ class CutoverConfig:
             rollback_errors=settings.CUTOVER_ROLLBACK_ERRORS,
             rollback_window=settings.CUTOVER_ROLLBACK_WINDOW,
             legacy_queue=settings.GATEWAY_LEGACY_QUEUE,
+            shadow_queue=settings.CUTOVER_SHADOW_QUEUE,
+            figures_slot_seconds=settings.CUTOVER_FIGURES_SLOT_SECONDS,
+            figures_flush_interval=settings.CUTOVER_FIGURES_FLUSH_SECONDS,
+            metrics=settings.GATEWAY_METRICS,
+            request_log=settings.GATEWAY_REQUEST_LOG,
         )

@@ -29,7 +29,7 @@ def caller_identity(scope: Scope) -> str:
     """`sub:<subject>` from a bearer token, else `addr:<client host>`."""
     for name, value in scope.get("headers", ()):
         if name.lower() == b"authorization":
-            subject = _unverified_subject(value)
+            subject = unverified_subject(value)
             if subject is not None:
                 return f"sub:{subject}"
             break
@@ -37,7 +37,7 @@ def caller_identity(scope: Scope) -> str:
     return f"addr:{client[0]}"
 
 
-def _unverified_subject(header: bytes) -> str | None:
+def unverified_subject(header: bytes) -> str | None:
     scheme, _, token = header.partition(b" ")
     if scheme.lower() != b"bearer":
         return None

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from scheduler import metrics
 from scheduler.recorder import OutcomeRecorder
 from scheduler.trigger import EngineCronTrigger
 from shared_models import executor, notify
@@ -162,7 +163,8 @@ class Runner:
                 return None
             execution_id = execution.id
             session.commit()
-        self.run(execution_id)
+        metrics.observe_lateness([slot])
+        self.run(execution_id, trigger="catch_up" if note else "scheduled")
         if note:
             self._prepend_output(execution_id, note)
         return execution_id
@@ -206,6 +208,7 @@ class Runner:
                     continue
                 due.append((job_id, slot))
             claimed = executor.claim_scheduled(session, due)
+            metrics.observe_lateness(slot for _job_id, slot in claimed)
             ids = [claimed[pair] for pair in dict.fromkeys(due) if pair in claimed]  # each pair once
             runs = executor.load_claimed(session, ids) if load else []
             session.commit()
@@ -229,18 +232,22 @@ class Runner:
     def record(self, batch: list[executor.Finished]) -> list[Callable[[], object]]:
         """Record finished runs in one transaction; the e-mails to send afterwards."""
         recorded = executor.record_outcomes(self.session_factory, self.settings, batch)
+        for run, result in zip(batch, recorded, strict=True):
+            if result is not None:
+                metrics.count_execution(run.outcome.status)
         return [
             functools.partial(executor.deliver_mail, self.session_factory, self.settings, self.mailer, run, result)
             for run, result in zip(batch, recorded, strict=True)
             if result is not None and run.job.enable_email_notifications and run.job.emails
         ]
 
-    def run(self, execution_id: str) -> None:
+    def run(self, execution_id: str, *, trigger: str = "scheduled") -> None:
         """Run one claimed (committed) execution to its end through the shared executor."""
-        executor.run_execution(
+        status = executor.run_execution(
             session_factory=self.session_factory, settings=self.settings,
             execution_id=execution_id, mailer=self.mailer,
         )
+        metrics.count_execution(status, trigger)
 
     def record_missed(self, job_id: str, slot: datetime, note: str) -> str | None:
         """Claim the slot and close it at once as failed, with `note` as the reason."""
@@ -259,6 +266,7 @@ class Runner:
             execution.duration_seconds = 0.0
             execution.error_message = note
             session.commit()
+            metrics.count_execution("missed", "catch_up")
             return execution.id
 
     def handle_missed(self, job_id: str, plan: MissedPlan) -> str | None:

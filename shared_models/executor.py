@@ -520,8 +520,9 @@ def run_execution(
     overrides: RunOverrides | None = None,
     mailer: mail.Mailer | None = None,
     retry_policy: github.RetryPolicy | None = None,
-) -> None:
-    """Run a claimed (committed, `running`) execution to its end and record it.
+) -> str | None:
+    """Run a claimed (committed, `running`) execution to its end and record it; the
+    recorded status (None when nothing was recorded).
 
     The one-run path (execute now, test run, a lone scheduled slot); a burst of
     scheduled runs goes through the same `perform`, `record_outcomes` and
@@ -531,11 +532,13 @@ def run_execution(
         loaded = _load(session_factory, execution_id, overrides)
         if loaded is None:
             log.info("Execution %s is gone or already finished; nothing to run", execution_id)
-            return
+            return None
         job, config = loaded
         run = Finished(execution_id, job, perform(job, config, settings, policy=retry_policy))
         recorded = record_outcomes(session_factory, settings, [run])[0]
         if recorded is not None:
             deliver_mail(session_factory, settings, mailer, run, recorded)
+            return run.outcome.status
     except Exception:  # the run is in a background thread: log, never propagate
         log.exception("Recording execution %s failed", execution_id)
+    return None

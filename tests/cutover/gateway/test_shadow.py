@@ -12,7 +12,7 @@ from cutover import flags
 from gateway import Gateway
 from shared_models.models.ops import ShadowMismatch, ShadowStat
 from shared_models.settings import Settings
-from tests.gateway.conftest import refreshed, set_flag
+from tests.cutover.gateway.conftest import refreshed, set_flag
 from tests.helpers import bearer, make_user
 
 

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from cutover.dispatch import caller_identity, decide, in_canary, v2_scope
 from gateway import Gateway
 from shared_models.settings import Settings
-from tests.gateway.conftest import refreshed, set_flag
+from tests.cutover.gateway.conftest import refreshed, set_flag
 from tests.helpers import bearer, make_job, make_user
 
 KEY = "GET /api/jobs/<job_id>"

@@ -18,7 +18,7 @@ from cutover.registry import load_registry
 from shared_models.db import begin_write
 from shared_models.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 SCRIPT = r"""
 import json, re, sys

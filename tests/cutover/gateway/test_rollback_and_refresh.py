@@ -13,7 +13,7 @@ from cutover.config import CutoverConfig
 from gateway import create_gateway
 from shared_models.models.ops import CutoverAudit, CutoverFlag
 from shared_models.settings import Settings
-from tests.gateway.conftest import refreshed, set_flag
+from tests.cutover.gateway.conftest import refreshed, set_flag
 
 KEY = "GET /api/health"
 

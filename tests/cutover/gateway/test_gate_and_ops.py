@@ -13,7 +13,7 @@ from cutover.__main__ import run
 from gateway import Gateway
 from shared_models.models.ops import CutoverAudit, CutoverFlag
 from shared_models.settings import Settings
-from tests.gateway.conftest import green
+from tests.cutover.gateway.conftest import green
 from tests.helpers import bearer, make_user
 
 URL = "/api/v2/admin/cutover/flags"

@@ -97,7 +97,7 @@ def test_flask_queue_is_bounded() -> None:
 
 def test_gateway_logs_unpaired_routes_at_start_up(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     from gateway import create_gateway
-    from tests.gateway.conftest import FAST
+    from tests.cutover.gateway.conftest import FAST
 
     with caplog.at_level("WARNING", logger="gateway"), TestClient(create_gateway(settings, FAST)):
         pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
@@ -26,6 +27,29 @@ def test_wrong_method_is_json_405_with_allow(client: FlaskClient) -> None:
     assert response.status_code == 405
     assert response.get_json()["error"] == "Method not allowed"
     assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/api/jobs/validate-cron", "OPTIONS, POST"),
+        ("/api/jobs/cron-preview", "OPTIONS, POST"),
+        ("/api/jobs/test-run", "OPTIONS, POST"),
+        ("/api/jobs/bulk-upload", "OPTIONS, POST"),
+        ("/api/notifications/read-all", "OPTIONS, PUT"),
+        ("/api/notifications/unread-count", "GET, HEAD, OPTIONS"),
+        ("/api/jobs/some-job-id", "DELETE, GET, HEAD, OPTIONS, PUT"),
+    ],
+)
+def test_allow_lists_the_methods_of_the_most_specific_route(client: FlaskClient, path: str, allow: str) -> None:
+    """A literal path is its own resource: `/jobs/validate-cron` does not advertise the
+    GET/PUT/DELETE of `/jobs/{job_id}`, on a 405 nor on OPTIONS (D2)."""
+    refused = client.open(path, method="PATCH")
+    assert refused.status_code == 405
+    assert refused.headers["Allow"] == allow
+    options = client.open(path, method="OPTIONS")
+    assert options.status_code == 200
+    assert options.headers["Allow"] == allow
 
 
 def test_health_reports_database_and_scheduler(client: FlaskClient) -> None:
