@@ -11,6 +11,8 @@ Routes, in this order (prefixes match whole path segments: `/api/v2x` is a legac
                              fastapi -> FastAPI, path rewritten /api/x -> /api/v2/x
                            paths no route matches (404, 405, OPTIONS) -> Flask
                            Flask retired -> every /api/* path on FastAPI, Flask never imported
+                           a route with capture on (cutover.captures): a sample of its
+                             exchanges is also recorded (cutover.capture), whoever serves it
     /ops, /ops/...         the operator console (`cutover.console`, admins only)
     /metrics               Prometheus text, every worker's (not proxied by nginx.conf)
     anything else          404 JSON
@@ -43,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cutover.admin_api import include_admin_api
 from cutover.asgi import Recorder, served_by
+from cutover.capture import CaptureRecorder
 from cutover.config import CutoverConfig
 from cutover.console import create_console
 from cutover.dispatch import decide, unverified_subject, v2_scope
@@ -103,6 +106,12 @@ class Gateway:
             concurrency=self.config.shadow_concurrency, sample_rate=self.config.shadow_sample_rate,
             keep=self.config.shadow_keep,
         )
+        self.capture = CaptureRecorder(
+            self.config.capture_dir, secret=settings.JWT_SECRET_KEY or "",
+            file_bytes=self.config.capture_file_bytes, total_bytes=self.config.capture_total_bytes,
+            queue_size=self.config.capture_queue, max_body=self.config.capture_max_body,
+        )
+        self.v2_app.state.capture_recorder = self.capture  # the admin API shows its figures
         self.console = create_console(settings, self.sessions, self.route_keys)
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
         self._background: set[asyncio.Task[Any]] = set()
@@ -201,13 +210,16 @@ class Gateway:
         assert self.legacy is not None and self.registry is not None
         seen.stack, seen.state = "legacy", "legacy"
         # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself.
-        if self.flags.table.all_legacy and not self.observer.active:  # nothing needs the route key
-            await self.legacy(scope, receive, send)
+        if self.flags.table.all_legacy and not self.observer.active and not self.flags.captures:
+            await self.legacy(scope, receive, send)  # nothing needs the route key
             return
         pair = self.registry.match(scope.get("method", ""), scope["path"]) if scope["type"] == "http" else None
         if pair is None:
             await self.legacy(scope, receive, send)
             return
+        rate = self.flags.captures.get(pair.key)  # capture is off everywhere by default
+        if rate and self.capture.sampled(rate):
+            receive, send = self.capture.tap(pair.key, scope, receive, send)
         flag = self.flags.table.state(pair.key)
         seen.route, seen.state, seen.arm = pair.key, flag[0], True
         if pair.v2_path is None:
@@ -287,6 +299,7 @@ class Gateway:
                 await asyncio.gather(*list(self._background), return_exceptions=True)
         finally:
             refresher.cancel()
+            await anyio.to_thread.run_sync(self.capture.close)
             await anyio.to_thread.run_sync(self.observer.stop)
             metrics.mark_process_dead()
             if scheduler is not None:

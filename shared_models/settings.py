@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     CUTOVER_SHADOW_KEEP: int = Field(20, ge=1)
     CUTOVER_ROLLBACK_ERRORS: int = Field(5, ge=1)
     CUTOVER_ROLLBACK_WINDOW: int = Field(20, ge=1)
+    CAPTURE_DIR: str = ""  # empty: instance/captures
+    CAPTURE_FILE_BYTES: int = Field(8 * 1024 * 1024, ge=4096)
+    CAPTURE_TOTAL_BYTES: int = Field(64 * 1024 * 1024, ge=4096)
+    CAPTURE_QUEUE: int = Field(1000, ge=1)
+    CAPTURE_MAX_BODY_BYTES: int = Field(64 * 1024, ge=0)
     CUTOVER_SHADOW_QUEUE: int = Field(64, ge=1)
     CUTOVER_FIGURES_SLOT_SECONDS: float = Field(10.0, gt=0, le=3600)
     CUTOVER_FIGURES_FLUSH_SECONDS: float = Field(1.0, gt=0, le=60)
