@@ -1,4 +1,5 @@
-"""CLI: `python -m parity_tests run [--route KEY ...] [--report PATH]`.
+"""CLI: `python -m parity_tests run [--route KEY ...] [--report PATH]`,
+`python -m parity_tests replay CAPTURE [--promote ID ...]` (parity_tests.replay).
 
 In-process (default): both stacks on a scratch database (`--database-url`, default a
 fresh migrated SQLite file; the harness EMPTIES it), results stored in `parity_results`
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 from cutover.registry import load_registry
+from parity_tests import replay
 from parity_tests import report as reporting
 from parity_tests.runner import all_cases, harness, harness_settings
 from shared_models.db import make_engine, make_sessionmaker
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--live", nargs=2, metavar=("LEGACY_BASE", "V2_BASE"))
     run.add_argument("--token", help="admin bearer token for --live")
     run.add_argument("--allow-writes", action="store_true", help="--live: also send non-GET cases")
+    replay.add_parser(sub)
     return parser
 
 
@@ -44,6 +47,8 @@ def _backend(url: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "replay":
+        return replay.main(args)
     started = time.perf_counter()
     scratch = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='parity-')}/parity.db"
     settings = harness_settings(scratch)

@@ -9,7 +9,6 @@ from typing import Any
 
 import jwt
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from shared_models import clock, tokens
@@ -18,12 +17,13 @@ from shared_models.models import RefreshTokenUse, RevokedToken, User
 from shared_models.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD, bearer, make_user, table_rows, token_for
+from tests.stacks import ApiClient
 
 USER_KEYS = {"id", "username", "email", "role", "is_active", "created_at", "updated_at"}
 BAD_CREDENTIALS = {"error": "Invalid email/username or password"}
 
 
-def _login(client: FlaskClient, **body: object):
+def _login(client: ApiClient, **body: object):
     return client.post("/api/auth/login", json=body)
 
 
@@ -34,7 +34,7 @@ def _claims(settings: Settings, token: str) -> dict:
 # --- login ---------------------------------------------------------------------------
 
 
-def test_login_by_username_returns_tokens_and_user(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_login_by_username_returns_tokens_and_user(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "user")
     response = _login(client, username=user.username, password=PASSWORD)
     assert response.status_code == 200
@@ -48,25 +48,25 @@ def test_login_by_username_returns_tokens_and_user(client: FlaskClient, db: Sess
     assert access["role"] == "user" and access["email"] == user.email
 
 
-def test_login_by_email_with_padding_trimmed(client: FlaskClient, db: Session) -> None:
+def test_login_by_email_with_padding_trimmed(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     response = _login(client, email=f"  {user.email} ", password=PASSWORD)
     assert response.status_code == 200
     assert response.get_json()["user"]["email"] == user.email
 
 
-def test_login_identifier_matches_email_given_as_username(client: FlaskClient, db: Session) -> None:
+def test_login_identifier_matches_email_given_as_username(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     assert _login(client, username=user.email, password=PASSWORD).status_code == 200
 
 
-def test_login_identifier_is_case_sensitive(client: FlaskClient, db: Session) -> None:
+def test_login_identifier_is_case_sensitive(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     response = _login(client, username=user.username.upper(), password=PASSWORD)
     assert (response.status_code, response.get_json()) == (401, BAD_CREDENTIALS)
 
 
-def test_login_password_is_not_trimmed(client: FlaskClient, db: Session) -> None:
+def test_login_password_is_not_trimmed(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     response = _login(client, username=user.username, password=f" {PASSWORD}")
     assert (response.status_code, response.get_json()) == (401, BAD_CREDENTIALS)
@@ -76,24 +76,24 @@ def test_login_password_is_not_trimmed(client: FlaskClient, db: Session) -> None
     "body",
     [{}, {"username": "someone"}, {"password": "x"}, {"username": "   ", "password": "x"}, {"username": "", "email": "", "password": "x"}],
 )
-def test_login_missing_fields(client: FlaskClient, body: dict) -> None:
+def test_login_missing_fields(client: ApiClient, body: dict) -> None:
     response = client.post("/api/auth/login", json=body)
     assert response.status_code == 400
     assert response.get_json() == {"error": "Email/Username and password are required"}
 
 
-def test_login_unknown_user(client: FlaskClient) -> None:
+def test_login_unknown_user(client: ApiClient) -> None:
     response = _login(client, username="nobody", password=PASSWORD)
     assert (response.status_code, response.get_json()) == (401, BAD_CREDENTIALS)
 
 
-def test_login_wrong_password(client: FlaskClient, db: Session) -> None:
+def test_login_wrong_password(client: ApiClient, db: Session) -> None:
     user = make_user(db, "admin")
     response = _login(client, username=user.username, password="wrong-password")
     assert (response.status_code, response.get_json()) == (401, BAD_CREDENTIALS)
 
 
-def test_login_inactive_is_reported_before_the_password(client: FlaskClient, db: Session) -> None:
+def test_login_inactive_is_reported_before_the_password(client: ApiClient, db: Session) -> None:
     user = make_user(db, "user", is_active=False)
     expected = {"error": "Account is inactive. Contact administrator."}
     for password in (PASSWORD, "wrong-password"):
@@ -101,7 +101,7 @@ def test_login_inactive_is_reported_before_the_password(client: FlaskClient, db:
         assert (response.status_code, response.get_json()) == (401, expected)
 
 
-def test_login_requires_json_content_type(client: FlaskClient) -> None:
+def test_login_requires_json_content_type(client: ApiClient) -> None:
     response = client.post("/api/auth/login", data="username=a&password=b")
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})
 
@@ -117,7 +117,7 @@ def test_login_requires_json_content_type(client: FlaskClient) -> None:
         ('{"email": ["a"], "password": "x"}', {"error": "Invalid payload", "message": '"email" must be a string.'}),
     ],
 )
-def test_login_bad_bodies_are_400(client: FlaskClient, raw: str, expected: dict) -> None:
+def test_login_bad_bodies_are_400(client: ApiClient, raw: str, expected: dict) -> None:
     response = client.post("/api/auth/login", data=raw, content_type="application/json")
     assert (response.status_code, response.get_json()) == (400, expected)
 
@@ -125,7 +125,7 @@ def test_login_bad_bodies_are_400(client: FlaskClient, raw: str, expected: dict)
 # --- refresh (D20: no rotation by default; opt-in rotation) -------------------------------
 
 
-def test_refresh_does_not_rotate_by_default(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_does_not_rotate_by_default(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "user")
     login_refresh = token_for(settings, user, "refresh")
     for _ in range(3):  # the same refresh token, again and again
@@ -188,7 +188,7 @@ def test_a_consumed_token_after_the_window_is_refused_and_revokes_its_family(
         login["access_token"], login["refresh_token"], first["access_token"], first["refresh_token"])}
 
 
-def test_refresh_carries_the_current_db_role(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_carries_the_current_db_role(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "viewer")
     refresh_token = token_for(settings, user, "refresh")
     user.role = "admin"
@@ -197,17 +197,17 @@ def test_refresh_carries_the_current_db_role(client: FlaskClient, db: Session, s
     assert _claims(settings, response.get_json()["access_token"])["role"] == "admin"
 
 
-def test_refresh_with_access_token_is_422(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_with_access_token_is_422(client: ApiClient, db: Session, settings: Settings) -> None:
     response = client.post("/api/auth/refresh", headers=bearer(settings, make_user(db)))
     assert (response.status_code, response.get_json()) == (422, {"msg": "Only refresh tokens are allowed"})
 
 
-def test_refresh_without_token_is_401(client: FlaskClient) -> None:
+def test_refresh_without_token_is_401(client: ApiClient) -> None:
     response = client.post("/api/auth/refresh")
     assert (response.status_code, response.get_json()) == (401, {"msg": "Missing Authorization Header"})
 
 
-def test_refresh_for_deactivated_user_is_401(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_for_deactivated_user_is_401(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "user")
     headers = bearer(settings, user, "refresh")
     user.is_active = False
@@ -217,7 +217,7 @@ def test_refresh_for_deactivated_user_is_401(client: FlaskClient, db: Session, s
     assert table_rows(db, RevokedToken) == []
 
 
-def test_login_then_refresh_end_to_end(client: FlaskClient, db: Session) -> None:
+def test_login_then_refresh_end_to_end(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     login = _login(client, username=user.username, password=PASSWORD).get_json()
     response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login['refresh_token']}"})
@@ -228,7 +228,7 @@ def test_login_then_refresh_end_to_end(client: FlaskClient, db: Session) -> None
 
 
 @pytest.mark.parametrize("role", ["admin", "user", "viewer"])
-def test_me_returns_the_caller(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_me_returns_the_caller(client: ApiClient, db: Session, settings: Settings, role: str) -> None:
     user = make_user(db, role)
     response = client.get("/api/auth/me", headers=bearer(settings, user))
     assert response.status_code == 200
@@ -243,39 +243,39 @@ def test_me_returns_the_caller(client: FlaskClient, db: Session, settings: Setti
 # --- token edge cases (§2.3, D6) -----------------------------------------------------------
 
 
-def _me(client: FlaskClient, token: str):
+def _me(client: ApiClient, token: str):
     return client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
 
 
-def test_expired_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_expired_token(client: ApiClient, db: Session, settings: Settings) -> None:
     response = _me(client, token_for(settings, make_user(db), expires_in=-10))
     assert (response.status_code, response.get_json()) == (401, {"msg": "Token has expired"})
 
 
-def test_bad_signature(client: FlaskClient, db: Session) -> None:
+def test_bad_signature(client: ApiClient, db: Session) -> None:
     token = tokens.issue(make_user(db), "access", secret="another-secret-that-is-long-enough-x", expires_in=60)
     response = _me(client, token)
     assert (response.status_code, response.get_json()) == (422, {"msg": "Signature verification failed"})
 
 
-def test_alg_none_is_refused(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_alg_none_is_refused(client: ApiClient, db: Session, settings: Settings) -> None:
     claims = _claims(settings, token_for(settings, make_user(db, "admin")))
     token = jwt.encode(claims, None, algorithm="none")
     response = _me(client, token)
     assert (response.status_code, response.get_json()) == (422, {"msg": "The specified alg value is not allowed"})
 
 
-def test_garbage_token(client: FlaskClient) -> None:
+def test_garbage_token(client: ApiClient) -> None:
     response = _me(client, "garbage")
     assert (response.status_code, response.get_json()) == (422, {"msg": "Not enough segments"})
 
 
-def test_refresh_token_on_normal_endpoint(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_token_on_normal_endpoint(client: ApiClient, db: Session, settings: Settings) -> None:
     response = _me(client, token_for(settings, make_user(db), "refresh"))
     assert (response.status_code, response.get_json()) == (422, {"msg": "Only non-refresh tokens are allowed"})
 
 
-def test_wrong_scheme(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_wrong_scheme(client: ApiClient, db: Session, settings: Settings) -> None:
     response = client.get("/api/auth/me", headers={"Authorization": f"bearer {token_for(settings, make_user(db))}"})
     assert response.status_code == 401
     assert response.get_json() == {
@@ -283,7 +283,7 @@ def test_wrong_scheme(client: FlaskClient, db: Session, settings: Settings) -> N
     }
 
 
-def test_revoked_access_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_revoked_access_token(client: ApiClient, db: Session, settings: Settings) -> None:
     token = token_for(settings, make_user(db))
     tokens.revoke(db, _claims(settings, token))
     db.commit()
@@ -291,7 +291,7 @@ def test_revoked_access_token(client: FlaskClient, db: Session, settings: Settin
     assert (response.status_code, response.get_json()) == (401, {"msg": "Token has been revoked"})
 
 
-def test_deactivated_users_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_deactivated_users_token(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "admin")
     token = token_for(settings, user)
     user.is_active = False
@@ -300,7 +300,7 @@ def test_deactivated_users_token(client: FlaskClient, db: Session, settings: Set
     assert (response.status_code, response.get_json()) == (401, {"msg": "User not found or inactive"})
 
 
-def test_deleted_users_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_deleted_users_token(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "admin")
     token = token_for(settings, user)
     db.delete(user)
