@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from cutover.compare import Comparison, Observed, compare, json_differences
 from parity_tests import corpus
 from parity_tests.cases import Case, Request, render
+from parity_tests.changes import ChangeLog
 from parity_tests.fixture import FROZEN_AT, build_snapshot, dump, effect, reset
 from parity_tests.rules import BODY_RULES, EFFECT_RULES, RUNNER_RULES
 from shared_models import clock, ids
@@ -130,14 +131,27 @@ def harness_settings(database_url: str) -> Settings:
 class Harness:
     """Snapshot + both stacks; `run(cases)` yields one `CaseResult` per case."""
 
-    def __init__(self, engine: Engine, settings: Settings, stacks: Stacks) -> None:
+    def __init__(self, engine: Engine, settings: Settings, stacks: Stacks, changes: ChangeLog | None = None) -> None:
         self.engine, self.settings, self.stacks = engine, settings, stacks
         self.snapshot, self._raw = build_snapshot(engine, settings)
         self._dirty: set[str] = set()  # tables the last side changed
+        self.changes = changes  # trigger-fed change log: only touched tables are dumped
+        if changes is not None:
+            changes.take()
+
+    def _effect(self) -> dict[str, Any]:
+        if self.changes is None:
+            return effect(self.snapshot.rows, dump(self.engine))
+        touched = self.changes.take()
+        if not touched:
+            return {}
+        return effect(self.snapshot.rows, {**self.snapshot.rows, **dump(self.engine, touched)})
 
     def _side(self, case: Case, request: Request, send: Sender) -> Side:
         if self._dirty:
             reset(self.engine, self._raw, self._dirty)
+            if self.changes is not None:
+                self.changes.take()  # the reset's own writes are not the next request's effect
         del self.stacks.runs[:]
         clock.freeze(FROZEN_AT)
         ids.seed(case.id)
@@ -146,7 +160,7 @@ class Harness:
         finally:
             clock.freeze(None)
             ids.seed(None)
-        change = effect(self.snapshot.rows, dump(self.engine))
+        change = self._effect()
         self._dirty = set(change)
         return Side(observed, change, list(self.stacks.runs))
 
@@ -178,12 +192,19 @@ class Harness:
 
 @contextmanager
 def harness(settings: Settings, v2_app: Any = None) -> Iterator[Harness]:
-    """A ready harness on `settings`' database (which it empties: use a scratch database)."""
+    """A ready harness on `settings`' database (which it empties: use a scratch database).
+
+    The change-log triggers (parity_tests/changes.py) are installed for the harness's life
+    and removed after it, so the database is left as the harness found its schema.
+    """
     with ExitStack() as stack:
         engine = make_engine(settings)
         stack.callback(engine.dispose)
+        changes = ChangeLog(engine)
+        changes.install()
+        stack.callback(changes.uninstall)
         stacks = stack.enter_context(in_process_stacks(settings, v2_app))
-        yield Harness(engine, settings, stacks)
+        yield Harness(engine, settings, stacks, changes)
 
 
 def all_cases(route_keys: Iterable[str]) -> list[Case]:
