@@ -19,6 +19,8 @@ turns request number `i` into a `Case` of one input class::
 The schemas type every query value as a string and say little about what a route
 accepts, so value pools per parameter and field name (`QUERY_VALUES`, `FIELD_VALUES`)
 supply the domain: values that succeed, sit on a boundary, or fail one documented check.
+The first two values of every pool are valid ones: a `valid` case draws them most of the
+time (and the admin token more often), so writes succeed often enough to be compared.
 Every choice comes from one `random.Random` seeded by (seed, i): case `i` is the same on
 every run and machine. Outbound targets are only hosts that cannot reach the network
 (hooks.example.com is allowed without resolving; 127.0.0.1:9 refuses at once).
@@ -49,7 +51,7 @@ ODD_PATH_IDS = ["missing", "literal:abc", "literal:" + quote("ジョブ"), "lite
 AUTHS = ["admin", "admin", "user", "user", "other", "viewer"]
 ODD_AUTHS = [None, "raw:Bearer", "raw:Bearer x.y.z", "raw:Token abc", "expired", "revoked", "inactive",
              "refresh_user", "refresh_expired"]
-NUMBERS = ["0", "-1", "1", "2", "3", "20", "100", "101", "200", "201", "2147483648", "9223372036854775808",
+NUMBERS = ["1", "2", "0", "-1", "3", "20", "100", "101", "200", "201", "2147483648", "9223372036854775808",
            "1.5", "01", " 5", "1e3", "abc", "", "٣"]
 BOUNDARY_NUMBERS: list[Any] = [0, -1, 1, 2**31, 2**63, 1e308, 1.5, -0.0, "01", " 5", "1e3", True]
 DATES = ["2026-03-01", "2026-03-09", "2026-03-10", "2026-03-10T00:00:00", "2026-03-10T00:00:00Z",
@@ -77,22 +79,31 @@ URLS = ["https://hooks.example.com/x", "https://hooks.example.com/x?a=1", "http:
 FIELD_VALUES: dict[str, list[Any]] = {
     "name": ["fuzz-job", "Fuzz Job 2", "job-user", "ジョブ", "", "x" * 201, "  spaced  "],
     "cron_expression": CRONS, "expression": CRONS,
-    "target_url": URLS, "webhook_url": ["https://hooks.slack.com/services/x", "http://hooks.slack.com/x", ""],
+    "target_url": URLS, "webhook_url": ["https://hooks.slack.com/services/x", "https://hooks.slack.com/services/y",
+                    "http://hooks.slack.com/x", ""],
     "end_date": ["2026-09-30", "2026-03-10", "2026-03-09", "2026-02-30", "", None, "2030-01-01T00:00:00"],
     "pic_team": ["qa-team", "ops", "old-team", "nope", ""], "category": ["general", "data-sync", "old-stuff", "nope"],
-    "github_owner": ["acme", "", "a" * 256], "github_repo": ["app", "tools"],
+    "github_owner": ["acme", "octo", "", "a" * 256], "github_repo": ["app", "tools"],
     "github_workflow_name": ["deploy.yml", "ci.yaml", "123", "deploy", ""],
     "metadata": [{"env": "x"}, {}, {"branchDetails": "main"}, "text", [1]],
     "notification_emails": [["a@example.com"], "a@example.com, b@example.com", ["bad"], [], ""],
-    "username": ["fuzzer_1", "ab", "ジョブ", "user_person", "new user", "a" * 81],
+    "username": ["fuzzer_1", "fuzzer_2", "ab", "ジョブ", "user_person", "new user", "a" * 81],
     "email": ["f@example.com", "F@Example.com ", "bad", "user@example.com", "a" * 120 + "@x.com"],
-    "password": ["secret123", "123", "", "pässwörd1"],
+    "password": ["secret123", "pässwörd1", "123", ""],
     "role": ["admin", "user", "viewer", "root"],
-    "slug": ["new-slug", "Bad Slug", "data-sync", "", "a" * 101],
+    "slug": ["new-slug", "other-slug", "Bad Slug", "data-sync", "", "a" * 101],
     "slack_handle": ["@x", "", None], "channel": ["#c", "", None],
-    "timeout_seconds": [1, 0, -1, "soon", 1.5], "count": [1, 5, 0, -1, 1000, "x"],
-    "jobs_table_columns": [{"pic_team": True, "end_date": False}, {"bogus": True}, [], "x"],
-    "refresh_token": ["x.y.z", ""],
+    "timeout_seconds": [1, 2, 0, -1, "soon", 1.5], "count": [1, 5, 0, -1, 1000, "x"],
+    "jobs_table_columns": [{"pic_team": True, "end_date": False}, {"end_date": True}, {"bogus": True}, [], "x"],
+    "refresh_token": ["x.y.z", "", None],
+}
+
+# test-run calls its target while answering: only targets refused before any call, or
+# one that refuses the connection at once (no DNS, no waiting on a timeout).
+ROUTE_FIELD_VALUES: dict[str, dict[str, list[Any]]] = {
+    "POST /api/jobs/test-run": {"target_url": ["https://127.0.0.1:9/hook", "http://127.0.0.1:9/hook",
+                                               "https://10.1.2.3/x", "ftp://hooks.example.com/x", "not a url", ""],
+                                "timeout_seconds": [1, 2, 0, -1, "soon", 1.5, None]},
 }
 
 
@@ -152,7 +163,9 @@ class Generator:
         rng = random.Random(f"{self.seed}:{index}")
         op = self.ops[index % len(self.ops)]
         kind = rng.choice(CLASSES)
-        auth = rng.choice(ODD_AUTHS) if kind == "auth" else rng.choice(AUTHS)
+        self.valid = kind == "valid"
+        auth = rng.choice(ODD_AUTHS) if kind == "auth" else "admin" if self.valid and rng.random() < 0.5 \
+            else rng.choice(AUTHS)
         if op.route == "POST /api/auth/refresh" and kind != "auth":
             auth = rng.choice(["refresh_user", "refresh_user", "user"])
         path = self._path(op, rng, odd=kind == "path", unicode=kind == "unicode")
@@ -169,6 +182,12 @@ class Generator:
                     query=query or None, **fields)
 
     # -- parts -------------------------------------------------------------------------
+    valid = False
+
+    def _pick(self, pool: list[Any], rng: random.Random) -> Any:
+        """A value of `pool`; in a valid case mostly one of its first two (valid) values."""
+        return rng.choice(pool[:2] if self.valid and rng.random() < 0.85 else pool)
+
     def _path(self, op: Operation, rng: random.Random, *, odd: bool, unicode: bool) -> str:
         path = op.route.split(" ", 1)[1]
         for name in op.path_params:
@@ -188,7 +207,7 @@ class Generator:
             return rng.choice(["ジョブ", "é", "→", "\u200b", "😀", "ǅ"])
         if kind == "boundary" and name in ("page", "per_page", "limit"):
             return rng.choice(NUMBERS[:13])
-        return rng.choice(QUERY_VALUES.get(name, ["x", "1", ""]))
+        return self._pick(QUERY_VALUES.get(name, ["x", "1", ""]), rng)
 
     def _query(self, op: Operation, rng: random.Random, kind: str) -> list[tuple[str, str]]:
         names = [n for n in op.query if rng.random() < 0.5]
@@ -206,9 +225,12 @@ class Generator:
             pairs.append((rng.choice(["bogus", "sort", "order", "PAGE", "page[]", "ジョブ"]), "1"))
         return pairs
 
-    def _field(self, name: str, schema: dict[str, Any], rng: random.Random) -> Any:
+    def _field(self, name: str, schema: dict[str, Any], rng: random.Random, route: str = "") -> Any:
+        special = ROUTE_FIELD_VALUES.get(route, {})
+        if name in special:
+            return self._pick(special[name], rng)
         if name in FIELD_VALUES:
-            return rng.choice(FIELD_VALUES[name])
+            return self._pick(FIELD_VALUES[name], rng)
         types = [t for t in _types(schema) if t != "null"] or ["string"]
         kind = rng.choice(types)
         if kind == "boolean":
@@ -224,7 +246,7 @@ class Generator:
     def _body(self, op: Operation, rng: random.Random) -> dict[str, Any]:
         props: dict[str, Any] = op.schema.get("properties", {})
         required = set(op.schema.get("required", []))
-        return {name: self._field(name, schema, rng) for name, schema in props.items()
+        return {name: self._field(name, schema, rng, op.route) for name, schema in props.items()
                 if name in required or rng.random() < 0.6}
 
     def _json(self, op: Operation, rng: random.Random, kind: str) -> dict[str, Any]:

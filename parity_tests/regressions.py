@@ -53,6 +53,10 @@ def append(cases: Iterable[Case], path: Path = PATH) -> int:
     """Add `cases` (skipping ids already present); returns how many were added."""
     current = [to_dict(case) for case in load(path)]
     known = {(item["route"], item["name"]) for item in current}
-    added = [to_dict(case) for case in cases if (case.route, case.name) not in known]
+    added = []
+    for case in cases:
+        if (case.route, case.name) not in known:
+            known.add((case.route, case.name))
+            added.append(to_dict(case))
     path.write_text(json.dumps(current + added, indent=1, ensure_ascii=False) + "\n")
     return len(added)

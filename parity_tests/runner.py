@@ -208,7 +208,11 @@ def harness(settings: Settings, v2_app: Any = None) -> Iterator[Harness]:
 
 
 def all_cases(route_keys: Iterable[str]) -> list[Case]:
-    """The full corpus for `route_keys`: shared auth outcomes + the per-route cases."""
+    """The full corpus for `route_keys`: shared auth outcomes, the per-route cases and the
+    regression cases of parity_tests/regressions.json (divergences found by the fuzz)."""
+    from parity_tests import regressions
+
     keys = list(route_keys)
     wanted = set(keys)
-    return corpus.auth_cases(keys) + [case for case in corpus.CASES if case.route in wanted]
+    per_route = corpus.CASES + regressions.load()
+    return corpus.auth_cases(keys) + [case for case in per_route if case.route in wanted]

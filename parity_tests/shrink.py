@@ -8,7 +8,7 @@ never wanders from the divergence it was given to another one::
 
 Simplifications, tried in order until none applies: drop a query pair, drop a body key,
 drop a form field or CSV line, blank a value, use the admin token, drop the odd content
-type. Bounded by `max_runs` harness runs.
+type or the raw body. Bounded by `max_runs` harness runs.
 """
 
 from __future__ import annotations
@@ -55,6 +55,8 @@ def _candidates(case: Case) -> Iterator[Case]:
         yield replace(case, auth="admin")
     if case.content_type is not None and case.json is not _UNSET:
         yield replace(case, content_type=None)
+    if case.body is not None:
+        yield replace(case, body=None, content_type=None)
 
 
 def _simpler(value: Any) -> Any:
