@@ -12,6 +12,7 @@ deployment instead. Exit status 0 only when the run is green.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from pathlib import Path
 from cutover.registry import load_registry
 from parity_tests import fuzz_report, regressions
 from parity_tests import report as reporting
+from parity_tests.coverage import Coverage, classify_case
 from parity_tests.fuzz import CI_COUNT, CI_SEED, DEEP_COUNT, fuzz, paired_operations
 from parity_tests.junit import TestCase, write_junit
 from parity_tests.runner import all_cases, harness, harness_settings
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     fz.add_argument("--route", action="append", default=[], help="route key (repeatable); default all paired")
     fz.add_argument("--report", type=Path, default=Path("reports/parity-fuzz.json"))
     fz.add_argument("--database-url", help="scratch database (it is emptied)")
+    fz.add_argument("--coverage-from", action="append", type=Path, default=[],
+                    help="a report (corpus run, replay) whose coverage_observations join the coverage section")
     fz.add_argument("--write-regressions", action="store_true",
                     help="append each shrunk divergence to parity_tests/regressions.json")
     return parser
@@ -66,6 +70,9 @@ def fuzz_main(args: argparse.Namespace) -> int:
     with harness(settings) as h:
         run = fuzz(h, ops, seed=seed, count=count,
                    progress=lambda n, r: print(f"  {n} requests, {len(r.divergences)} divergences", flush=True))
+    for path in args.coverage_from:
+        if path.exists():
+            run.coverage.load(json.loads(path.read_text()).get("coverage_observations", []))
     report = fuzz_report.data(run, ops, _backend(scratch))
     paths = fuzz_report.write(report, args.report)
     if args.write_regressions and run.divergences:
@@ -115,6 +122,12 @@ def main(argv: list[str] | None = None) -> int:
         data = reporting.summarise(results, routes)
         data.update(mode="in-process", backend=_backend(scratch))
         data["unpaired"] = {"legacy": list(registry.unpaired_legacy), "v2": list(registry.unpaired_v2)}
+    corpus_coverage = Coverage()
+    for result in results:
+        observed = result.legacy.observed
+        corpus_coverage.observe("corpus", result.case.route, observed.status,
+                                classify_case(result.case, observed.status, observed.body))
+    data["coverage_observations"] = corpus_coverage.dump()
     data["seconds"] = round(time.perf_counter() - started, 2)
     json_path, md_path = reporting.write(data, args.report)
     write_junit(json_path.with_suffix(".xml"), f"parity-corpus-{data['backend']}", [

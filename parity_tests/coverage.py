@@ -57,6 +57,17 @@ def classify(method: str, status: int, body: bytes, generator_class: str | None 
     return classes
 
 
+def classify_case(case: Any, status: int, body: bytes) -> list[str]:
+    """`classify` for a parity `Case` (corpus, regression or generated): the generator class
+    comes from a generated case's name; a repeated query key counts for any case."""
+    generated = case.name.rsplit(" ", 1)[-1] if case.name.startswith("fuzz ") else None
+    classes = classify(case.method, status, body, generated)
+    pairs = list(case.query.items()) if isinstance(case.query, dict) else list(case.query or [])
+    if len({key for key, _ in pairs}) < len(pairs) and "repeated keys" not in classes:
+        classes.append("repeated keys")
+    return classes
+
+
 def _error_title(body: bytes, key: str = "error") -> str:
     try:
         data = json.loads(body)
@@ -96,6 +107,19 @@ class Coverage:
         self.statuses[route_key][source].add(status)
         self.classes[route_key][source].update([input_class] if isinstance(input_class, str) else input_class)
         self.counts[route_key][source] += 1
+
+    def dump(self) -> list[list[Any]]:
+        """Per (source, route): requests, statuses and classes, as JSON-able rows (for report files)."""
+        return [[source, route, self.counts[route][source], sorted(self.statuses[route][source]),
+                 sorted(self.classes[route][source])]
+                for route in sorted(self.statuses) for source in sorted(self.statuses[route])]
+
+    def load(self, rows: Iterable[list[Any]]) -> None:
+        """Add the rows of `dump()` (another run's report) to this collector."""
+        for source, route, count, statuses, classes in rows:
+            self.statuses[route][source].update(statuses)
+            self.classes[route][source].update(classes)
+            self.counts[route][source] += count
 
     def report(self, routes: Iterable[str], query_params: Mapping[str, Iterable[str]] | None = None) -> list[dict[str, Any]]:
         rows = []

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from parity_tests.cases import Case
-from parity_tests.coverage import Coverage, classify
+from parity_tests.coverage import Coverage, classify_case
 from parity_tests.generate import Generator, Operation, operations
 from parity_tests.runner import CaseResult, Harness
 from parity_tests.shrink import kinds, shrink
@@ -79,10 +79,6 @@ def paired_operations(settings: Settings, routes: list[str] | None = None) -> li
     return operations(create_app(settings, prepare=False).openapi(), pairs)
 
 
-def _generator_class(case: Case) -> str:
-    return case.name.rsplit(" ", 1)[-1]
-
-
 def fuzz(h: Harness, ops: list[Operation], *, seed: int = CI_SEED, count: int = CI_COUNT,
          stop_on_first: bool = False, shrink_runs: int = 150,
          progress: Callable[[int, FuzzRun], None] | None = None) -> FuzzRun:
@@ -97,8 +93,7 @@ def fuzz(h: Harness, ops: list[Operation], *, seed: int = CI_SEED, count: int = 
         run.requests += 1
         run.per_route[case.route] += 1
         legacy = result.legacy.observed
-        run.coverage.observe("fuzz", case.route, legacy.status,
-                             classify(case.method, legacy.status, legacy.body, _generator_class(case)))
+        run.coverage.observe("fuzz", case.route, legacy.status, classify_case(case, legacy.status, legacy.body))
         if not result.matched:
             _record(h, run, signatures, result, shrink_runs)
             if stop_on_first:

@@ -30,7 +30,8 @@ trap cleanup EXIT
 pass() {  # backend database-url fuzz-count
     local status=0
     nice "$PY" -m parity_tests run --no-store --database-url "$2" --report "reports/parity-corpus-$1.json" || status=1
-    nice "$PY" -m parity_tests fuzz --count "$3" --database-url "$2" --report "reports/parity-fuzz-$1.json" || status=1
+    nice "$PY" -m parity_tests fuzz --count "$3" --database-url "$2" --report "reports/parity-fuzz-$1.json" \
+        --coverage-from "reports/parity-corpus-$1.json" || status=1
     return $status
 }
 

@@ -8,6 +8,7 @@ is scripts/parity_check.sh's, not pytest's.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -101,3 +102,24 @@ def test_regression_cases_round_trip_and_join_the_corpus(tmp_path: Path) -> None
     assert regressions.append([case, case], target) == 1
     assert regressions.load(target) == [case]
     assert regressions.append([case], target) == 0
+
+
+def test_the_cli_writes_json_markdown_junit_and_merges_the_corpus_coverage(tmp_path: Path) -> None:
+    from parity_tests.__main__ import main
+
+    scratch_url = f"sqlite:///{tmp_path}/scratch.db"
+    corpus = tmp_path / "corpus.json"
+    assert main(["run", "--route", "GET /api/jobs", "--no-store", "--report", str(corpus),
+                 "--database-url", scratch_url]) == 0
+    assert corpus.with_suffix(".xml").exists()
+    report = tmp_path / "fuzz.json"
+    assert main(["fuzz", "--route", "GET /api/jobs", "--route", "PUT /api/jobs/<job_id>", "--count", "40",
+                 "--report", str(report), "--database-url", scratch_url, "--coverage-from", str(corpus)]) == 0
+    data = json.loads(report.read_text())
+    assert (data["requests"], data["routes"], data["routes_reached"], data["green"]) == (40, 2, 2, True)
+    jobs = next(row for row in data["coverage"] if row["route"] == "GET /api/jobs")
+    assert set(jobs["sources"]) == {"corpus", "fuzz"}
+    assert "repeated keys" in jobs["sources"]["corpus"]["classes"]  # the D19 regression cases
+    assert "## Coverage" in report.with_suffix(".md").read_text()
+    xml = report.with_suffix(".xml").read_text()
+    assert 'tests="2"' in xml and 'failures="0"' in xml

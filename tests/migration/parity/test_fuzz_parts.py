@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from xml.etree import ElementTree as ET
 
 from sqlalchemy import Engine, inspect, text
@@ -67,3 +68,17 @@ def test_coverage_lists_what_no_source_reached() -> None:
     assert "not found" not in row["unreached"] and "valid" not in row["unreached"]
     assert classify("POST", 400, b'{"error": "Invalid payload"}', "repeated-query") == [
         "repeated keys", "validation: Invalid payload"]
+
+
+def test_coverage_rows_survive_a_report_file() -> None:
+    first = Coverage()
+    first.observe("corpus", "GET /api/jobs", 200, ["valid", "repeated keys"])
+    first.observe("corpus", "GET /api/jobs", 400, ["validation: Invalid sort"])
+    merged = Coverage()
+    merged.load(json.loads(json.dumps(first.dump())))
+    merged.observe("fuzz", "GET /api/jobs", 401, ["auth: no token"])
+    (row,) = merged.report(["GET /api/jobs"], {"GET /api/jobs": ["page"]})
+    assert row["sources"]["corpus"] == {"requests": 2, "statuses": [200, 400],
+                                        "classes": ["repeated keys", "valid", "validation: Invalid sort"]}
+    assert "repeated keys" not in row["unreached"] and "validation" not in row["unreached"]
+    assert row["unreached"] == ["status 422", "auth: bad token"]
