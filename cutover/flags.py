@@ -11,7 +11,7 @@ commit (the caller owns the transaction; writers call `begin_write` first).
     apply_flag_body(session=, body=, actor=, known_keys=)   the same from a JSON body (admin API)
     auto_rollback(session=, route_key=, reason=)            actor "gateway"; True if it flipped
     list_flags / history / shadow_stats                      read views (plain dicts)
-    record_shadow(session=, route_key=, matched=, request=, diff=, keep=)
+    record_shadow(session=, route_key=, matched=, request=, diff=, keep=, legacy_answer=, fastapi_answer=)
 
 Audit entries: `from_state`/`to_state` are the state, with the percentage for canary
 (`"canary:25"`); `parity` is the route's latest ParityResult as JSON at that moment;
@@ -340,9 +340,11 @@ def _bump(session: Session, route_key: str, matched: bool) -> int:
 
 
 def record_shadow(*, session: Session, route_key: str, matched: bool, request: str = "",
-                  diff: str = "", keep: int = 20) -> None:
+                  diff: str = "", keep: int = 20, legacy_answer: str | None = None,
+                  fastapi_answer: str | None = None) -> None:
     """Count one comparison (an atomic `x = x + 1`, safe across workers) and keep the
-    mismatch, pruning the route's samples to the newest `keep`."""
+    mismatch with both answers (`cutover.answers.capture`), pruning the route's samples
+    to the newest `keep`."""
     if not _bump(session, route_key, matched):
         try:
             with session.begin_nested():
@@ -352,7 +354,8 @@ def record_shadow(*, session: Session, route_key: str, matched: bool, request: s
             _bump(session, route_key, matched)
     if matched:
         return
-    session.add(ShadowMismatch(route_key=route_key, request=request, diff=diff))
+    session.add(ShadowMismatch(route_key=route_key, request=request, diff=diff,
+                               legacy_answer=legacy_answer, fastapi_answer=fastapi_answer))
     session.flush()
     newest = (select(ShadowMismatch.id).where(ShadowMismatch.route_key == route_key)
               .order_by(ShadowMismatch.at.desc(), ShadowMismatch.id.desc()).limit(keep))

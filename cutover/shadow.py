@@ -9,10 +9,10 @@
 
 The replay runs in a background task with the same headers (so the same caller) on the
 v2 twin path, its answer is compared with Flask's by `cutover.compare.compare`, and the
-verdict is counted in ShadowStat (mismatches kept in ShadowMismatch, newest `keep` per
-route). At most `concurrency` replays are in flight per worker; a request arriving when
-all slots are busy is not replayed (counted in `dropped`), so shadowing can never queue
-up work or slow the real answer.
+verdict is counted in ShadowStat (mismatches kept in ShadowMismatch with both answers,
+newest `keep` per route). At most `concurrency` replays are in flight per worker; a
+request arriving when all slots are busy is not replayed (counted in `dropped`), so
+shadowing can never queue up work or slow the real answer.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import anyio.to_thread
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Scope
 
+from cutover.answers import capture
 from cutover.asgi import Recorder, replay_receive, request_line
 from cutover.compare import Observed, compare
 from cutover.dispatch import v2_scope
@@ -65,23 +66,32 @@ class ShadowReplayer:
         try:
             v2 = Recorder()
             await self.v2_app(v2_scope(scope), replay_receive(v2.complete), v2)
-            verdict = compare(_observed(legacy), _observed(v2), route_key=route_key)
+            left, right = _observed(legacy), _observed(v2)
+            verdict = compare(left, right, route_key=route_key)
+            answers = (None, None) if verdict.matched else (_answer(left), _answer(right))
             await anyio.to_thread.run_sync(self._record, route_key, verdict.matched,
-                                           request_line(scope), verdict.summary())
+                                           request_line(scope), verdict.summary(), answers)
         except Exception:  # noqa: BLE001 - a failed replay must never reach the caller
             log.exception("shadow replay of %s failed", route_key)
 
-    def _record(self, route_key: str, matched: bool, request: str, diff: str) -> None:
+    def _record(self, route_key: str, matched: bool, request: str, diff: str,
+                answers: tuple[str | None, str | None] = (None, None)) -> None:
         with self.sessionmaker() as session:
             begin_write(session)
             record_shadow(session=session, route_key=route_key, matched=matched,
-                          request=request, diff="" if matched else diff, keep=self.keep)
+                          request=request, diff="" if matched else diff, keep=self.keep,
+                          legacy_answer=answers[0], fastapi_answer=answers[1])
             session.commit()
 
     async def drain(self) -> None:
         """Wait for the replays in flight (shutdown, tests)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+def _answer(observed: Observed) -> str:
+    """Both answers are kept with a mismatch so the console can show them side by side."""
+    return capture(status=observed.status, headers=observed.headers, body=observed.body)
 
 
 def _observed(recorder: Recorder) -> Observed:

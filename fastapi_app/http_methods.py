@@ -24,19 +24,23 @@ def request_method(scope: Scope) -> str:
 
 
 def allowed_methods(routes: Iterable[BaseRoute], scope: Scope) -> list[str]:
-    """Every method some route answers on this path, plus HEAD and OPTIONS as Flask adds them.
+    """The methods of the most specific routes on this path, plus HEAD and OPTIONS as Flask adds them.
 
     Empty when no route has the path. Sorted, like the legacy `Allow` header on a 405.
     """
     probe = {**scope, "method": "GET", "type": "http"}
-    methods: set[str] = set()
+    by_specificity: dict[int, set[str]] = {}
     # FastAPI keeps included routers unflattened; iter_route_contexts yields their routes.
     for route in iter_route_contexts(list(routes)):
         match, _child = route.matches(probe)
         if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    if not methods:
+            variables = len(getattr(route, "param_convertors", {}))
+            by_specificity.setdefault(variables, set()).update(getattr(route, "methods", None) or ())
+    if not by_specificity:
         return []
+    # Only the most specific routes describe the resource: `/jobs/validate-cron` is not
+    # a `/jobs/{job_id}` (legacy_flask.allow applies the same rule).
+    methods = by_specificity[min(by_specificity)]
     methods.add("OPTIONS")
     if "GET" in methods:
         methods.add("HEAD")

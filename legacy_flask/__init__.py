@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from legacy_flask import allow
 from legacy_flask.auth import configure_jwt
 from legacy_flask.errors import register_error_handlers
 from legacy_flask.extensions import cors, db, mail
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fla
     )
     configure_jwt(app, settings)
     register_error_handlers(app)
+    allow.install(app)
 
     with app.app_context():
         configure_engine(db.engine)

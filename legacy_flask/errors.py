@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 
+from legacy_flask.allow import allowed_methods
 from legacy_flask.extensions import db
 from legacy_flask.http import app_settings
+from shared_models import request_ids
 from shared_models.errors import (
     INTERNAL_ERROR,
     NOT_FOUND_BODY,
@@ -43,7 +44,7 @@ def _not_found(_error: NotFound) -> tuple[Response, int]:
 
 def _method_not_allowed(error: MethodNotAllowed) -> tuple[Response, int]:
     response = jsonify(method_not_allowed_body(request.method))
-    response.headers["Allow"] = ", ".join(sorted(error.valid_methods or ()))
+    response.headers["Allow"] = ", ".join(allowed_methods() or sorted(error.valid_methods or ()))
     return response, 405
 
 
@@ -58,7 +59,7 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
 
 def _fault(error: Exception) -> tuple[Response, int]:
     db.session.rollback()
-    request_id = uuid.uuid4().hex[:12]
+    request_id = request_ids.current_or_new()  # the X-Request-ID the client got back
     log.exception("Unhandled error (request %s) on %s %s", request_id, request.method, request.path)
     message = str(error) if app_settings().EXPOSE_ERROR_DETAILS else INTERNAL_ERROR
     return jsonify(error=INTERNAL_ERROR, message=message, request_id=request_id), 500

@@ -23,11 +23,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler import maintenance
+from scheduler import maintenance, takeover
 from scheduler.claims import RUN_WORKERS, ClaimBatcher
 from scheduler.reconcile import Reconciler, Scheduled
 from scheduler.recorder import OutcomeRecorder
-from scheduler.runner import Runner, fail_orphans, plan_missed, today_in
+from scheduler.runner import MissedPlan, Runner, plan_missed, today_in
 from scheduler.trigger import EngineCronTrigger
 from shared_models import scheduler_status
 from shared_models.clock import utcnow
@@ -120,6 +120,7 @@ class LeaderService:
         self.batcher = ClaimBatcher(
             claim=self.runner.claim_burst, run=self.runner.run_claimed, fire_one=self.runner.fire,
             run_workers=run_workers, run_initializer=self.runner.clients.bind,
+            before_run=self.runner.mark_sending,
         )
         self.scheduler = BackgroundScheduler(
             timezone=settings.timezone,
@@ -134,22 +135,33 @@ class LeaderService:
             CATCH_UP_WORKERS, thread_name_prefix="scheduler-catch-up"
         )
         self.orphans_failed = 0
+        self.takeover: takeover.TakeoverPlan | None = None
         self._next_housekeeping = 0.0
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         with self.session_factory() as session:
             begin_write(session)
-            self.orphans_failed = fail_orphans(session)
+            plan = takeover.plan(session)
             session.commit()
+        self.takeover = plan
+        self.orphans_failed = plan.failed
         if self.orphans_failed:
             log.warning("scheduler: marked %d orphaned running execution(s) failed", self.orphans_failed)
+        if plan.send or plan.finish or plan.gave_up:
+            log.warning(
+                "scheduler: takeover: %d run(s) to send (%d keyed resend(s)), %d answered to finish, %d given up",
+                len(plan.send), plan.resent, len(plan.finish), plan.gave_up,
+            )
         self.scheduler.add_job(
             self._maintenance, trigger=EngineCronTrigger(maintenance.CRON, self.settings.timezone),
             id=maintenance.JOB_ID, name=maintenance.JOB_NAME, replace_existing=True,
         )
         self.recorder.start()
         self.batcher.start()
+        takeover.finish(self.session_factory, self.settings, plan.finish)
+        self.batcher.run_now(plan.send)
+        maintenance.resume(session_factory=self.session_factory, settings=self.settings)
         self.reconcile()
         self.scheduler.start()
         scheduler_status.publish(self.job_count)
@@ -203,19 +215,31 @@ class LeaderService:
             self.scheduler.remove_job(job_id)
 
     def _catch_up(self, jobs: list[Scheduled]) -> None:
-        """Slots in (max(last claimed slot, updated_at), now] nobody fired (no leader)."""
+        """Slots in (max(last claimed slot, updated_at), now] nobody fired (no leader).
+
+        Slots to run go through the burst path (claimed in batches, run in parallel, like
+        a due minute), each with its note, whose lateness is filled when its call starts;
+        slots only to record are recorded in one transaction.
+        """
         try:
             now = utcnow()
             last = self._last_slots(job.job_id for job in jobs)
+            missed: list[tuple[str, MissedPlan]] = []
             for job in jobs:
                 baseline = max(filter(None, (last.get(job.job_id), job.updated_at)))
                 plan = plan_missed(
                     job.trigger, baseline=baseline, now=now, policy=self.settings.SCHEDULER_MISSED_RUNS,
                     grace_seconds=self.settings.SCHEDULER_MISFIRE_GRACE_SECONDS,
                 )
-                if plan is not None:
-                    log.info("scheduler: job %s missed slot(s): %s", job.job_id, plan.note)
-                    self.runner.handle_missed(job.job_id, plan)
+                if plan is None:
+                    continue
+                log.debug("scheduler: job %s missed slot(s): %s", job.job_id, plan.note)
+                if plan.run:
+                    self.runner.notes[(job.job_id, plan.latest)] = plan.note
+                    self.batcher.submit(job.job_id, plan.latest)
+                else:
+                    missed.append((job.job_id, plan))
+            self.runner.record_missed_many(missed)
         except Exception:
             log.exception("scheduler: catch-up failed")
 
@@ -234,7 +258,8 @@ class LeaderService:
             session.rollback()
         return found
 
-    def _maintenance(self, *_job_id_and_slot: Any) -> None:
-        maintenance.run_maintenance(
-            session_factory=self.session_factory, settings=self.settings, today=today_in(self.settings)
+    def _maintenance(self, *job_id_and_slot: Any) -> None:
+        _job_id, slot = job_id_and_slot
+        maintenance.run_once(
+            session_factory=self.session_factory, settings=self.settings, slot=slot, today=today_in(self.settings)
         )

@@ -11,6 +11,14 @@ pip install --quiet --upgrade pip
 pip install --quiet -r requirements-dev.txt
 
 ruff check .
+# The rooms' import rules (DESIGN.md), as import-linter contracts in pyproject.toml (< 1 s).
+lint-imports --no-cache
+
+# Debian's chromium for the console's browser tests (Playwright drives it; no download).
+CHROMIUM_PATH="$(bash scripts/chromium_install.sh | tail -n 1)"
+if [ -x "$CHROMIUM_PATH" ]; then
+    export CHROMIUM_PATH CONSOLE_BROWSER_REQUIRED=1
+fi
 
 mkdir -p reports
 python -m pytest "$@" >reports/pytest-sqlite.log 2>&1 &

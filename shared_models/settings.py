@@ -76,13 +76,24 @@ class Settings(BaseSettings):
     CUTOVER_SHADOW_KEEP: int = Field(20, ge=1)
     CUTOVER_ROLLBACK_ERRORS: int = Field(5, ge=1)
     CUTOVER_ROLLBACK_WINDOW: int = Field(20, ge=1)
+    CAPTURE_DIR: str = ""  # empty: instance/captures
+    CAPTURE_FILE_BYTES: int = Field(8 * 1024 * 1024, ge=4096)
+    CAPTURE_TOTAL_BYTES: int = Field(64 * 1024 * 1024, ge=4096)
+    CAPTURE_QUEUE: int = Field(1000, ge=1)
+    CAPTURE_MAX_BODY_BYTES: int = Field(64 * 1024, ge=0)
+    CUTOVER_SHADOW_QUEUE: int = Field(64, ge=1)
+    CUTOVER_FIGURES_SLOT_SECONDS: float = Field(10.0, gt=0, le=3600)
+    CUTOVER_FIGURES_FLUSH_SECONDS: float = Field(1.0, gt=0, le=60)
+    GATEWAY_METRICS: bool = True
+    GATEWAY_REQUEST_LOG: bool = True
     MAX_JSON_BODY_BYTES: int = 1_048_576
     MAX_UPLOAD_BYTES: int = 5_242_880
     LOGIN_RATE_LIMIT_PER_MINUTE: int = 10
 
     @field_validator(
         "FLASK_DEBUG", "SCHEDULER_ENABLED", "MAIL_USE_TLS", "MAIL_USE_SSL",
-        "MAIL_ENABLED", "SQL_ECHO", "GATEWAY_FLASK_RETIRED", mode="before",
+        "MAIL_ENABLED", "SQL_ECHO", "GATEWAY_FLASK_RETIRED", "GATEWAY_METRICS", "GATEWAY_REQUEST_LOG",
+        mode="before",
     )
     @classmethod
     def _parse_bool(cls, value: Any) -> bool:

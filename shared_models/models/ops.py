@@ -92,7 +92,8 @@ class ShadowStat(Base):
 
 
 class ShadowMismatch(Base):
-    """A recent shadow mismatch with its diff (the gateway keeps the last N per route)."""
+    """A recent shadow mismatch with its diff (the gateway keeps the last N per route) and
+    both answers as JSON text (`cutover.answers.capture`; NULL on rows older than 0011)."""
 
     __tablename__ = "shadow_mismatches"
 
@@ -101,6 +102,8 @@ class ShadowMismatch(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     request: Mapped[str] = mapped_column(Text, nullable=False)
     diff: Mapped[str] = mapped_column(Text, nullable=False)
+    legacy_answer: Mapped[str | None] = mapped_column(Text)
+    fastapi_answer: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_shadow_mismatches_route_key_at", "route_key", "at"),)
 

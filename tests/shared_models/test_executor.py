@@ -418,3 +418,49 @@ def test_batched_claim_skips_claimed_pairs(db: Session) -> None:
         assert (row.job_id, row.scheduled_for, row.status, row.trigger_type) == (job_id, when, "running", "scheduled")
         assert row.started_at is not None and row.completed_at is None
     assert claim_scheduled(db, pairs) == {} and claim_scheduled(db, []) == {}
+
+
+def test_run_finishing_while_its_job_is_deleted(
+    engine: Engine, db: Session, settings: Settings, http_server: LocalHTTPServer
+) -> None:
+    """Recording a run and deleting its job at the same moment: both end cleanly, on
+    PostgreSQL too (the recorder once locked the execution row before the job row, the
+    delete the other way round: a deadlock, and the delete answered 500)."""
+    import threading
+
+    from shared_models.db import begin_write, make_sessionmaker
+    from shared_models.services.jobs import delete_job
+
+    make_user(db, "admin")  # someone to broadcast the outcome to: the insert that locked the job row
+    admin = make_user(db, "admin")
+    http_server.on("/hook", method="GET", body="ok")
+    sessions = make_sessionmaker(engine)
+    failures: list[BaseException] = []
+    for _ in range(25):
+        job = make_job(db, target_url=http_server.url("/hook"), created_by=admin)
+        row = claim_execution(db, job=job, trigger_type="manual")
+        assert row is not None
+        db.commit()
+        job_id, execution_id = job.id, row.id
+        start = threading.Barrier(2)
+
+        def record(execution_id: str = execution_id, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                run_execution(session_factory=sessions, settings=settings, execution_id=execution_id)
+            except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+                failures.append(error)
+
+        recorder = threading.Thread(target=record)
+        recorder.start()
+        start.wait()
+        with sessions() as session:
+            begin_write(session)  # as both stacks do for every write request
+            actor = session.get(type(admin), admin.id)
+            assert delete_job(session=session, actor=actor, job_id=job_id)["deleted_job"]["id"] == job_id
+            session.commit()
+        recorder.join(timeout=30)
+        assert not recorder.is_alive()
+        db.expire_all()
+        assert db.get(Job, job_id) is None and db.get(JobExecution, execution_id) is None
+    assert failures == []
