@@ -26,7 +26,9 @@ Dispatch reads an in-memory flag snapshot (`cutover.snapshot`), refreshed from t
 DB every ~0.5 s by a task of the gateway's own lifespan, which also starts the scheduler
 candidate and runs FastAPI's lifespan (mounted apps get none). A burst of FastAPI 5xx on
 a canary/fastapi route flips it back to legacy (`cutover.rollback`, audited as "gateway").
-The machinery lives in `cutover/`; this module only routes. Settings: `cutover.config`.
+The lifespan also runs the rollout judge (`cutover.judge`; one judges at a time across
+workers and replicas). The machinery lives in `cutover/`; this module only routes.
+Settings: `cutover.config`.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from cutover.config import CutoverConfig
 from cutover.console import create_console
 from cutover.dispatch import decide, unverified_subject, v2_scope
 from cutover.flags import auto_rollback
+from cutover.judge import Judge, Outcome
 from cutover.metrics import UNMATCHED, publish_route_states
 from cutover.observe import Observer, Seen, configure_request_log
 from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe, twin_keys
@@ -115,6 +118,8 @@ class Gateway:
         self.console = create_console(settings, self.sessions, self.route_keys)
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
         self._background: set[asyncio.Task[Any]] = set()
+        self.judge = Judge(self.sessions, interval=self.config.judge_interval, lease_seconds=self.config.judge_lease,
+                           on_change=self._judged) if self.config.judge_enabled else None
         self.observer = Observer(self.sessions, slot_seconds=self.config.figures_slot_seconds,
                                  flush_interval=self.config.figures_flush_interval,
                                  metrics=self.config.metrics, request_log=self.config.request_log)
@@ -278,6 +283,10 @@ class Gateway:
         if flipped:
             log.warning("%s flipped back to legacy: %s", route_key, reason)
 
+    def _judged(self, outcome: Outcome) -> None:
+        """The judge moved a flag: this worker follows at once (the others at their refresh)."""
+        self.flags.override(outcome.route_key, *outcome.flag)
+
     @asynccontextmanager
     async def _shared_resources(self) -> AsyncIterator[None]:
         if self.registry is not None:
@@ -286,6 +295,8 @@ class Gateway:
                     log.warning("route map: %s", line)
         await anyio.to_thread.run_sync(self.flags.refresh)
         refresher = asyncio.create_task(self.flags.run())
+        if self.judge is not None:
+            self.judge.start()
         self.observer.start()
         scheduler = None
         if self.settings.SCHEDULER_ENABLED:
@@ -298,6 +309,8 @@ class Gateway:
                 await self.shadow.drain()
                 await asyncio.gather(*list(self._background), return_exceptions=True)
         finally:
+            if self.judge is not None:
+                await self.judge.stop()
             refresher.cancel()
             await anyio.to_thread.run_sync(self.capture.close)
             await anyio.to_thread.run_sync(self.observer.stop)

@@ -1,6 +1,7 @@
-"""CLI: `python -m parity_tests run [--route KEY ...] [--report PATH]` (the corpus) and
+"""CLI: `python -m parity_tests run [--route KEY ...] [--report PATH]` (the corpus),
 `python -m parity_tests fuzz [--seed N] [--count N] [--write-regressions]` (differential
-fuzz, parity_tests/fuzz.py; PARITY_FUZZ_DEEP=1 for a deep run).
+fuzz, parity_tests/fuzz.py; PARITY_FUZZ_DEEP=1 for a deep run) and
+`python -m parity_tests replay CAPTURE [--promote ID ...]` (parity_tests.replay).
 
 In-process (default): both stacks on a scratch database (`--database-url`, default a
 fresh migrated SQLite file; the harness EMPTIES it), results stored in `parity_results`
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 
 from cutover.registry import load_registry
-from parity_tests import fuzz_report, regressions
+from parity_tests import fuzz_report, regressions, replay
 from parity_tests import report as reporting
 from parity_tests.coverage import Coverage, classify_case
 from parity_tests.fuzz import CI_COUNT, CI_SEED, DEEP_COUNT, fuzz, paired_operations
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="a report (corpus run, replay) whose coverage_observations join the coverage section")
     fz.add_argument("--write-regressions", action="store_true",
                     help="append each shrunk divergence to parity_tests/regressions.json")
+    replay.add_parser(sub)
     return parser
 
 
@@ -97,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "fuzz":
         return fuzz_main(args)
+    if args.command == "replay":
+        return replay.main(args)
     started = time.perf_counter()
     scratch = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='parity-')}/parity.db"
     settings = harness_settings(scratch)
