@@ -1,6 +1,7 @@
 """All tables, importable from one place."""
 
 from shared_models.models.base import Base, UTCDateTime
+from shared_models.models.captures import CutoverCapture
 from shared_models.models.catalog import JobCategory, PicTeam, SlackSettings
 from shared_models.models.execution_stats import ExecutionStatDelta
 from shared_models.models.jobs import Job, JobExecution
@@ -27,6 +28,7 @@ from shared_models.models.rollouts import (
 )
 from shared_models.models.users import (
     ROLES,
+    RefreshTokenUse,
     RevokedToken,
     User,
     UserNotificationPreferences,
@@ -38,12 +40,14 @@ __all__ = [
     "CUTOVER_STATES",
     "ROLLOUT_STATES",
     "CutoverLease",
+    "RefreshTokenUse",
     "Rollout",
     "RolloutDecision",
     "RouteWindow",
     "RouteWindowLatency",
     "ROLES",
     "CutoverAudit",
+    "CutoverCapture",
     "CutoverFlag",
     "CutoverSwitch",
     "LoginAttempt",
