@@ -40,3 +40,7 @@ bash scripts/parity_check.sh
 
 # nginx in front of two live gateway replicas (tests/deploy/test_nginx_live.py).
 bash scripts/nginx_check.sh
+
+# The compose topology for real on PostgreSQL (issue 15): replicas behind nginx, a
+# replica and the scheduler leader SIGKILLed under load; ~1.5 min, bounded to 6.
+bash scripts/cluster_check.sh
