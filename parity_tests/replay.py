@@ -15,9 +15,12 @@ when the recorded token had expired, a broken header when the recorded one was b
 Masked fields (`***`) are replayed masked: a recorded login replays as a failed login
 on both stacks. Records whose body was not kept are skipped and listed.
 
-Recorded ids name rows of the database the capture was taken on; on the fixture world
-they resolve when the capture was taken on it (the tests record the corpus through the
-gateway) and otherwise answer 404 on both stacks, which is still compared.
+The snapshot is the fixture world by default: recorded ids resolve there when the
+capture was taken on it (the tests record the corpus through the gateway). For a
+deployment's capture, `--source-url` copies the rows of a database (a backup or a
+staging copy of the one the capture was taken on, migrated to the same head) into the
+scratch database and replays from that copy instead; the source is only read.
+Each record starts from the snapshot (not from the previous record's writes).
 
 `--promote ID` turns the chosen records into corpus regression cases (fixture ids back
 to `{placeholders}`, the caller to a fixture token name, `expect` = the legacy status
@@ -29,6 +32,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -40,7 +44,7 @@ from urllib.parse import parse_qsl
 
 from parity_tests import report as reporting
 from parity_tests.cases import Case
-from parity_tests.fixture import FROZEN_AT, LONG, Snapshot
+from parity_tests.fixture import FROZEN_AT, LONG, Snapshot, _raw_rows, dump, reset
 from parity_tests.runner import CaseResult, Harness, harness, harness_settings
 from shared_models import clock, tokens
 from shared_models.db import make_engine
@@ -140,6 +144,21 @@ def replay(records: Iterable[dict[str, Any]], h: Harness) -> Replay:
     return Replay(results, skipped)
 
 
+def use_source(h: Harness, source_url: str) -> None:
+    """Replay from a copy of `source_url`'s rows instead of the fixture world."""
+    source = make_engine(harness_settings(source_url))
+    try:
+        raw = _raw_rows(source)
+    finally:
+        source.dispose()
+    reset(h.engine, raw)
+    h.snapshot = Snapshot(rows=dump(h.engine), ids={}, tokens={})
+    h._raw, h._dirty = raw, set()
+    changes = getattr(h, "changes", None)
+    if changes is not None:
+        changes.take()  # the copy's own writes are not the first record's effect
+
+
 # --- promotion into the corpus ---------------------------------------------------------
 
 
@@ -221,6 +240,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--route", action="append", default=[], help="only these route keys (repeatable)")
     parser.add_argument("--report", type=Path, default=Path("reports/replay.json"))
     parser.add_argument("--database-url", help="scratch database (it is emptied); default a fresh SQLite file")
+    parser.add_argument("--source-url", help="replay from a copy of this database's rows (only read), "
+                                             "not from the fixture world")
     parser.add_argument("--promote", nargs="+", default=[], metavar="ID",
                         help="write these records into the corpus as regression cases")
 
@@ -239,6 +260,9 @@ def _junit(path: Path, backend: str, results: list[CaseResult]) -> None:
 def main(args: argparse.Namespace) -> int:
     """`python -m parity_tests replay`: 0 when every replayed record matched."""
     started = time.perf_counter()
+    if args.promote and args.source_url:
+        print("--promote needs the fixture world (corpus cases run on it): drop --source-url", file=sys.stderr)
+        return 2
     records = read_capture(args.capture)
     if args.route:
         records = [record for record in records if record["route"] in set(args.route)]
@@ -248,6 +272,8 @@ def main(args: argparse.Namespace) -> int:
     upgrade(engine)
     engine.dispose()
     with harness(settings) as h:
+        if args.source_url:
+            use_source(h, args.source_url)
         outcome = replay(records, h)
         snapshot = h.snapshot
     routes = sorted({result.case.route for result in outcome.results})

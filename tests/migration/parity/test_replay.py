@@ -24,6 +24,7 @@ from parity_tests.replay import read_capture, replay
 from parity_tests.runner import all_cases, harness
 from shared_models.db import begin_write, make_engine
 from shared_models.settings import Settings
+from tests.helpers import make_job, make_user
 
 EXECUTE = "POST /api/jobs/<job_id>/execute"  # its real background run would call out from the gateway
 
@@ -128,3 +129,28 @@ def _settings(database_url: str) -> Settings:
     from parity_tests.runner import harness_settings
 
     return harness_settings(database_url)
+
+
+def test_replay_from_a_copy_of_a_source_database(tmp_path: Path, database_url: str, db: Session) -> None:
+    """--source-url: recorded ids of a deployment resolve in the copy (not in the fixture world)."""
+    admin = make_user(db, "admin")
+    job = make_job(db, admin)
+    capture = tmp_path / "capture-host-1-1-0001.jsonl"
+    auth = {"user_id": admin.id, "role": "admin", "type": "access", "expired": False}
+    capture.write_text(json.dumps(_record("s-1", "GET /api/jobs/<job_id>", f"/api/jobs/{job.id}", auth=auth)) + "\n"
+                       + json.dumps(_record("s-2", "DELETE /api/jobs/<job_id>", f"/api/jobs/{job.id}", auth=auth))
+                       + "\n")
+    db.close()
+    report = tmp_path / "replay.json"
+    scratch = f"sqlite:///{tmp_path}/scratch.db"
+    assert main(["replay", str(capture), "--report", str(report), "--database-url", scratch,
+                 "--source-url", database_url]) == 0
+    data = json.loads(report.read_text())
+    assert {row["route"]: row["statuses"] for row in data["routes"]} == {
+        "GET /api/jobs/<job_id>": [200], "DELETE /api/jobs/<job_id>": [200]}
+    assert main(["replay", str(capture), "--report", str(report), "--database-url", scratch]) == 0
+    assert {row["route"]: row["statuses"] for row in json.loads(report.read_text())["routes"]} == {
+        "GET /api/jobs/<job_id>": [401], "DELETE /api/jobs/<job_id>": [401]}  # the fixture has neither user nor job
+    assert main(["replay", str(capture), "--report", str(report), "--database-url", scratch,
+                 "--source-url", database_url, "--promote", "s-1"]) == 2
+    assert db.get(type(job), job.id) is not None  # the source was only read
