@@ -4,7 +4,9 @@ Routes, in this order (prefixes match whole path segments: `/api/v2x` is a legac
 `/apix` no API path at all):
 
     /api/v2, /api/v2/...   FastAPI                                   X-Served-By: fastapi
-    /api,    /api/...      per legacy route, from its cutover flag:
+    /api,    /api/...      a v2-only route's /api path (D17: logout, verify, login/form;
+                           CORS preflight included) -> FastAPI    X-Served-By: fastapi
+                           per legacy route, from its cutover flag:
                              legacy  -> Flask                        X-Served-By: legacy
                              shadow  -> Flask; GET/HEAD replayed on FastAPI afterwards
                              canary  -> FastAPI for N % of callers (sticky), Flask for the rest
@@ -213,6 +215,11 @@ class Gateway:
         if self.legacy is None or self.registry is None:
             self._load_legacy()  # started retired, un-retired since: load Flask once
         assert self.legacy is not None and self.registry is not None
+        v2_only = self.registry.match_v2_only(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if v2_only is not None:  # D17: a v2-only route at its /api path, no twin, no flag
+            seen.route, seen.stack, seen.state = v2_only.key, "fastapi", "direct"
+            await self.v2(v2_scope(scope), receive, served_by(send, "fastapi"))
+            return
         seen.stack, seen.state = "legacy", "legacy"
         # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself.
         if self.flags.table.all_legacy and not self.observer.active and not self.flags.captures:
@@ -293,6 +300,8 @@ class Gateway:
             for line in describe(self.registry):
                 if line.startswith("unpaired"):
                     log.warning("route map: %s", line)
+                elif line.startswith("v2 only"):
+                    log.info("route map: %s", line)
         await anyio.to_thread.run_sync(self.flags.refresh)
         refresher = asyncio.create_task(self.flags.run())
         if self.judge is not None:

@@ -10,6 +10,9 @@ the second capture is off. Both are loaded with wrk as an admin on GET /api/jobs
 and GET /api/jobs/<id>, in alternating rounds (capture first in even rounds, off first in
 odd ones); per round the ratio capture ÷ off is taken and the median ratio is printed
 with its range, next to the median req/s and the records the capturing server wrote.
+Per round it also reads each server's CPU time (/proc, every thread: the capture writer
+included) and prints CPU per request and its ratio off ÷ capture: on a loaded, shared
+machine req/s swings by tens of percent between rounds while CPU per request does not.
 Target: a ratio of at least 0.95 (capture costs at most 5 %).
 
 Servers are pinned to all CPUs but the last, wrk to the last (bench/loadgen.py).
@@ -38,15 +41,24 @@ ROUTES = ("GET /api/jobs", "GET /api/jobs/<job_id>")
 SECRET = "bench-jwt-secret-key-0123456789abcdef"
 
 
-def load(wrk: str, cpu: str, url: str, token: str, seconds: int, connections: int, *, warm_up: bool) -> float:
-    """Requests per second wrk measured; non-2xx answers abort the bench."""
-    base = ["taskset", "-c", cpu, wrk, "-t1", f"-c{connections}", "--timeout", "10s", "-H", f"Authorization: Bearer {token}"]
+def load(wrk: str, cpu: str, url: str, token: str, seconds: int, connections: int, *,
+         warm_up: bool) -> tuple[float, int]:
+    """(requests per second, requests) wrk measured; non-2xx answers abort the bench."""
+    base = ["taskset", "-c", cpu, wrk, "-t1", f"-c{connections}", "--timeout", "10s",
+            "-H", f"Authorization: Bearer {token}"]
     if warm_up:
         subprocess.run([*base, "-d2s", url], check=True, capture_output=True)
     out = subprocess.run([*base, f"-d{seconds}s", url], check=True, capture_output=True, text=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"errors under load at {url}:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return rate, int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU the server process has used (all its threads, the writer's included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def admin_token(db_file: Path) -> tuple[str, str]:
@@ -96,28 +108,41 @@ def main() -> int:
     paths = ("/api/jobs?page=3", f"/api/jobs/{job_id}")
     ports = {side: free_port() for side in sides}
     rates: dict[tuple[str, str], list[float]] = {(side, path): [] for side in sides for path in paths}
+    cpu: dict[tuple[str, str], list[float]] = {(side, path): [] for side in sides for path in paths}
+    servers_started: list[Server] = []
     with ExitStack() as servers:
         for side, env in sides.items():
             argv = [str(bindir / "uvicorn"), "gateway:app", "--host", "127.0.0.1", "--port", str(ports[side]),
                     "--workers", "1", "--no-access-log", "--log-level", "warning"]
-            servers.enter_context(Server(f"gateway-{side}", argv, ports[side], "/api/health", env, server_cpus,
-                                         workdir))
+            servers_started.append(servers.enter_context(
+                Server(f"gateway-{side}", argv, ports[side], "/api/health", env, server_cpus, workdir)))
+        pids = {side: server.process.pid for side, server in zip(sides, servers_started, strict=True)}
         for round_ in range(args.rounds):
             order = ("capture", "off") if round_ % 2 == 0 else ("off", "capture")
             for path in paths:
                 for side in order:
-                    rates[side, path].append(load(wrk, client_cpu, f"http://127.0.0.1:{ports[side]}{path}", token,
-                                                  args.seconds, args.connections, warm_up=round_ == 0))
+                    url = f"http://127.0.0.1:{ports[side]}{path}"
+                    if round_ == 0:
+                        load(wrk, client_cpu, url, token, 2, args.connections, warm_up=False)
+                    before = cpu_seconds(pids[side])
+                    rate, requests = load(wrk, client_cpu, url, token, args.seconds, args.connections, warm_up=False)
+                    rates[side, path].append(rate)
+                    cpu[side, path].append((cpu_seconds(pids[side]) - before) / max(requests, 1))
     written = sum(len(f.read_text().splitlines()) for f in (workdir / "capture").glob("capture-*.jsonl"))
     print(f"capture at {args.rate:g} vs off, {args.rounds} rounds x {args.seconds}s, {args.connections} connections, "
           f"server CPUs={server_cpus} wrk CPU={client_cpu}; the capturing server wrote {written} records")
     for path in paths:
         on, off = rates["capture", path], rates["off", path]
         ratios = [a / b for a, b in zip(on, off, strict=True)]
+        # CPU per request is what capture adds; unlike req/s it hardly moves with the machine's load.
+        cpu_ratios = [b / a for a, b in zip(cpu["capture", path], cpu["off", path], strict=True)]
         label = path if "?" in path else "/api/jobs/<id>"
-        print(f"GET {label:18} capture {statistics.median(on):7.0f} req/s   "
-              f"off {statistics.median(off):7.0f} req/s   ratio {statistics.median(ratios):.3f} "
-              f"(rounds {min(ratios):.3f}-{max(ratios):.3f})")
+        print(f"GET {label:18} req/s capture {statistics.median(on):6.0f} off {statistics.median(off):6.0f} "
+              f"ratio {statistics.median(ratios):.3f} (rounds {min(ratios):.2f}-{max(ratios):.2f})   "
+              f"CPU/request capture {statistics.median(cpu['capture', path]) * 1e3:.2f} ms "
+              f"off {statistics.median(cpu['off', path]) * 1e3:.2f} ms "
+              f"throughput-equivalent ratio {statistics.median(cpu_ratios):.3f} "
+              f"(rounds {min(cpu_ratios):.2f}-{max(cpu_ratios):.2f})")
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

@@ -24,7 +24,10 @@ Each record starts from the snapshot (not from the previous record's writes).
 
 `--promote ID` turns the chosen records into corpus regression cases (fixture ids back
 to `{placeholders}`, the caller to a fixture token name, `expect` = the legacy status
-of the replay), written with the regression-case code of the fuzz.
+of the replay), written with the regression-case code of the fuzz
+(`parity_tests/regressions.json`, loaded with the corpus). Every replayed request is
+also observed for the coverage report (`parity_tests.coverage`, source `replay`); the
+report's `coverage_observations` join the fuzz report with `fuzz --coverage-from`.
 """
 
 from __future__ import annotations
@@ -42,9 +45,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from parity_tests import coverage
 from parity_tests import report as reporting
 from parity_tests.cases import Case
 from parity_tests.fixture import FROZEN_AT, LONG, Snapshot, _raw_rows, dump, reset
+from parity_tests.junit import TestCase, write_junit
 from parity_tests.runner import CaseResult, Harness, harness, harness_settings
 from shared_models import clock, tokens
 from shared_models.db import make_engine
@@ -115,23 +120,21 @@ def to_case(record: dict[str, Any], minter: TokenMinter) -> Case | str:
 class Replay:
     results: list[CaseResult]
     skipped: list[tuple[str, str]]  # (record id, why)
+    collector: coverage.Coverage  # what the replay exercised
 
 
-def _observe(result: CaseResult) -> None:
-    """Feed the parity coverage (what the replay exercised), when that module is present."""
-    try:
-        from parity_tests import coverage
-    except ImportError:  # the coverage report is not part of this checkout
-        return
+def _observe(result: CaseResult, collector: coverage.Coverage) -> None:
+    """What the replay exercised, for the coverage report (this run's and the process-wide one)."""
     observed = result.legacy.observed
     classes = coverage.classify(result.case.method, observed.status, observed.body)
+    collector.observe(SOURCE, result.case.route, observed.status, classes)
     coverage.observe(SOURCE, result.case.route, observed.status, classes)
 
 
 def replay(records: Iterable[dict[str, Any]], h: Harness) -> Replay:
     """Run every replayable record on both stacks (one case each)."""
     minter = TokenMinter(h.snapshot, h.settings.JWT_SECRET_KEY or "")
-    results, skipped = [], []
+    results, skipped, collector = [], [], coverage.Coverage()
     for record in records:
         case = to_case(record, minter)
         if isinstance(case, str):
@@ -139,9 +142,9 @@ def replay(records: Iterable[dict[str, Any]], h: Harness) -> Replay:
             continue
         result = h.run_case(case)
         result.corpus_error = None  # a replayed request has no expected status of its own
-        _observe(result)
+        _observe(result, collector)
         results.append(result)
-    return Replay(results, skipped)
+    return Replay(results, skipped, collector)
 
 
 def use_source(h: Harness, source_url: str) -> None:
@@ -206,7 +209,7 @@ def promoted_case(record: dict[str, Any], legacy_status: int, snapshot: Snapshot
     query = parse_qsl(record.get("query") or "", keep_blank_values=True)
     return Case(record["route"], f"replay: {record['method']} {record['path']} ({record['id']})", legacy_status,
                 path=_placeholders(record["path"], snapshot), auth=auth,  # type: ignore[arg-type]
-                query=[(k, _placeholders(v, snapshot)) for k, v in query] or None, **fields)
+                query=query or None, **fields)  # the runner fills placeholders in paths and JSON only
 
 
 def promote(ids: Iterable[str], records: list[dict[str, Any]], outcome: Replay, snapshot: Snapshot,
@@ -247,11 +250,7 @@ def add_parser(sub: Any) -> None:
 
 
 def _junit(path: Path, backend: str, results: list[CaseResult]) -> None:
-    """JUnit XML with the corpus run's writer, when that module is present."""
-    try:
-        from parity_tests.junit import TestCase, write_junit
-    except ImportError:
-        return
+    """JUnit XML with the corpus run's writer."""
     write_junit(path, f"parity-replay-{backend}", [
         TestCase(result.case.route, result.case.name, None if result.matched else "\n".join(result.differences),
                  result.seconds) for result in results])
@@ -281,6 +280,7 @@ def main(args: argparse.Namespace) -> int:
     backend = "postgresql" if scratch.startswith("postgres") else "sqlite"
     data.update(mode="replay", backend=backend, capture=str(args.capture), records=len(records),
                 skipped=[{"id": ident, "why": why} for ident, why in outcome.skipped],
+                coverage_observations=outcome.collector.dump(),  # `fuzz --coverage-from` joins them
                 seconds=round(time.perf_counter() - started, 2))
     json_path, md_path = reporting.write(data, args.report)
     _junit(json_path.with_suffix(".xml"), backend, outcome.results)

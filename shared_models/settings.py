@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     JWT_SECRET_KEY: str | None = None
     JWT_ACCESS_TOKEN_EXPIRES: int = 3600
     JWT_REFRESH_TOKEN_EXPIRES: int = 2_592_000
+    # D20: refresh does not rotate unless asked; a consumed token stays good this long.
+    REFRESH_TOKEN_ROTATION: bool = False
+    REFRESH_TOKEN_REUSE_SECONDS: int = Field(60, ge=0)
     CORS_ORIGINS: str = "*"
     FRONTEND_BASE_URL: str = "http://localhost:5173"
     DATABASE_URL: str = ""
