@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from cutover import lease, rollout
 from cutover.figures import arm_figures
+from cutover.metrics import ROLLOUT_DECISIONS
 from cutover.verdict import Verdict, judge
 from shared_models.clock import utcnow
 from shared_models.db import begin_write
@@ -183,6 +184,7 @@ class Judge:
         if outcome.action == "wait":
             return
         log.warning("rollout %s: %s (%s)", outcome.route_key, outcome.action, outcome.reason)
+        ROLLOUT_DECISIONS.labels(outcome.route_key, outcome.action).inc()
         if self.on_change is not None:
             self.on_change(outcome)
 
