@@ -282,10 +282,6 @@ def main(args: argparse.Namespace) -> int:
                 skipped=[{"id": ident, "why": why} for ident, why in outcome.skipped],
                 coverage_observations=outcome.collector.dump(),  # `fuzz --coverage-from` joins them
                 seconds=round(time.perf_counter() - started, 2))
-    from parity_tests import coverage
-
-    # what the replay exercised, for `python -m parity_tests fuzz --coverage-from REPORT`
-    data["coverage_observations"] = [row for row in coverage.DEFAULT.dump() if row[0] == SOURCE]
     json_path, md_path = reporting.write(data, args.report)
     _junit(json_path.with_suffix(".xml"), backend, outcome.results)
     t = data["totals"]
