@@ -48,6 +48,7 @@ PATH_IDS = {
     "notification_id": ["note_unread", "note_read", "note_old", "note_old_unread", "note_other", "note_admin"],
 }
 ODD_PATH_IDS = ["missing", "literal:abc", "literal:" + quote("ジョブ"), "literal:0", "literal:-1"]
+ORIGINS = ["https://app.example.com", "http://localhost:5173", "null"]
 AUTHS = ["admin", "admin", "user", "user", "other", "viewer"]
 ODD_AUTHS = [None, "raw:Bearer", "raw:Bearer x.y.z", "raw:Token abc", "expired", "revoked", "inactive",
              "refresh_user", "refresh_expired"]
@@ -178,8 +179,10 @@ class Generator:
         elif kind == "content-type" or (kind == "invalid-body" and rng.random() < 0.5):
             fields = {"body": rng.choice(["{}", "{bad", "x=1"]), "content_type": rng.choice(
                 ["application/json", "text/plain", "application/x-www-form-urlencoded"])}
+        # A browser's cross-origin call: CORS headers are compared too (allowed origin or not).
+        headers = {"Origin": rng.choice(ORIGINS)} if rng.random() < 0.2 else None
         return Case(op.route, f"fuzz {self.seed}#{index} {kind}", 0, path=path, auth=auth,
-                    query=query or None, **fields)
+                    query=query or None, headers=headers, **fields)
 
     # -- parts -------------------------------------------------------------------------
     valid = False
