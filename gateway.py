@@ -4,21 +4,33 @@ Routes, in this order (prefixes match whole path segments: `/api/v2x` is a legac
 `/apix` no API path at all):
 
     /api/v2, /api/v2/...   FastAPI                                   X-Served-By: fastapi
-    /api,    /api/...      per legacy route, from its cutover flag:
+    /api,    /api/...      a v2-only route's /api path (D17: logout, verify, login/form;
+                           CORS preflight included) -> FastAPI    X-Served-By: fastapi
+                           per legacy route, from its cutover flag:
                              legacy  -> Flask                        X-Served-By: legacy
                              shadow  -> Flask; GET/HEAD replayed on FastAPI afterwards
                              canary  -> FastAPI for N % of callers (sticky), Flask for the rest
                              fastapi -> FastAPI, path rewritten /api/x -> /api/v2/x
                            paths no route matches (404, 405, OPTIONS) -> Flask
                            Flask retired -> every /api/* path on FastAPI, Flask never imported
+                           a route with capture on (cutover.captures): a sample of its
+                             exchanges is also recorded (cutover.capture), whoever serves it
     /ops, /ops/...         the operator console (`cutover.console`, admins only)
+    /metrics               Prometheus text, every worker's (not proxied by nginx.conf)
     anything else          404 JSON
+
+Every HTTP request runs under a request id (`X-Request-ID` from the client or nginx when
+plain, else a fresh one; echoed on the answer, in both stacks' logs via
+`shared_models.request_ids`) and is observed once (`cutover.observe`): the duration
+histogram, one JSON log line, and, for legacy routes, the rollout window figures.
 
 Dispatch reads an in-memory flag snapshot (`cutover.snapshot`), refreshed from the shared
 DB every ~0.5 s by a task of the gateway's own lifespan, which also starts the scheduler
 candidate and runs FastAPI's lifespan (mounted apps get none). A burst of FastAPI 5xx on
 a canary/fastapi route flips it back to legacy (`cutover.rollback`, audited as "gateway").
-The machinery lives in `cutover/`; this module only routes. Settings: `cutover.config`.
+The lifespan also runs the rollout judge (`cutover.judge`; one judges at a time across
+workers and replicas). The machinery lives in `cutover/`; this module only routes.
+Settings: `cutover.config`.
 """
 
 from __future__ import annotations
@@ -27,29 +39,36 @@ import asyncio
 import json
 import logging
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cutover.admin_api import include_admin_api
 from cutover.asgi import Recorder, served_by
+from cutover.capture import CaptureRecorder
 from cutover.config import CutoverConfig
 from cutover.console import create_console
-from cutover.dispatch import decide, v2_scope
+from cutover.dispatch import decide, unverified_subject, v2_scope
 from cutover.flags import auto_rollback
+from cutover.judge import Judge, Outcome
+from cutover.metrics import UNMATCHED, publish_route_states
+from cutover.observe import Observer, Seen, configure_request_log
 from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe, twin_keys
 from cutover.rollback import ErrorBursts
 from cutover.shadow import SAFE_METHODS, ShadowReplayer
 from cutover.snapshot import FlagRefresher
 from fastapi_app import create_app as create_fastapi_app
+from shared_models import metrics, request_ids
 from shared_models.db import begin_write, make_engine, make_sessionmaker
 from shared_models.errors import NOT_FOUND_BODY
 from shared_models.settings import Settings, get_settings
 
 log = logging.getLogger("gateway")
+METRICS_PATH = "/metrics"
 CONSOLE_PREFIX = "/ops"
 
 
@@ -92,9 +111,23 @@ class Gateway:
             concurrency=self.config.shadow_concurrency, sample_rate=self.config.shadow_sample_rate,
             keep=self.config.shadow_keep,
         )
+        self.capture = CaptureRecorder(
+            self.config.capture_dir, secret=settings.JWT_SECRET_KEY or "",
+            file_bytes=self.config.capture_file_bytes, total_bytes=self.config.capture_total_bytes,
+            queue_size=self.config.capture_queue, max_body=self.config.capture_max_body,
+        )
+        self.v2_app.state.capture_recorder = self.capture  # the admin API shows its figures
         self.console = create_console(settings, self.sessions, self.route_keys)
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
         self._background: set[asyncio.Task[Any]] = set()
+        self.judge = Judge(self.sessions, interval=self.config.judge_interval, lease_seconds=self.config.judge_lease,
+                           keep_hours=self.config.figures_keep_hours,
+                           on_change=self._judged) if self.config.judge_enabled else None
+        self.observer = Observer(self.sessions, slot_seconds=self.config.figures_slot_seconds,
+                                 flush_interval=self.config.figures_flush_interval,
+                                 metrics=self.config.metrics, request_log=self.config.request_log)
+        if self.config.request_log:
+            configure_request_log()
 
     @property
     def flask_retired(self) -> bool:
@@ -119,34 +152,93 @@ class Gateway:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(scope, receive, send)
-            return
+        elif scope["type"] != "http":
+            await self._route(scope, receive, send, Seen())
+        elif scope.get("path") == METRICS_PATH:
+            await self._metrics(scope, send)
+        else:
+            await self._observed(scope, receive, send)
+
+    async def _observed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route one HTTP request under its request id, then observe it (cutover.observe)."""
+        started = time.perf_counter()
+        request_id = user_id = None
+        for name, value in scope.get("headers", ()):
+            if name == request_ids.HEADER:
+                request_id = request_ids.accept(value)
+            elif name == b"authorization":
+                user_id = unverified_subject(value)
+        request_id = request_id or request_ids.new()
+        token = request_ids.bind(request_id)
+        echoed = (request_ids.HEADER, request_id.encode())
+        status = 500  # what an exception before the response start amounts to
+
+        async def tagged(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                message = {**message, "headers": [*message.get("headers", ()), echoed]}
+            await send(message)
+
+        seen = Seen()
+        try:
+            await self._route(scope, receive, tagged, seen)
+        finally:
+            request_ids.reset(token)
+            self.observer.observe(seen, status=status, seconds=time.perf_counter() - started,
+                                  request_id=request_id, user_id=user_id, method=scope.get("method", ""))
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send, seen: Seen) -> None:
         path = scope.get("path", "")
         if _under(path, V2_PREFIX):  # before /api: /api/v2 is under /api too
+            seen.stack, seen.state = "fastapi", "direct"
+            if self.registry is not None and scope["type"] == "http":
+                pair = self.registry.match(scope.get("method", ""), LEGACY_PREFIX + path[len(V2_PREFIX):])
+                seen.route = pair.key if pair is not None else UNMATCHED
             await self.v2(scope, receive, served_by(send, "fastapi"))
         elif _under(path, LEGACY_PREFIX):
-            await self._legacy_path(scope, receive, send)
+            await self._legacy_path(scope, receive, send, seen)
         elif _under(path, CONSOLE_PREFIX):
+            seen.stack = "console"
             await self.console(scope, receive, send)
         elif scope["type"] == "http":
             await _not_found(scope, receive, send)
 
-    async def _legacy_path(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _legacy_path(self, scope: Scope, receive: Receive, send: Send, seen: Seen) -> None:
         if self.flask_retired:
+            seen.stack, seen.state = "fastapi", "fastapi"
+            if self.registry is not None and scope["type"] == "http":
+                pair = self.registry.match(scope.get("method", ""), scope["path"])
+                if pair is not None:
+                    seen.route, seen.arm = pair.key, True
             await self.v2(v2_scope(scope), receive, served_by(send, "fastapi"))
             return
         if self.legacy is None or self.registry is None:
             self._load_legacy()  # started retired, un-retired since: load Flask once
         assert self.legacy is not None and self.registry is not None
+        v2_only = self.registry.match_v2_only(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if v2_only is not None:  # D17: a v2-only route at its /api path, no twin, no flag
+            seen.route, seen.stack, seen.state = v2_only.key, "fastapi", "direct"
+            await self.v2(v2_scope(scope), receive, served_by(send, "fastapi"))
+            return
+        seen.stack, seen.state = "legacy", "legacy"
         # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself.
-        if self.flags.table.all_legacy:  # the common case before a cutover: no route to match
-            await self.legacy(scope, receive, send)
+        if self.flags.table.all_legacy and not self.observer.active and not self.flags.captures:
+            await self.legacy(scope, receive, send)  # nothing needs the route key
             return
         pair = self.registry.match(scope.get("method", ""), scope["path"]) if scope["type"] == "http" else None
-        if pair is None or pair.v2_path is None:
+        if pair is None:
             await self.legacy(scope, receive, send)
             return
+        rate = self.flags.captures.get(pair.key)  # capture is off everywhere by default
+        if rate and self.capture.sampled(rate):
+            receive, send = self.capture.tap(pair.key, scope, receive, send)
         flag = self.flags.table.state(pair.key)
-        if decide(flag, scope) == "fastapi":
+        seen.route, seen.state, seen.arm = pair.key, flag[0], True
+        if pair.v2_path is None:
+            await self.legacy(scope, receive, send)
+        elif decide(flag, scope) == "fastapi":
+            seen.stack = "fastapi"
             await self._fastapi(pair.key, scope, receive, send)
         elif flag[0] == "shadow" and scope["method"] in SAFE_METHODS and self.shadow.sampled():
             replay = dict(scope)
@@ -156,6 +248,19 @@ class Gateway:
                 self.shadow.submit(pair.key, replay, answer)
         else:
             await self.legacy(scope, receive, send)
+
+    async def _metrics(self, scope: Scope, send: Send) -> None:
+        """GET /metrics: every worker's metrics (shared_models.metrics); nginx never proxies it."""
+        if not self.config.metrics or scope.get("method") not in ("GET", "HEAD"):
+            await _not_found(scope, None, send)  # type: ignore[arg-type]
+            return
+        keys = self.registry.keys() if self.registry is not None else tuple(self.flags.table.flags)
+        publish_route_states(keys, dict(self.flags.table.flags), retired=self.flask_retired)
+        body, content_type = await anyio.to_thread.run_sync(metrics.exposition)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", content_type.encode()),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body if scope.get("method") == "GET" else b""})
 
     async def _fastapi(self, route_key: str, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a legacy route on its v2 twin and watch its answers for a 5xx burst."""
@@ -186,14 +291,23 @@ class Gateway:
         if flipped:
             log.warning("%s flipped back to legacy: %s", route_key, reason)
 
+    def _judged(self, outcome: Outcome) -> None:
+        """The judge moved a flag: this worker follows at once (the others at their refresh)."""
+        self.flags.override(outcome.route_key, *outcome.flag)
+
     @asynccontextmanager
     async def _shared_resources(self) -> AsyncIterator[None]:
         if self.registry is not None:
             for line in describe(self.registry):
                 if line.startswith("unpaired"):
                     log.warning("route map: %s", line)
+                elif line.startswith("v2 only"):
+                    log.info("route map: %s", line)
         await anyio.to_thread.run_sync(self.flags.refresh)
         refresher = asyncio.create_task(self.flags.run())
+        if self.judge is not None:
+            self.judge.start()
+        self.observer.start()
         scheduler = None
         if self.settings.SCHEDULER_ENABLED:
             from scheduler import start_candidate
@@ -205,7 +319,12 @@ class Gateway:
                 await self.shadow.drain()
                 await asyncio.gather(*list(self._background), return_exceptions=True)
         finally:
+            if self.judge is not None:
+                await self.judge.stop()
             refresher.cancel()
+            await anyio.to_thread.run_sync(self.capture.close)
+            await anyio.to_thread.run_sync(self.observer.stop)
+            metrics.mark_process_dead()
             if scheduler is not None:
                 scheduler.stop()
             self.engine.dispose()

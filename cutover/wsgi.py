@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 import a2wsgi
@@ -28,6 +29,7 @@ from a2wsgi.wsgi import WSGIMiddleware, WSGIResponder
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cutover.asgi import SERVED_BY
+from cutover.metrics import WSGI_BUSY, WSGI_QUEUE
 
 SERVED_BY_LEGACY = ("X-Served-By", "legacy")
 BUSY_BODY = {"error": "Service unavailable", "message": "The server is busy. Retry shortly."}
@@ -40,10 +42,16 @@ class LegacyWSGI:
     Only bodies without a Content-Length are marked: for the others Werkzeug must keep
     limiting reads to the declared length, or a body of exactly MAX_CONTENT_LENGTH bytes
     is refused with 413 when Werkzeug reads once more to find its end.
+
+    It also counts the threads running Flask (`busy`, the `gateway_wsgi_busy_threads`
+    gauge) for the bridge's queue depth.
     """
 
     def __init__(self, wsgi_app: Any) -> None:
         self.wsgi_app = wsgi_app
+        self.busy = 0
+        self.admitted = 0  # set by BoundedAdmission (loop thread)
+        self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if not environ.get("CONTENT_LENGTH"):
@@ -52,7 +60,21 @@ class LegacyWSGI:
         def tagged_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             return start_response(status, [*headers, SERVED_BY_LEGACY], exc_info)
 
-        return self.wsgi_app(environ, tagged_start_response)
+        self._count(1)
+        try:
+            return self.wsgi_app(environ, tagged_start_response)
+        finally:
+            self._count(-1)
+
+    def _count(self, step: int) -> None:
+        with self._lock:
+            self.busy += step
+            self.publish()
+
+    def publish(self) -> None:
+        busy = self.busy
+        WSGI_BUSY.set(busy)
+        WSGI_QUEUE.set(max(0, self.admitted - busy))
 
 
 # LegacyResponder overrides `send` and `sender` of a2wsgi's WSGIResponder and relies on its
@@ -105,19 +127,36 @@ class LegacyResponder(WSGIResponder):
         await self.drained
 
     async def sender(self, send: Send) -> None:  # type: ignore[override]
+        """Send the handed-over messages in order; the head waits for the first body part.
+
+        The head and the first body part go out in one loop step (uvicorn writes each to
+        the socket as it is sent, without yielding), never with a loop step between them:
+        a replica killed after the head but before the body left nginx with a started
+        200 it could not retry on the other replica (a failed GET through the edge).
+        """
         try:
             while (message := await self.send_queue.get()) is not None:
-                await send(message)
-                messages, size = self.sent
-                self.sent = (messages + 1, size + len(message.get("body", b"")))
-                if self.drained is not None and self.send_queue.empty():
-                    self.drained.set_result(None)
-                    self.drained = None
+                if message["type"] == "http.response.start" and self.drained is None:
+                    following = await self.send_queue.get()  # (a head is never a blocking hand-over)
+                    await self._send_one(send, message)
+                    if following is None:  # a2wsgi's sentinel: the WSGI call ended after its head
+                        break
+                    message = following
+                await self._send_one(send, message)
         except BaseException:
             self.broken = True
             if self.drained is not None:
                 self.drained.set_exception(ConnectionError("the response could not be sent"))
             raise
+
+
+    async def _send_one(self, send: Send, message: Any) -> None:
+        await send(message)
+        messages, size = self.sent
+        self.sent = (messages + 1, size + len(message.get("body", b"")))
+        if self.drained is not None and self.send_queue.empty():
+            self.drained.set_result(None)
+            self.drained = None
 
 
 class LegacyWSGIMiddleware(WSGIMiddleware):
@@ -132,12 +171,22 @@ class LegacyWSGIMiddleware(WSGIMiddleware):
 
 
 class BoundedAdmission:
-    """At most `limit` HTTP requests inside `app` at once; the rest are refused with 503."""
+    """At most `limit` HTTP requests inside `app` at once; the rest are refused with 503.
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    With `threads` (the bridge's LegacyWSGI), the admitted requests not yet running on a
+    thread are published as `gateway_wsgi_queue_depth`.
+    """
+
+    def __init__(self, app: ASGIApp, *, limit: int, threads: LegacyWSGI | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.threads = threads
         self.in_flight = 0  # one event loop per worker: no lock needed
+
+    def _publish(self) -> None:
+        if self.threads is not None:
+            self.threads.admitted = self.in_flight
+            self.threads.publish()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -147,10 +196,12 @@ class BoundedAdmission:
             await _busy(send)
             return
         self.in_flight += 1
+        self._publish()
         try:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+            self._publish()
 
 
 async def _busy(send: Send) -> None:
@@ -165,5 +216,6 @@ async def _busy(send: Send) -> None:
 
 
 def legacy_asgi(flask_app: Any, *, workers: int, queue: int) -> BoundedAdmission:
-    wsgi = LegacyWSGIMiddleware(LegacyWSGI(flask_app), workers=workers)
-    return BoundedAdmission(wsgi, limit=workers + queue)
+    threads = LegacyWSGI(flask_app)
+    wsgi = LegacyWSGIMiddleware(threads, workers=workers)
+    return BoundedAdmission(wsgi, limit=workers + queue, threads=threads)

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -27,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fastapi_app.http_methods import allowed_methods, request_method
 from fastapi_app.responses import LegacyJSONResponse
+from shared_models import request_ids
 from shared_models.errors import (
     INTERNAL_ERROR,
     NOT_FOUND_BODY,
@@ -123,7 +123,7 @@ async def _validation_error(_request: Request, error: RequestValidationError) ->
 
 def fault_response(scope: Scope, error: BaseException, settings: Settings) -> Response:
     """500 as legacy_flask/errors.py `_fault`: logged with a request id the client sees."""
-    request_id = uuid.uuid4().hex[:12]
+    request_id = request_ids.current_or_new()  # the X-Request-ID the client got back
     log.error(
         "Unhandled error (request %s) on %s %s",
         request_id, request_method(scope), scope.get("path"), exc_info=error,

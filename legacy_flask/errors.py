@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
@@ -11,10 +10,12 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Reque
 from legacy_flask.allow import allowed_methods
 from legacy_flask.extensions import db
 from legacy_flask.http import app_settings
+from shared_models import request_ids
 from shared_models.errors import (
     INTERNAL_ERROR,
     NOT_FOUND_BODY,
     ApiError,
+    TokenError,
     method_not_allowed_body,
     payload_too_large,
 )
@@ -24,6 +25,7 @@ log = logging.getLogger("legacy_flask")
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(TokenError, _token_error)
     app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
@@ -36,6 +38,12 @@ def _api_error(error: ApiError) -> tuple[Response, int]:
     response = jsonify(error.body)
     response.headers.update(error.headers)
     return response, error.status
+
+
+def _token_error(error: TokenError) -> tuple[Response, int]:
+    """A JWT-layer refusal raised by a service (refresh reuse, D20): `{"msg": ...}`."""
+    db.session.rollback()
+    return jsonify(error.body), error.status
 
 
 def _not_found(_error: NotFound) -> tuple[Response, int]:
@@ -59,7 +67,7 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
 
 def _fault(error: Exception) -> tuple[Response, int]:
     db.session.rollback()
-    request_id = uuid.uuid4().hex[:12]
+    request_id = request_ids.current_or_new()  # the X-Request-ID the client got back
     log.exception("Unhandled error (request %s) on %s %s", request_id, request.method, request.path)
     message = str(error) if app_settings().EXPOSE_ERROR_DETAILS else INTERNAL_ERROR
     return jsonify(error=INTERNAL_ERROR, message=message, request_id=request_id), 500

@@ -71,7 +71,7 @@ ROUTE_STATUSES: dict[str, set[int]] = {
 # Documented in the contract, not asked of the corpus, and why.
 EXCLUDED: dict[str, dict[int, str]] = {
     "*": {500: "D1: no 500 on client input; a real server fault cannot be provoked by a request",
-          405: "D2: wrong methods are not routes of the registry (tests/legacy_flask cover the 405 JSON)"},
+          405: "D2: wrong methods are not routes of the registry (tests/api cover the 405 JSON)"},
     "GET /api/health": {503: "needs an unreachable database, which would break the shared snapshot; "
                              "covered by the health route tests"},
     "GET /api/auth/me": {404: "D6: a token of a deleted user is refused by the auth layer (401) first"},

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from scheduler import metrics
 from scheduler.leader import AdvisoryLock, make_lock
 from scheduler.service import LeaderService
 from shared_models.db import make_engine, make_sessionmaker
@@ -85,6 +86,7 @@ class CandidateHandle:
             service.start()
             self.service = service
             self._leading.set()
+            metrics.IS_LEADER.set(1)
             while not self._stop.wait(self.settings.SCHEDULER_RECONCILE_SECONDS):
                 if not lock.still_held():
                     log.error("scheduler: leader lock lost; stepping down")
@@ -94,6 +96,7 @@ class CandidateHandle:
                 except Exception:
                     log.exception("scheduler: reconcile pass failed")
         finally:
+            metrics.IS_LEADER.set(0)
             self._leading.clear()
             self.service = None
             service.stop(wait=True)

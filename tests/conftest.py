@@ -13,11 +13,14 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
 
 from shared_models import clock, ids
 from shared_models.db import begin_write, make_engine, make_sessionmaker
@@ -152,3 +155,37 @@ def http_server() -> Iterator[LocalHTTPServer]:
     stand-in (see tests/local_http.py)."""
     with LocalHTTPServer() as server:
         yield server
+
+
+@pytest.fixture
+def v2_app(settings: Settings, engine: Engine) -> FastAPI:
+    """The v2 app built from its factory on the test database."""
+    from fastapi_app import create_app
+
+    return create_app(settings, prepare=False)
+
+
+@pytest.fixture
+def v2_client(v2_app: FastAPI) -> Iterator[TestClient]:
+    """Runs the v2 app's lifespan (the async engine) for the test."""
+    with TestClient(v2_app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def legacy_app(settings: Settings, engine: Engine) -> Iterator[Any]:
+    """The legacy Flask app on the same database, so a test can ask both stacks the same
+    thing. Flask is imported here, not at module level, so v2 tests collect without it."""
+    from legacy_flask import create_app as create_legacy_app
+    from legacy_flask.extensions import db as legacy_db
+
+    app = create_legacy_app(settings, prepare=False)
+    app.config["TESTING"] = True
+    yield app
+    with app.app_context():
+        legacy_db.engine.dispose()
+
+
+@pytest.fixture
+def legacy_client(legacy_app: Any) -> Any:
+    return legacy_app.test_client()

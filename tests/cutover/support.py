@@ -1,7 +1,7 @@
 """Builders shared by the ops tests (rollouts, figures, metrics, request logs).
 
-Kept out of a conftest on purpose: tests/gateway/conftest.py is moving into this folder
-(the tests reorganisation); `green` is copied from it minimally.
+Kept out of a conftest on purpose: tests/cutover/gateway/conftest.py serves the gateway
+tests only; `green` is copied from it minimally.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared_models.errors import payload_too_large
+from shared_models.errors import NOT_FOUND_BODY, payload_too_large
 from shared_models.settings import Settings
 from tests.deploy import nginx_conf
 
@@ -110,6 +110,27 @@ def test_requests_spread_over_both_replicas(client: httpx.Client) -> None:
     served = [log.count(f"probe={marker}") for log in _replica_logs()]
     assert sum(served) == count, served
     assert all(n >= count // 4 for n in served), served
+
+
+def test_metrics_stay_inside(client: httpx.Client) -> None:
+    edge = client.get("/metrics")
+    assert edge.status_code == 404 and edge.json() == NOT_FOUND_BODY  # nginx's own answer
+    assert edge.headers["content-type"] == "application/json"
+    port = os.environ["NGINX_CHECK_REPLICA_LOGS"].split(":")[0].rsplit("_", 1)[-1].removesuffix(".log")
+    inside = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+    assert inside.status_code == 200 and "http_server_request_duration_seconds_bucket" in inside.text
+
+
+def test_request_id_round_trip_through_the_edge(client: httpx.Client) -> None:
+    given = f"edge-check-{uuid.uuid4().hex}"
+    assert client.get("/api/health", headers={"X-Request-ID": given}).headers["x-request-id"] == given
+    made = client.get("/api/v2/health").headers["x-request-id"]
+    assert len(made) == 32 and made != given  # nginx's $request_id, passed on and echoed
+    time.sleep(0.2)  # log lines are written after the response
+    replica_logs = "".join(_replica_logs())
+    assert f'"request_id": "{given}"' in replica_logs and f'"request_id": "{made}"' in replica_logs
+    edge_log = Path(os.environ["NGINX_CHECK_ACCESS_LOG"]).read_text()
+    assert f"rid={given}" in edge_log and f"rid={made}" in edge_log
 
 
 def test_upload_at_the_limit_passes_on_both_stacks(client: httpx.Client, auth: dict[str, str]) -> None:

@@ -14,12 +14,15 @@ from starlette.testclient import TestClient
 from cutover import figures, flags, rollout
 from cutover.__main__ import run as cli
 from cutover.console.headers import CSP
+from cutover.verdict import judge
 from gateway import Gateway
 from shared_models.clock import utcnow
+from shared_models.db import begin_write
 from shared_models.models.ops import CutoverAudit
 from shared_models.settings import Settings
 from tests.cutover.console.support import csrf_of, green, log_in, operator, plant_mismatch
 from tests.helpers import token_for
+from tests.metrics_text import samples
 
 ROUTE = "GET /api/health"
 
@@ -176,6 +179,7 @@ def test_start_pause_and_abort_a_rollout(ops: TestClient, db: Session) -> None:
     assert _flag(db, ROUTE) == ("canary", 5)
     page = ops.get(started.headers["location"]).text
     assert "running: step 1/3 at 5%" in page
+    assert 'id="rollouts-active">1<' in ops.get("/ops/").text
     assert ops.post("/ops/actions/rollout", data={**base, "op": "pause", "reason": "look"}).status_code == 200
     assert "paused: step 1/3" in ops.get(f"/ops/route?key={ROUTE}").text
     again = ops.post("/ops/actions/rollout", data={**base, "op": "start", "reason": "twice"})
@@ -186,7 +190,7 @@ def test_start_pause_and_abort_a_rollout(ops: TestClient, db: Session) -> None:
     actions = [(d["action"], d["actor"]) for d in rollout.decisions(db, route_key=ROUTE)]
     assert actions == [("abort", "console:admin-op"), ("pause", "console:admin-op"), ("start", "console:admin-op")]
     overview = ops.get("/ops/").text
-    assert "last aborted" in overview
+    assert "last aborted" in overview and 'id="rollouts-active">0<' in overview
 
 
 def test_everything_back_to_legacy_needs_the_confirmation(ops: TestClient, db: Session) -> None:
@@ -265,3 +269,84 @@ def test_logging_out_revokes_the_session(ops: TestClient, db: Session) -> None:
     assert ops.post("/ops/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     ops.cookies.set("ops_session", token, path="/ops")
     assert ops.get("/ops/", follow_redirects=False).headers["location"] == "/ops/login"
+
+
+def _served(text: str, route: str, stack: str) -> float:
+    """Requests /metrics counted for one route and arm, over every state and status class."""
+    return sum(count for (name, labels), count in samples(text).items()
+               if name == "http_server_request_duration_seconds_count"
+               and dict(labels).get("route") == route and dict(labels).get("stack") == stack)
+
+
+def test_the_overview_counts_what_metrics_counts(ops: TestClient, ops_gateway: Gateway, db: Session) -> None:
+    csrf = _admin(ops, db)
+    green(db, ROUTE)
+    before = ops.get("/metrics").text  # the registry is process-wide: compare differences
+    for _ in range(5):
+        assert ops.get("/api/health").headers["x-served-by"] == "legacy"
+    ops.post("/ops/actions/state", data={"route_key": ROUTE, "state": "fastapi", "reason": "x", "csrf": csrf})
+    ops_gateway.flags.refresh()
+    for _ in range(3):
+        assert ops.get("/api/health").headers["x-served-by"] == "fastapi"
+    ops_gateway.observer.flush()
+    after = ops.get("/metrics").text
+    served = {stack: int(_served(after, ROUTE, stack) - _served(before, ROUTE, stack))
+              for stack in ("legacy", "fastapi")}
+    assert served == {"legacy": 5, "fastapi": 3}
+    row = re.search(rf'<tr data-route="{re.escape(ROUTE)}".*?</tr>', ops.get("/ops/").text, re.S).group(0)
+    for stack, count in served.items():
+        cell = re.search(rf'data-figure="arm-{stack}">(.*?)</td>', row, re.S).group(1)
+        assert f"{count} req" in cell
+
+
+def test_a_rollouts_verdict_shows_the_figures_the_rollout_cli_prints(
+    ops: TestClient, db: Session, settings: Settings
+) -> None:
+    _admin(ops, db)
+    green(db, ROUTE)
+    db.rollback()
+    begin_write(db)
+    rollout.start(session=db, route_key=ROUTE, actor="cli:op", steps="10,100", hold_seconds=60, min_requests=5)
+    legacy, fastapi = figures.ArmFigures(), figures.ArmFigures()
+    for number in range(30):
+        legacy.add(0.003 + number / 20_000, 200)
+        fastapi.add(0.002 + number / 10_000, 500 if number % 10 == 0 else 200)
+    row = rollout.active(db, ROUTE)
+    rollout.note_wait(db, row, judge(legacy, fastapi, min_requests=5, held=False))
+    db.commit()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli(["rollout", "status", ROUTE, "--json"], settings) == 0
+    [listed] = json.loads(out.getvalue())
+    verdict = listed["verdict"]
+    page = ops.get(f"/ops/route?key={ROUTE}").text
+    assert f"Latest verdict: <strong>{verdict['kind']}</strong>" in page
+    for stack in ("legacy", "fastapi"):
+        arm = verdict["figures"][stack]
+        cells = re.findall(r"<td>(.*?)</td>", re.search(rf'<tr data-arm="{stack}">(.*?)</tr>', page, re.S).group(1))
+        assert cells == [str(arm["requests"]), str(arm["errors_5xx"]), f"{arm['error_rate'] * 100:.1f}%",
+                         f"{arm['p50_ms']:g} ms", f"{arm['p99_ms']:g} ms"]
+    stats = re.search(r'<p id="verdict-stats">(.*?)</p>', page, re.S).group(1)
+    assert f"z {verdict['figures']['z']:g}" in stats and f"p99 ratio {verdict['figures']['p99_ratio']:g}" in stats
+    assert "running: step 1/2 at 10%" in page
+
+
+def test_hostile_input_is_refused_with_a_page_never_a_500(ops: TestClient, db: Session) -> None:
+    csrf = _admin(ops, db)
+    base = {"route_key": ROUTE, "state": "shadow", "csrf": csrf}
+    for reason, status in (("x" * 501, 400), ("nul \x00 byte", 400), ("ünïcødé → ok", 303)):
+        answer = ops.post("/ops/actions/state", data={**base, "reason": reason}, follow_redirects=False)
+        assert answer.status_code == status, reason
+    assert ops.post("/ops/actions/rollout", data={**base, "op": "start", "steps": "5,\x00", "reason": "x"}
+                    ).status_code == 400
+    assert ops.post("/ops/actions/rollout", data={**base, "op": "start", "hold": "forever", "reason": "x"}
+                    ).status_code == 400
+    assert ops.post("/ops/actions/state", json={"route_key": ROUTE, "csrf": csrf}).status_code == 403
+    assert ops.post("/ops/actions/state", files={"reason": ("r.txt", b"x" * 100_000)}).status_code == 403
+    assert ops.post("/ops/login", content=b"\xff\xfe", headers={"content-type": "application/x-www-form-urlencoded"}
+                    ).status_code == 403
+    assert ops.get("/ops/route", params={"key": "GET /api/" + "x" * 5000}).status_code == 404
+    assert ops.put("/ops/").status_code == 405
+    db.rollback()
+    [entry] = flags.history(session=db, route_key=ROUTE)
+    assert entry["reason"] == "ünïcødé → ok"

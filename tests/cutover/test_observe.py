@@ -1,0 +1,80 @@
+"""The gateway's observations reach the shared window figures, flushed off the request path."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+
+from cutover import flags
+from cutover.config import CutoverConfig
+from cutover.figures import arm_figures
+from cutover.observe import Observer, Seen
+from gateway import create_gateway
+from shared_models.db import make_sessionmaker
+from shared_models.settings import Settings
+from tests.cutover.support import write
+
+HEALTH = "GET /api/health"
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def figures(db: Session, route_key: str) -> dict[str, tuple[int, int, int]]:
+    db.rollback()
+    found = arm_figures(db, route_key=route_key, since=LONG_AGO)
+    db.rollback()
+    return {stack: (f.requests, f.errors_5xx, sum(f.buckets.values())) for stack, f in found.items()}
+
+
+def test_both_arms_of_a_legacy_route_reach_the_window_figures(settings: Settings, db: Session) -> None:
+    # A flush interval longer than the test: only the shutdown flush writes.
+    gateway = create_gateway(settings, CutoverConfig(refresh_interval=0.1, figures_flush_interval=3600))
+    with TestClient(gateway) as client:
+        for _ in range(3):
+            client.get("/api/health")
+        write(db, flags.set_flag, route_key=HEALTH, state="fastapi", actor="test", force=True)
+        gateway.flags.refresh()
+        for _ in range(2):
+            assert client.get("/api/health").headers["x-served-by"] == "fastapi"
+        client.get("/api/v2/health")  # v2 callers are no arm of the legacy route
+        client.get("/api/no-such-route")
+        assert figures(db, HEALTH) == {"legacy": (0, 0, 0), "fastapi": (0, 0, 0)}  # nothing on the request path
+    assert figures(db, HEALTH) == {"legacy": (3, 0, 3), "fastapi": (2, 0, 2)}
+
+
+def test_flushes_add_up_across_observers_and_count_5xx(settings: Settings, engine) -> None:  # noqa: ANN001
+    sessions = make_sessionmaker(engine)
+    workers = [Observer(sessions, slot_seconds=3600, flush_interval=3600, metrics=False, request_log=False)
+               for _ in range(2)]
+    seen = Seen(route="GET /api/jobs", stack="fastapi", state="canary", arm=True)
+
+    def serve(observer: Observer) -> None:
+        for n in range(200):
+            observer.observe(seen, status=503 if n % 50 == 0 else 200, seconds=0.002, request_id="r",
+                             user_id=None, method="GET")
+        observer.flush()
+
+    threads = [threading.Thread(target=serve, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with sessions() as db:
+        assert figures(db, "GET /api/jobs")["fastapi"] == (400, 8, 400)
+    assert all(w.flush() == 0 for w in workers)  # nothing left pending
+
+
+def test_a_failed_flush_keeps_its_counts(settings: Settings, engine) -> None:  # noqa: ANN001
+    def broken() -> Session:
+        raise RuntimeError("database down")
+
+    observer = Observer(broken, slot_seconds=10, flush_interval=3600, metrics=False, request_log=False)
+    observer.observe(Seen(route=HEALTH, stack="legacy", state="legacy", arm=True), status=200, seconds=0.001,
+                     request_id="r", user_id=None, method="GET")
+    assert observer.flush() == 0
+    observer.sessionmaker = make_sessionmaker(engine)
+    assert observer.flush() == 1
+    with observer.sessionmaker() as db:
+        assert figures(db, HEALTH)["legacy"] == (1, 0, 1)
