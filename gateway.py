@@ -101,7 +101,7 @@ class Gateway:
         self.shadow = ShadowReplayer(
             lambda scope, receive, send: self.v2(scope, receive, send), self.sessions,
             concurrency=self.config.shadow_concurrency, sample_rate=self.config.shadow_sample_rate,
-            keep=self.config.shadow_keep,
+            keep=self.config.shadow_keep, queue=self.config.shadow_queue,
         )
         self.console = create_console(settings, self.sessions, self.route_keys)
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
@@ -283,7 +283,7 @@ class Gateway:
         try:
             async with self.v2_app.router.lifespan_context(self.v2_app):  # type: ignore[attr-defined]
                 yield
-                await self.shadow.drain()
+                await self.shadow.close()
                 await asyncio.gather(*list(self._background), return_exceptions=True)
         finally:
             refresher.cancel()
