@@ -6,6 +6,12 @@
     python -m cutover flags history ["GET /api/jobs"] [--limit 50] [--json]
     python -m cutover switch flask_retired on|off --reason "..." [--force]
     python -m cutover shadow stats ["GET /api/jobs"] [--json]
+    python -m cutover rollout start "GET /api/jobs" [--steps 1,5,25,50,100] [--hold 10m] [--min-requests 500]
+    python -m cutover rollout status ["GET /api/jobs"] [--decisions 10] [--json]
+    python -m cutover rollout pause|resume|abort "GET /api/jobs" [--reason "..."]
+    python -m cutover capture list [--json]
+    python -m cutover capture set "GET /api/jobs" 0.1 --reason "..."   # record 10 % (0 = off)
+    python -m cutover capture off "GET /api/jobs" --reason "..."
 
 Changes are audited with actor `cli:<login>` unless `--actor` says otherwise. A refusal
 (unknown route, parity not green, ...) prints the API's message and exits with 1.
@@ -23,8 +29,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cutover import flags
+from cutover import captures, flags
 from cutover.registry import describe, load_registry
+from cutover.rollout_cli import add_rollout_commands, run_rollout
 from shared_models.db import begin_write, make_engine, make_sessionmaker
 from shared_models.errors import ApiError
 from shared_models.settings import get_settings
@@ -61,6 +68,20 @@ def _parser() -> argparse.ArgumentParser:
     stats = shadow.add_parser("stats", help="counters and recent mismatches per route")
     stats.add_argument("route_key", nargs="?")
     stats.add_argument("--json", action="store_true")
+    add_rollout_commands(commands)
+
+    capture = commands.add_parser("capture", help="traffic capture per route (audited)").add_subparsers(
+        dest="action", required=True)
+    capture_list = capture.add_parser("list", help="captured routes and their sample rates")
+    capture_list.add_argument("--json", action="store_true")
+    capture_set = capture.add_parser("set", help="record a share of a route's requests")
+    capture_set.add_argument("route_key", help='e.g. "GET /api/jobs"')
+    capture_set.add_argument("sample_rate", type=float, help="0..1 (0 turns capture off)")
+    capture_off = capture.add_parser("off", help="stop recording a route")
+    capture_off.add_argument("route_key")
+    for sub in (capture_set, capture_off):
+        sub.add_argument("--reason", help="why (kept in the audit trail)")
+        sub.add_argument("--actor", default=f"cli:{getpass.getuser()}")
     return parser
 
 
@@ -115,6 +136,9 @@ def run(argv: Sequence[str] | None = None, settings: Any = None) -> int:
 
 def _run_db(args: argparse.Namespace, session: Session, settings: Any) -> int:
     command = (args.command, getattr(args, "action", None))
+    if args.command == "rollout":
+        keys = load_registry(settings).keys() if args.action == "start" else None
+        return run_rollout(args, session, known_keys=keys)
     if command == ("flags", "list"):
         _print_rows(flags.list_flags(session=session, keys=load_registry(settings).keys()), args.json, _flag_line)
     elif command == ("flags", "history"):
@@ -128,6 +152,17 @@ def _run_db(args: argparse.Namespace, session: Session, settings: Any) -> int:
         result = flags.set_flag(session=session, route_key=args.route_key, state=args.state,
                                 canary_percent=args.percent, actor=args.actor, reason=args.reason,
                                 force=args.force, known_keys=keys)
+        session.commit()
+        print(json.dumps(result))
+    elif command == ("capture", "list"):
+        _print_rows(captures.list_captures(session=session), args.json,
+                    lambda row: f"{row['route_key']:<55} {row['sample_rate']:g}  {row['updated_by'] or ''}".rstrip())
+    elif command[0] == "capture":
+        keys = load_registry(settings).keys()
+        begin_write(session)
+        result = captures.set_capture(session=session, route_key=args.route_key,
+                                      sample_rate=args.sample_rate if args.action == "set" else 0.0,
+                                      actor=args.actor, reason=args.reason, known_keys=keys)
         session.commit()
         print(json.dumps(result))
     elif command[0] == "switch":

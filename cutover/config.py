@@ -10,6 +10,16 @@
     CUTOVER_ROLLBACK_WINDOW       M: FastAPI answers remembered per route            (20)
     GATEWAY_LEGACY_QUEUE          requests allowed to wait for a Flask thread;
                                   beyond that the gateway answers 503 at once        (64)
+    CUTOVER_JUDGE_ENABLED         run the rollout judge in this process (one judges
+                                  at a time across workers/replicas: a DB lease)     (on)
+    CUTOVER_JUDGE_INTERVAL        seconds between the judge's passes                 (2.0)
+    CUTOVER_JUDGE_LEASE           seconds the judge's lease lasts unrenewed          (10.0)
+    CAPTURE_DIR                   where traffic captures go        (instance/captures)
+    CAPTURE_FILE_BYTES            a capture file is rotated at this size          (8 MiB)
+    CAPTURE_TOTAL_BYTES           all capture files together; oldest deleted     (64 MiB)
+    CAPTURE_QUEUE                 records waiting for the writer thread; more are
+                                  dropped and counted                              (1000)
+    CAPTURE_MAX_BODY_BYTES        a longer request/response body is not kept     (64 KiB)
     CUTOVER_SHADOW_QUEUE          replays waiting for a shadow worker; more dropped  (64)
     CUTOVER_FIGURES_SLOT_SECONDS  the window figures' slot grid in the DB            (10)
     CUTOVER_FIGURES_FLUSH_SECONDS how often a worker adds its figures to the DB      (1.0)
@@ -23,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared_models.settings import Settings
+from shared_models.settings import INSTANCE_DIR, Settings
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,14 @@ class CutoverConfig:
     rollback_errors: int = 5
     rollback_window: int = 20
     legacy_queue: int = 64
+    judge_enabled: bool = True
+    judge_interval: float = 2.0
+    judge_lease: float = 10.0
+    capture_dir: str = str(INSTANCE_DIR / "captures")
+    capture_file_bytes: int = 8 * 1024 * 1024
+    capture_total_bytes: int = 64 * 1024 * 1024
+    capture_queue: int = 1000
+    capture_max_body: int = 64 * 1024
     shadow_queue: int = 64
     figures_slot_seconds: float = 10.0
     figures_flush_interval: float = 1.0
@@ -53,6 +71,14 @@ class CutoverConfig:
             rollback_errors=settings.CUTOVER_ROLLBACK_ERRORS,
             rollback_window=settings.CUTOVER_ROLLBACK_WINDOW,
             legacy_queue=settings.GATEWAY_LEGACY_QUEUE,
+            judge_enabled=settings.CUTOVER_JUDGE_ENABLED,
+            judge_interval=settings.CUTOVER_JUDGE_INTERVAL,
+            judge_lease=settings.CUTOVER_JUDGE_LEASE,
+            capture_dir=settings.CAPTURE_DIR or str(INSTANCE_DIR / "captures"),
+            capture_file_bytes=settings.CAPTURE_FILE_BYTES,
+            capture_total_bytes=settings.CAPTURE_TOTAL_BYTES,
+            capture_queue=settings.CAPTURE_QUEUE,
+            capture_max_body=settings.CAPTURE_MAX_BODY_BYTES,
             shadow_queue=settings.CUTOVER_SHADOW_QUEUE,
             figures_slot_seconds=settings.CUTOVER_FIGURES_SLOT_SECONDS,
             figures_flush_interval=settings.CUTOVER_FIGURES_FLUSH_SECONDS,

@@ -3,6 +3,7 @@
     decide(("canary", 25), scope)   -> "fastapi" for ~25 % of callers, "legacy" for the rest
     decide(("shadow", 0), scope)    -> "legacy" (the gateway replays it on FastAPI afterwards)
     v2_scope(scope)                 -> the scope with /api/x rewritten to /api/v2/x
+                                       (fastapi_app.legacy_prefix, shared with fastapi_app.main)
 
 Canary buckets are sticky per caller and identical on every worker and replica: the
 bucket is a hash of the JWT `sub` claim (the payload is decoded *without* verification:
@@ -20,7 +21,7 @@ import json
 
 from starlette.types import Scope
 
-from cutover.registry import LEGACY_PREFIX, V2_PREFIX
+from fastapi_app.legacy_prefix import v2_scope as v2_scope  # one rewrite for the gateway and fastapi_app.main
 
 _BUCKETS = 10_000  # 0.01 % resolution
 
@@ -71,21 +72,3 @@ def decide(flag: tuple[str, int], scope: Scope) -> str:
         return "fastapi" if in_canary(caller_identity(scope), percent) else "legacy"
     return "legacy"
 
-
-def v2_scope(scope: Scope) -> Scope:
-    """The same request addressed to the v2 twin: `/api/<rest>` → `/api/v2/<rest>`.
-
-    `raw_path` (what the client sent, still percent-encoded) is rewritten the same way
-    when it starts with `/api`; otherwise it is dropped so the decoded path is used.
-    """
-    path = scope["path"]
-    new = dict(scope)
-    new["path"] = V2_PREFIX + path[len(LEGACY_PREFIX):]
-    raw = scope.get("raw_path")
-    prefix = LEGACY_PREFIX.encode()
-    if raw is not None:
-        if raw == prefix or raw.startswith(prefix + b"/"):
-            new["raw_path"] = V2_PREFIX.encode() + raw[len(prefix):]
-        else:
-            new.pop("raw_path")
-    return new

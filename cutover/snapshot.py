@@ -8,7 +8,8 @@
 Dispatch never queries the database: it reads `table`, which `run()` replaces every
 `interval` seconds with a fresh `flags.load_table` (done in a worker thread, so the event
 loop never waits on the DB). A change made by any process is therefore seen by every
-worker and replica within `interval` plus one small query. A failed load keeps the last
+worker and replica within `interval` plus one small query. The capture switches
+(`captures`, route key -> sample rate) are refreshed with the flags. A failed load keeps the last
 good table and is logged (once per streak, not every tick).
 """
 
@@ -21,6 +22,7 @@ from collections.abc import Callable
 import anyio.to_thread
 from sqlalchemy.orm import Session
 
+from cutover.captures import load_captures
 from cutover.flags import EMPTY_TABLE, FlagTable, load_table
 
 log = logging.getLogger("gateway.cutover")
@@ -31,11 +33,13 @@ class FlagRefresher:
         self.sessionmaker = sessionmaker
         self.interval = interval
         self.table: FlagTable = EMPTY_TABLE
+        self.captures: dict[str, float] = {}  # route key -> sample rate (cutover.captures)
         self._failing = False
 
     def refresh(self) -> FlagTable:
         with self.sessionmaker() as session:
             self.table = load_table(session)
+            self.captures = load_captures(session)
         return self.table
 
     def override(self, route_key: str, state: str, percent: int = 0) -> None:

@@ -15,6 +15,10 @@ took the GIL and the SQLite write lock from APScheduler's thread and the claimer
 the hand-over of 1,000 slots stretched from ~0.3 s to ~4 s. A batch whose claim fails (e.g. a job deleted mid-burst breaks its foreign
 key on PostgreSQL) falls back to claiming its slots one by one, so one bad row costs
 nothing but speed.
+
+Right before held runs are released to the pool, `before_run` gets them all at once
+(the runner writes their phase `sending` in one transaction, issue 15): a leader that
+dies after that may have reached the targets, one that dies before has not.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class ClaimBatcher(Generic[Claimed]):
         fire_one: Callable[[str, datetime], object],
         run_workers: int = RUN_WORKERS,
         run_initializer: Callable[[], object] | None = None,
+        before_run: Callable[[list[Claimed]], object] | None = None,
         window: float = BATCH_WINDOW_SECONDS,
         settle: float = SETTLE_SECONDS,
         max_hold: float = MAX_HOLD_SECONDS,
@@ -71,6 +76,7 @@ class ClaimBatcher(Generic[Claimed]):
         self._claim_due = claim
         self._run = run
         self._fire_one = fire_one
+        self._before_run = before_run
         self._window = window
         self._settle = settle
         self._max_hold = max_hold
@@ -88,6 +94,10 @@ class ClaimBatcher(Generic[Claimed]):
     def submit(self, job_id: str, slot: datetime) -> None:
         self._queue.put((job_id, slot))
 
+    def run_now(self, claimed: Sequence[Claimed]) -> None:
+        """Run runs claimed elsewhere (a takeover's) on the pool, through `before_run`."""
+        self._release([(item, functools.partial(self._run, item)) for item in claimed])
+
     def stop(self, wait: bool = True) -> None:
         """Claim and run what is queued, then stop (the caller stopped submitting first)."""
         self._queue.put(STOP)
@@ -97,7 +107,7 @@ class ClaimBatcher(Generic[Claimed]):
 
     # -- the claimer thread ---------------------------------------------------------
     def _loop(self) -> None:
-        held: list[Callable[[], object]] = []
+        held: list[tuple[object, Callable[[], object]]] = []
         held_since = 0.0
         stop = False
         while not stop:
@@ -118,16 +128,23 @@ class ClaimBatcher(Generic[Claimed]):
                 held.extend(self._claim(batch))  # type: ignore[arg-type]
         self._release(held)
 
-    def _claim(self, batch: list[tuple[str, datetime]]) -> list[Callable[[], object]]:
-        """Claim `batch`; the runs to start (one-by-one fires if the batch failed)."""
+    def _claim(self, batch: list[tuple[str, datetime]]) -> list[tuple[object, Callable[[], object]]]:
+        """Claim `batch`; (claimed run or None, task) per run to start (one-by-one fires if
+        the batch failed: those record their own phases)."""
         try:
             claimed = self._claim_due(batch)
         except Exception:
             log.exception("scheduler: batched claim of %d slot(s) failed; claiming one by one", len(batch))
-            return [functools.partial(self._fire_one, job_id, slot) for job_id, slot in batch]
-        return [functools.partial(self._run, run) for run in claimed]
+            return [(None, functools.partial(self._fire_one, job_id, slot)) for job_id, slot in batch]
+        return [(run, functools.partial(self._run, run)) for run in claimed]
 
-    def _release(self, held: list[Callable[[], object]]) -> None:
-        for task in held:
+    def _release(self, held: list[tuple[object, Callable[[], object]]]) -> None:
+        claimed = [item for item, _task in held if item is not None]
+        if claimed and self._before_run is not None:
+            try:
+                self._before_run(claimed)  # type: ignore[arg-type]
+            except Exception:  # the runs still go: a takeover resends them with their key
+                log.exception("scheduler: recording the sending phase of %d run(s) failed", len(claimed))
+        for _item, task in held:
             self._runs.submit(run_logged, task)
         held.clear()

@@ -8,9 +8,10 @@ brain) gets None and does nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -42,6 +43,20 @@ start; only one `running` for longer than any outbound call could last is an orp
 IN_CHUNK = 500
 MAX_COUNTED_MISSED = 50
 """Missed slots are counted for the note only; a long outage reads "50 or more"."""
+LATE = "{late}"
+"""Placeholder in a run's note for its real lateness, filled when its call starts."""
+
+
+def fill_note(note: str, slot: datetime | None) -> str:
+    """`note` with LATE replaced by the seconds between `slot` and now (the call's start)."""
+    if LATE not in note:
+        return note
+    late = max(0.0, (utcnow() - slot).total_seconds()) if slot is not None else 0.0
+    return note.replace(LATE, f"{late:.1f}")
+
+
+def with_note(output: str | None, note: str) -> str:
+    return f"{note}\n{output}" if output else note
 
 
 def today_in(settings: Settings) -> date:
@@ -101,7 +116,7 @@ def plan_missed(
     if run:
         note = (
             f"Catch-up run (SCHEDULER_MISSED_RUNS=once): slot {when} was missed while no scheduler "
-            f"leader was running; fired {late:.0f} s late."
+            f"leader was running; fired {LATE} s late."
         )
         if earlier:
             note += f" {_count(earlier)} earlier missed slot(s) since {first.isoformat()} were skipped."
@@ -144,9 +159,17 @@ class Runner:
         """The D11 check's DNS answers, reused for a few seconds across a burst's calls."""
         self.clients = ThreadClients()
         """The run threads' own HTTP clients (`clients.bind` is the run pool's initializer)."""
+        self.notes: dict[tuple[str, datetime], str] = {}
+        """Notes of catch-up slots submitted to the burst path, attached when they are claimed."""
 
     def fire(self, job_id: str, slot: datetime, *, note: str | None = None) -> str | None:
-        """Claim and run (job, slot); the execution id, or None if not fired."""
+        """Claim and run (job, slot); the execution id, or None if not fired.
+
+        A catch-up slot whose batched claim failed brings its note (`notes`) here.
+        """
+        pending = self.notes.pop((job_id, slot), None)
+        if note is None and pending is not None:
+            note = fill_note(pending, slot)
         with self.session_factory() as session:
             begin_write(session)
             job = session.get(Job, job_id)
@@ -210,8 +233,10 @@ class Runner:
             claimed = executor.claim_scheduled(session, due)
             metrics.observe_lateness(slot for _job_id, slot in claimed)
             ids = [claimed[pair] for pair in dict.fromkeys(due) if pair in claimed]  # each pair once
-            runs = executor.load_claimed(session, ids) if load else []
+            runs = [self._noted(run) for run in executor.load_claimed(session, ids)] if load else []
             session.commit()
+        for pair in due:
+            self.notes.pop(pair, None)  # claimed now or by someone before: the note is done with
         skipped = len(due) - len(claimed)
         if skipped:
             log.info("scheduler: %d slot(s) of this burst were already claimed", skipped)
@@ -219,9 +244,23 @@ class Runner:
             self.fire(job_id, slot)  # re-checks under its own lock and pauses the job
         return ids, runs
 
+    def _noted(self, run: executor.ClaimedRun) -> executor.ClaimedRun:
+        note = self.notes.get((run.job.id, run.scheduled_for)) if run.scheduled_for else None
+        return dataclasses.replace(run, note=note) if note else run
+
+    def mark_sending(self, runs: Sequence[executor.ClaimedRun]) -> None:
+        """Phase `sending` for claimed runs about to be handed to the run pool (one transaction)."""
+        executor.mark_sending(self.session_factory, [run.execution_id for run in runs])
+
     def run_claimed(self, run: executor.ClaimedRun) -> None:
-        """Make the call of a claimed run (from `claim_burst`) and hand its outcome to the recorder."""
-        outcome = executor.perform(run.job, run.config, self.settings, resolver=self.resolutions)
+        """Make the call of a claimed run (from `claim_burst`) and hand its outcome to the recorder.
+
+        Its phase is `sending` already (`mark_sending`, before the runs were released).
+        """
+        note = fill_note(run.note, run.scheduled_for) if run.note else None
+        outcome = executor.perform(run.job, run.config, self.settings, resolver=self.resolutions, key=run.key)
+        if note:
+            outcome.output = with_note(outcome.output, note)
         finished = executor.Finished(run.execution_id, run.job, outcome)
         if self.recorder is not None:
             self.recorder.submit(finished)
@@ -262,6 +301,7 @@ class Runner:
                 return None
             now = utcnow()
             execution.status = "failed"
+            execution.phase = None  # never sent, by decision
             execution.completed_at = now
             execution.duration_seconds = 0.0
             execution.error_message = note
@@ -269,9 +309,31 @@ class Runner:
             metrics.count_execution("missed", "catch_up")
             return execution.id
 
+    def record_missed_many(self, missed: Sequence[tuple[str, MissedPlan]]) -> int:
+        """`record_missed` for many jobs in one transaction (a catch-up after an outage)."""
+        if not missed:
+            return 0
+        notes = {(job_id, plan.latest): plan.note for job_id, plan in missed}
+        with self.session_factory() as session:
+            begin_write(session)
+            present = set()
+            ids = list(dict.fromkeys(job_id for job_id, _plan in missed))
+            for start in range(0, len(ids), IN_CHUNK):
+                present.update(session.scalars(select(Job.id).where(Job.id.in_(ids[start:start + IN_CHUNK]))))
+            claimed = executor.claim_scheduled(session, [pair for pair in notes if pair[0] in present])
+            now = utcnow()
+            if claimed:
+                session.execute(update(JobExecution), [
+                    {"id": execution_id, "status": "failed", "completed_at": now, "duration_seconds": 0.0,
+                     "error_message": notes[pair], "phase": None}
+                    for pair, execution_id in claimed.items()
+                ])
+            session.commit()
+        return len(claimed)
+
     def handle_missed(self, job_id: str, plan: MissedPlan) -> str | None:
         if plan.run:
-            return self.fire(job_id, plan.latest, note=plan.note)
+            return self.fire(job_id, plan.latest, note=fill_note(plan.note, plan.latest))
         return self.record_missed(job_id, plan.latest, plan.note)
 
     def _pause_expired(self, session: Session, job: Job) -> None:
@@ -296,17 +358,22 @@ class Runner:
             session.commit()
 
 
-def fail_orphans(session: Session) -> int:
+def fail_orphans(session: Session, *, phased: bool = True) -> int:
     """Mark `running` rows left by a dead leader as failed; returns how many.
 
     Scheduled rows: at leader start nobody else can be running them (the previous holder
-    of the lock is gone). Manual rows belong to gateway processes; only stale ones go.
+    of the lock is gone); with `phased=False` only those without a phase (older than
+    migration 0008), the others being resolved by scheduler.takeover. Manual rows belong
+    to gateway processes; only stale ones go.
     """
     now = utcnow()
+    scheduled = JobExecution.trigger_type == "scheduled"
+    if not phased:
+        scheduled = scheduled & JobExecution.phase.is_(None)
     rows = session.execute(
         select(JobExecution.id, JobExecution.started_at).where(
             JobExecution.status == "running",
-            (JobExecution.trigger_type == "scheduled") | (JobExecution.started_at < now - STALE_MANUAL_RUN),
+            scheduled | ((JobExecution.trigger_type != "scheduled") & (JobExecution.started_at < now - STALE_MANUAL_RUN)),
         )
     ).all()
     message = ORPHAN_MESSAGE.format(now=now.strftime("%Y-%m-%dT%H:%M:%SZ"))

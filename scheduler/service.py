@@ -23,11 +23,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scheduler import maintenance
+from scheduler import maintenance, takeover
 from scheduler.claims import RUN_WORKERS, ClaimBatcher
 from scheduler.reconcile import Reconciler, Scheduled
 from scheduler.recorder import OutcomeRecorder
-from scheduler.runner import Runner, fail_orphans, plan_missed, today_in
+from scheduler.runner import MissedPlan, Runner, plan_missed, today_in
 from scheduler.trigger import EngineCronTrigger
 from shared_models import scheduler_status
 from shared_models.clock import utcnow
@@ -40,14 +40,12 @@ from shared_models.settings import Settings
 log = logging.getLogger(__name__)
 
 FIRE_WORKERS = 20  # §5.1: a 20-thread pool
-CATCH_UP_WORKERS = 4
 MAX_INSTANCES = 100
 """Runs of one job may overlap (a slow target, a fast cron); APScheduler must never skip
 a slot because the previous run is still going."""
 CRON_EXECUTOR = "claims"
 """APScheduler executor alias of the jobs' cron triggers (the batched claim path)."""
 IN_CHUNK = 500
-CATCH_UP_BATCH = 100
 HOUSEKEEPING_SECONDS = 600.0
 
 
@@ -120,6 +118,7 @@ class LeaderService:
         self.batcher = ClaimBatcher(
             claim=self.runner.claim_burst, run=self.runner.run_claimed, fire_one=self.runner.fire,
             run_workers=run_workers, run_initializer=self.runner.clients.bind,
+            before_run=self.runner.mark_sending,
         )
         self.scheduler = BackgroundScheduler(
             timezone=settings.timezone,
@@ -130,26 +129,34 @@ class LeaderService:
             settings=settings, session_factory=session_factory,
             schedule=self._schedule, unschedule=self._unschedule,
         )
-        self.catch_up_pool = concurrent.futures.ThreadPoolExecutor(
-            CATCH_UP_WORKERS, thread_name_prefix="scheduler-catch-up"
-        )
         self.orphans_failed = 0
+        self.takeover: takeover.TakeoverPlan | None = None
         self._next_housekeeping = 0.0
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
         with self.session_factory() as session:
             begin_write(session)
-            self.orphans_failed = fail_orphans(session)
+            plan = takeover.plan(session)
             session.commit()
+        self.takeover = plan
+        self.orphans_failed = plan.failed
         if self.orphans_failed:
             log.warning("scheduler: marked %d orphaned running execution(s) failed", self.orphans_failed)
+        if plan.send or plan.finish or plan.gave_up:
+            log.warning(
+                "scheduler: takeover: %d run(s) to send (%d keyed resend(s)), %d answered to finish, %d given up",
+                len(plan.send), plan.resent, len(plan.finish), plan.gave_up,
+            )
         self.scheduler.add_job(
             self._maintenance, trigger=EngineCronTrigger(maintenance.CRON, self.settings.timezone),
             id=maintenance.JOB_ID, name=maintenance.JOB_NAME, replace_existing=True,
         )
         self.recorder.start()
         self.batcher.start()
+        takeover.finish(self.session_factory, self.settings, plan.finish)
+        self.batcher.run_now(plan.send)
+        maintenance.resume(session_factory=self.session_factory, settings=self.settings)
         self.reconcile()
         self.scheduler.start()
         scheduler_status.publish(self.job_count)
@@ -157,7 +164,6 @@ class LeaderService:
 
     def stop(self, wait: bool = True) -> None:
         scheduler_status.publish(None)
-        self.catch_up_pool.shutdown(wait=wait, cancel_futures=True)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
         self.batcher.stop(wait=wait)  # after the scheduler: nothing is submitted any more
@@ -172,8 +178,11 @@ class LeaderService:
     def reconcile(self) -> None:
         self._housekeeping_if_due()
         result = self.reconciler.run()
-        for start in range(0, len(result.added), CATCH_UP_BATCH):
-            self.catch_up_pool.submit(self._catch_up, result.added[start:start + CATCH_UP_BATCH])
+        if result.added:
+            # Inline, in one pass: at leader start this runs before APScheduler starts, so
+            # the missed slots reach the burst path first (4 catch-up threads over batches
+            # of 100 competed with each other and with APScheduler's start for the GIL).
+            self._catch_up(result.added)
 
     def _housekeeping_if_due(self) -> None:
         """Every HOUSEKEEPING_SECONDS, purge expired revocations and login windows."""
@@ -203,19 +212,31 @@ class LeaderService:
             self.scheduler.remove_job(job_id)
 
     def _catch_up(self, jobs: list[Scheduled]) -> None:
-        """Slots in (max(last claimed slot, updated_at), now] nobody fired (no leader)."""
+        """Slots in (max(last claimed slot, updated_at), now] nobody fired (no leader).
+
+        Slots to run go through the burst path (claimed in batches, run in parallel, like
+        a due minute), each with its note, whose lateness is filled when its call starts;
+        slots only to record are recorded in one transaction.
+        """
         try:
             now = utcnow()
             last = self._last_slots(job.job_id for job in jobs)
+            missed: list[tuple[str, MissedPlan]] = []
             for job in jobs:
                 baseline = max(filter(None, (last.get(job.job_id), job.updated_at)))
                 plan = plan_missed(
                     job.trigger, baseline=baseline, now=now, policy=self.settings.SCHEDULER_MISSED_RUNS,
                     grace_seconds=self.settings.SCHEDULER_MISFIRE_GRACE_SECONDS,
                 )
-                if plan is not None:
-                    log.info("scheduler: job %s missed slot(s): %s", job.job_id, plan.note)
-                    self.runner.handle_missed(job.job_id, plan)
+                if plan is None:
+                    continue
+                log.debug("scheduler: job %s missed slot(s): %s", job.job_id, plan.note)
+                if plan.run:
+                    self.runner.notes[(job.job_id, plan.latest)] = plan.note
+                    self.batcher.submit(job.job_id, plan.latest)
+                else:
+                    missed.append((job.job_id, plan))
+            self.runner.record_missed_many(missed)
         except Exception:
             log.exception("scheduler: catch-up failed")
 
@@ -234,7 +255,8 @@ class LeaderService:
             session.rollback()
         return found
 
-    def _maintenance(self, *_job_id_and_slot: Any) -> None:
-        maintenance.run_maintenance(
-            session_factory=self.session_factory, settings=self.settings, today=today_in(self.settings)
+    def _maintenance(self, *job_id_and_slot: Any) -> None:
+        _job_id, slot = job_id_and_slot
+        maintenance.run_once(
+            session_factory=self.session_factory, settings=self.settings, slot=slot, today=today_in(self.settings)
         )

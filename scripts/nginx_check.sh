@@ -15,19 +15,8 @@ if [ -z "${VIRTUAL_ENV:-}" ] && [ -f .venv/bin/activate ]; then
     . .venv/bin/activate
 fi
 
-NGINX="$(command -v nginx || true)"
-[ -n "$NGINX" ] || { [ -x /usr/sbin/nginx ] && NGINX=/usr/sbin/nginx; } || true
-if [ -z "$NGINX" ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "nginx_check: nginx is not installed (apt-get install nginx as root)" >&2
-        exit 1
-    fi
-    echo "nginx_check: installing nginx from Debian's packages"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq </dev/null >/dev/null
-    apt-get install -y -qq --no-install-recommends nginx </dev/null >/dev/null
-    NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
-fi
+. scripts/lib/edge.sh
+edge_nginx
 
 WORK="$(mktemp -d -t nginx-check.XXXXXX)"
 PIDS=()
@@ -47,29 +36,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-read -r EDGE_PORT PORT1 PORT2 < <(python - <<'PY'
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks:
-    s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))
-for s in socks:
-    s.close()
-PY
-)
-
-mkdir -p "$WORK/nginx" "$WORK/tmp"
-cp nginx.conf "$WORK/nginx.conf"
-cat > "$WORK/nginx/upstream.conf" <<CONF
-server 127.0.0.1:$PORT1 max_fails=3 fail_timeout=10s;
-server 127.0.0.1:$PORT2 max_fails=3 fail_timeout=10s;
-CONF
-cat > "$WORK/nginx/local.conf" <<CONF
-listen 127.0.0.1:$EDGE_PORT;
-access_log $WORK/nginx_access.log edge;
-client_body_temp_path $WORK/tmp/body;
-proxy_temp_path $WORK/tmp/proxy;
-CONF
+read -r EDGE_PORT PORT1 PORT2 < <(edge_free_ports 3)
+edge_render "$WORK" "$EDGE_PORT" "$PORT1" "$PORT2"
 
 # The replicas run in the temp dir (no stray .env), on one migrated SQLite file.
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
@@ -89,10 +57,8 @@ for port in "$PORT1" "$PORT2"; do
     REPLICA_PIDS+=("$!")
 done
 
-"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -t -q -g "pid $WORK/nginx.pid; user root;"
-"$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -g "daemon off; pid $WORK/nginx.pid; user root;" \
-    >"$WORK/nginx_stdout.log" 2>"$WORK/nginx_error.log" &
-PIDS+=("$!")
+edge_start "$WORK"
+PIDS+=("$EDGE_PID")
 
 # Wait (at most 30 s) until each replica and the edge answer.
 python - "$PORT1" "$PORT2" "$EDGE_PORT" <<'PY'

@@ -16,6 +16,12 @@ trigger type never decides), so a manual run can complete a streak or end it. Th
 success e-mail of `notify_on_success` is unchanged, except that a success which ends
 an alerted streak sends the recovery notice instead (one e-mail, not two).
 
+Delivery (issue 15): every outbound call carries an `Idempotency-Key` (`idempotency_key`),
+the same on every retry of the run, and the run's `phase` is written before each step:
+`claimed` with the row, `sending` (`mark_sending`) before the call, `answered` with the
+answer (`store_answer` on the one-run path, or with the final record in a burst), so a
+new scheduler leader can tell "never sent" from "sent, answer lost" (scheduler.takeover).
+
 Every outcome is recorded; nothing here raises to the caller.
 """
 
@@ -24,7 +30,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Insert, select, update
@@ -41,6 +47,20 @@ from shared_models.outbound import github, webhook
 from shared_models.outbound.ssrf import Resolver, UnsafeTarget, resolve
 from shared_models.serializers import emails_from_text, metadata_from_text
 from shared_models.settings import Settings
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def idempotency_key(*, job_id: str, scheduled_for: datetime | None, execution_id: str) -> str:
+    """The key a target may deduplicate a run's calls by (README, "For target owners").
+
+    Scheduled run: `<job id>:<slot, ISO 8601 UTC>` (the slot, not the execution, so a
+    split brain's two claims would still share it); manual run: `<execution id>`.
+    """
+    if scheduled_for is None:
+        return execution_id
+    slot = scheduled_for.astimezone(UTC) if scheduled_for.tzinfo else scheduled_for.replace(tzinfo=UTC)
+    return f"{job_id}:{slot.strftime('%Y-%m-%dT%H:%M:%SZ')}"
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +123,7 @@ def claim_execution(
     """
     row = JobExecution(
         job_id=job.id, status="running", trigger_type=trigger_type,
-        started_at=utcnow(), scheduled_for=scheduled_for,
+        started_at=utcnow(), scheduled_for=scheduled_for, phase="claimed",
     )
     if scheduled_for is None:
         session.add(row)
@@ -156,7 +176,7 @@ def claim_scheduled(
         keys = {new_id(): pair for pair in chunk}
         rows = [
             {"id": execution_id, "job_id": job_id, "status": "running", "trigger_type": "scheduled",
-             "started_at": started, "scheduled_for": slot}
+             "started_at": started, "scheduled_for": slot, "phase": "claimed", "send_attempts": 0}
             for execution_id, (job_id, slot) in keys.items()
         ]
         # Parameters as an executemany, not .values(rows): SQLAlchemy's "insertmanyvalues"
@@ -190,7 +210,9 @@ class JobView:
     emails: list[str] = field(default_factory=list)
 
 
-def _github(job: JobView, config: RunConfig, settings: Settings, policy: github.RetryPolicy | None) -> Outcome:
+def _github(
+    job: JobView, config: RunConfig, settings: Settings, policy: github.RetryPolicy | None, key: str | None
+) -> Outcome:
     owner = (config.github_owner or "").strip()
     repo = (config.github_repo or "").strip()
     workflow = (config.github_workflow_name or "").strip()
@@ -206,7 +228,7 @@ def _github(job: JobView, config: RunConfig, settings: Settings, policy: github.
     ref = metadata.get("branchDetails") or "master"  # a non-object metadata fails here, as in §5.4
     result = github.dispatch_workflow(
         settings=settings, owner=owner, repo=repo, workflow=workflow, token=token,
-        ref=ref, inputs=metadata, policy=policy,
+        ref=ref, inputs=metadata, policy=policy, idempotency_key=key,
     )
     outcome.response_status = result.status_code
     if result.ok:
@@ -221,7 +243,7 @@ def _github(job: JobView, config: RunConfig, settings: Settings, policy: github.
     return outcome
 
 
-def _webhook(config: RunConfig, settings: Settings, resolver: Resolver) -> Outcome:
+def _webhook(config: RunConfig, settings: Settings, resolver: Resolver, key: str | None) -> Outcome:
     url = config.target_url or ""
     outcome = Outcome(status="failed", execution_type="webhook", target=url[:TARGET_MAX_CHARS])
     metadata = config.metadata
@@ -229,7 +251,7 @@ def _webhook(config: RunConfig, settings: Settings, resolver: Resolver) -> Outco
     try:
         result = webhook.call_webhook(
             settings=settings, url=url, method="POST" if post else "GET",
-            payload=metadata if post else None, resolver=resolver,
+            payload=metadata if post else None, resolver=resolver, idempotency_key=key,
         )
     except UnsafeTarget as exc:  # D11 at fire time: refused before any connection
         outcome.error_message = f"Webhook call failed: {exc}"
@@ -253,12 +275,16 @@ def dispatch(
     *,
     policy: github.RetryPolicy | None = None,
     resolver: Resolver = resolve,
+    key: str | None = None,
 ) -> Outcome:
-    """§5.4 step 5: GitHub when the triple is complete, else the webhook, else a failure."""
+    """§5.4 step 5: GitHub when the triple is complete, else the webhook, else a failure.
+
+    `key` is sent as the Idempotency-Key header of every call (and retry) of the run.
+    """
     if config.has_github:
-        return _github(job, config, settings, policy)
+        return _github(job, config, settings, policy, key)
     if config.target_url:
-        return _webhook(config, settings, resolver)
+        return _webhook(config, settings, resolver, key)
     return Outcome(
         status="failed",
         error_message=f"Job '{job.name}' has invalid configuration (neither GitHub Actions nor webhook URL)",
@@ -272,10 +298,11 @@ def perform(
     *,
     policy: github.RetryPolicy | None = None,
     resolver: Resolver = resolve,
+    key: str | None = None,
 ) -> Outcome:
     """The outbound half of a run: `dispatch`, with any exception turned into a failed outcome."""
     try:
-        return dispatch(job, config, settings, policy=policy, resolver=resolver)
+        return dispatch(job, config, settings, policy=policy, resolver=resolver, key=key)
     except Exception as exc:  # noqa: BLE001 - every outcome is recorded (§5.4)
         log.exception("Unexpected error executing job %s", job.id)
         return Outcome(
@@ -301,7 +328,8 @@ def _load(session_factory: Callable[[], Session], execution_id: str, overrides: 
         job = session.get(Job, execution.job_id)
         if job is None:
             return None
-        return _view(job), effective_config(job, overrides)
+        key = idempotency_key(job_id=job.id, scheduled_for=execution.scheduled_for, execution_id=execution_id)
+        return _view(job), effective_config(job, overrides), key
 
 
 _RUN_COLUMNS = (
@@ -314,11 +342,21 @@ several times cheaper than loading Job objects for a burst of 1,000 runs."""
 
 @dataclass(frozen=True)
 class ClaimedRun:
-    """A claimed `running` execution with what its run needs, read in bulk for a burst."""
+    """A claimed `running` execution with what its run needs, read in bulk for a burst.
+
+    `note` (a catch-up or takeover run's explanation) may hold `{late}`, filled with the
+    seconds between the slot and the call actually starting.
+    """
 
     execution_id: str
     job: JobView
     config: RunConfig
+    scheduled_for: datetime | None = None
+    note: str | None = None
+
+    @property
+    def key(self) -> str:
+        return idempotency_key(job_id=self.job.id, scheduled_for=self.scheduled_for, execution_id=self.execution_id)
 
 
 def load_claimed(session: Session, execution_ids: Sequence[str]) -> list[ClaimedRun]:
@@ -332,12 +370,12 @@ def load_claimed(session: Session, execution_ids: Sequence[str]) -> list[Claimed
     columns = [getattr(Job, name).label(name) for name in _RUN_COLUMNS]
     for start in range(0, len(ids), CLAIM_CHUNK):
         rows = session.execute(
-            select(JobExecution.id.label("execution_id"), *columns)
+            select(JobExecution.id.label("execution_id"), JobExecution.scheduled_for.label("slot"), *columns)
             .join(Job, Job.id == JobExecution.job_id)
             .where(JobExecution.id.in_(ids[start:start + CLAIM_CHUNK]), JobExecution.status == "running")
         ).all()
         for job in rows:  # plain rows with the Job attributes _view and effective_config read
-            found[job.execution_id] = ClaimedRun(job.execution_id, _view(job), effective_config(job))
+            found[job.execution_id] = ClaimedRun(job.execution_id, _view(job), effective_config(job), job.slot)
     return [found[execution_id] for execution_id in ids if execution_id in found]
 
 
@@ -434,7 +472,7 @@ def record_outcomes(
             duration = max(0.0, (completed - started_at).total_seconds())
             error = outcome.error_message[:ERROR_MAX_CHARS] if outcome.error_message else None
             values = {
-                "id": run.execution_id, "completed_at": completed, "duration_seconds": duration,
+                "id": run.execution_id, "completed_at": completed, "duration_seconds": duration, "phase": "answered",
                 "status": outcome.status, "response_status": outcome.response_status, "error_message": error,
                 "output": outcome.output, "execution_type": outcome.execution_type, "target": outcome.target,
             }
@@ -533,8 +571,10 @@ def run_execution(
         if loaded is None:
             log.info("Execution %s is gone or already finished; nothing to run", execution_id)
             return None
-        job, config = loaded
-        run = Finished(execution_id, job, perform(job, config, settings, policy=retry_policy))
+        job, config, key = loaded
+        mark_sending(session_factory, [execution_id])
+        run = Finished(execution_id, job, perform(job, config, settings, policy=retry_policy, key=key))
+        store_answer(session_factory, run)
         recorded = record_outcomes(session_factory, settings, [run])[0]
         if recorded is not None:
             deliver_mail(session_factory, settings, mailer, run, recorded)
@@ -542,3 +582,53 @@ def run_execution(
     except Exception:  # the run is in a background thread: log, never propagate
         log.exception("Recording execution %s failed", execution_id)
     return None
+
+
+def mark_sending(session_factory: Callable[[], Session], execution_ids: Sequence[str]) -> None:
+    """Phase `sending` (and one more send attempt) for runs about to call, in one transaction.
+
+    Written before the calls start: a leader that dies after this line may or may not
+    have reached the target, and its successor resends once with the same key.
+    """
+    ids = list(execution_ids)
+    if not ids:
+        return
+    with session_factory() as session:
+        begin_write(session)
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            session.execute(
+                update(JobExecution)
+                .where(JobExecution.id.in_(ids[start:start + CLAIM_CHUNK]), JobExecution.status == "running")
+                .values(phase="sending", send_attempts=JobExecution.send_attempts + 1)
+            )
+        session.commit()
+
+
+def store_answer(session_factory: Callable[[], Session], run: Finished) -> None:
+    """Phase `answered`: the call's answer on the still-`running` row, before the record.
+
+    A leader that dies between this and `record_outcomes` leaves a run its successor
+    only has to finish (`answered_outcome`), never to send again.
+    """
+    outcome = run.outcome
+    with session_factory() as session:
+        begin_write(session)
+        session.execute(
+            update(JobExecution)
+            .where(JobExecution.id == run.execution_id, JobExecution.status == "running")
+            .values(
+                phase="answered", completed_at=run.completed_at, response_status=outcome.response_status,
+                error_message=outcome.error_message[:ERROR_MAX_CHARS] if outcome.error_message else None,
+                output=outcome.output, execution_type=outcome.execution_type, target=outcome.target,
+            )
+        )
+        session.commit()
+
+
+def answered_outcome(execution: JobExecution) -> Outcome:
+    """The outcome `store_answer` kept on a row (every failed outcome carries an error message)."""
+    return Outcome(
+        status="failed" if execution.error_message else "success",
+        error_message=execution.error_message, response_status=execution.response_status,
+        output=execution.output, execution_type=execution.execution_type, target=execution.target,
+    )

@@ -1,28 +1,45 @@
-"""One client interface over both HTTP stacks, so every route test runs on each.
+"""One client interface over every HTTP stack, so every route test runs on each.
 
 The route tests are written against the legacy paths (`/api/...`) and the Flask test
-client's call style; `StackClient` sends the same request to the v2 twin
-(`/api/v2/...`) through Starlette's TestClient when the stack is `v2`, and answers with
-a response object offering what the tests read (`status_code`, `headers`, `get_json()`,
-`data`). `TEST_STACKS` (comma list, default both) chooses which stacks run.
+client's call style. The stacks:
+
+    legacy    the Flask app (its own test client)
+    v2        the v2 factory app, each path sent to its twin under `/api/v2/...`
+    main      `fastapi_app.main`, the FastAPI app alone, on the legacy paths `/api/...`
+    main-v2   the same app on `/api/v2/...`
+
+The FastAPI stacks go through Starlette's TestClient and answer with a response object
+offering what the tests read (`status_code`, `headers`, `get_json()`, `data`).
+`TEST_STACKS` (comma list, default `legacy,v2`: both stacks while both exist) chooses
+which stacks run; the retirement run (scripts/retire_flask.sh) uses `main,main-v2`.
+Nothing here imports Flask unless the legacy stack is asked for.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from io import BytesIO
 from typing import Any
 
 from shared_models.settings import Settings
 
-ALL_STACKS = ("legacy", "v2")
+ALL_STACKS = ("legacy", "v2", "main", "main-v2")
+DEFAULT_STACKS = ("legacy", "v2")
+
+ApiClient = Any
+"""What the route tests call: the Flask test client's call style, on any stack."""
 
 
 def selected_stacks() -> list[str]:
-    raw = os.environ.get("TEST_STACKS", ",".join(ALL_STACKS))
-    return [stack.strip() for stack in raw.split(",") if stack.strip() in ALL_STACKS]
+    """The stacks named in TEST_STACKS; an unknown name is an error, not a silent skip."""
+    raw = os.environ.get("TEST_STACKS", ",".join(DEFAULT_STACKS))
+    stacks = [stack.strip() for stack in raw.split(",") if stack.strip()]
+    unknown = sorted(set(stacks) - set(ALL_STACKS))
+    if unknown:
+        raise ValueError(f"TEST_STACKS names unknown stacks {unknown}; known: {', '.join(ALL_STACKS)}")
+    return stacks
 
 
 class StackResponse:
@@ -57,13 +74,17 @@ def _v2_path(path: str) -> str:
     return path
 
 
+def _same_path(path: str) -> str:
+    return path
+
+
 class V2Client:
-    """Flask-test-client call style, answered by the v2 app."""
+    """Flask-test-client call style, answered by a FastAPI app (`stack` names which)."""
 
-    stack = "v2"
-
-    def __init__(self, test_client: Any) -> None:
+    def __init__(self, test_client: Any, stack: str = "v2", rewrite: Callable[[str], str] = _v2_path) -> None:
         self._client = test_client
+        self.stack = stack
+        self._rewrite = rewrite
 
     def open(self, path: str, method: str = "GET", **kwargs: Any) -> StackResponse:
         headers = dict(kwargs.pop("headers", None) or {})
@@ -92,7 +113,7 @@ class V2Client:
         kwargs.pop("follow_redirects", None)
         if kwargs:
             raise TypeError(f"unsupported test-client arguments: {sorted(kwargs)}")
-        return StackResponse(self._client.request(method, _v2_path(path), **request))
+        return StackResponse(self._client.request(method, self._rewrite(path), **request))
 
     def get(self, path: str, **kwargs: Any) -> StackResponse:
         return self.open(path, "GET", **kwargs)
@@ -132,6 +153,14 @@ def stack_client(stack: str, settings: Settings) -> Iterator[Any]:
         return
     from starlette.testclient import TestClient
 
+    if stack in ("main", "main-v2"):
+        from fastapi_app.main import create_main_app
+
+        with TestClient(create_main_app(settings, prepare=False)) as test_client:
+            yield V2Client(test_client, stack, _same_path if stack == "main" else _v2_path)
+        return
+    if stack != "v2":
+        raise ValueError(f"unknown stack {stack!r}")
     from fastapi_app import create_app as create_v2_app
 
     with TestClient(create_v2_app(settings, prepare=False)) as test_client:

@@ -1,9 +1,11 @@
 """All tables, importable from one place."""
 
 from shared_models.models.base import Base, UTCDateTime
+from shared_models.models.captures import CutoverCapture
 from shared_models.models.catalog import JobCategory, PicTeam, SlackSettings
 from shared_models.models.execution_stats import ExecutionStatDelta
 from shared_models.models.jobs import Job, JobExecution
+from shared_models.models.maintenance import MaintenanceRun
 from shared_models.models.notifications import Notification
 from shared_models.models.ops import (
     CUTOVER_STATES,
@@ -26,6 +28,7 @@ from shared_models.models.rollouts import (
 )
 from shared_models.models.users import (
     ROLES,
+    RefreshTokenUse,
     RevokedToken,
     User,
     UserNotificationPreferences,
@@ -37,12 +40,14 @@ __all__ = [
     "CUTOVER_STATES",
     "ROLLOUT_STATES",
     "CutoverLease",
+    "RefreshTokenUse",
     "Rollout",
     "RolloutDecision",
     "RouteWindow",
     "RouteWindowLatency",
     "ROLES",
     "CutoverAudit",
+    "CutoverCapture",
     "CutoverFlag",
     "CutoverSwitch",
     "LoginAttempt",
@@ -54,6 +59,7 @@ __all__ = [
     "Job",
     "JobCategory",
     "JobExecution",
+    "MaintenanceRun",
     "Notification",
     "PicTeam",
     "RevokedToken",

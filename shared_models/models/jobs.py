@@ -62,6 +62,13 @@ class JobExecution(Base):
     # The scheduler's claim on one (job, slot): unique, so no slot fires twice. Manual
     # runs leave it NULL (NULLs never collide in a unique constraint).
     scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Delivery phase (issue 15), written BEFORE each step so a new scheduler leader knows
+    # what an interrupted run did: "claimed" (row committed, nothing sent), "sending" (the
+    # outbound call may have reached the target), "answered" (the answer is stored on the
+    # row). NULL on rows older than migration 0008. `send_attempts` counts calls started,
+    # so a takeover resends at most once.
+    phase: Mapped[str | None] = mapped_column(String(10))
+    send_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     __table_args__ = (
         UniqueConstraint("job_id", "scheduled_for", name="uq_job_executions_job_slot"),

@@ -81,12 +81,15 @@ def dispatch_url(settings: Settings, owner: str, repo: str, workflow: str) -> st
     return f"{base}/repos/{owner_q}/{repo_q}/actions/workflows/{workflow_q}/dispatches"
 
 
-def headers(token: str) -> dict[str, str]:
-    return {
+def headers(token: str, idempotency_key: str | None = None) -> dict[str, str]:
+    sent = {
         "Authorization": f"Bearer {token}",
         "Accept": "application/vnd.github+json",
         "X-GitHub-Api-Version": API_VERSION,
     }
+    if idempotency_key:
+        sent["Idempotency-Key"] = idempotency_key
+    return sent
 
 
 def fallback_names(workflow: str) -> list[str]:
@@ -115,12 +118,12 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def _post_with_retries(
-    url: str, *, token: str, body: dict[str, Any], timeout: float, policy: RetryPolicy
+    url: str, *, token: str, body: dict[str, Any], timeout: float, policy: RetryPolicy, key: str | None = None
 ) -> Reply:
     waited = 0.0
     attempt = 0
     while True:
-        reply = exchange("POST", url, timeout=timeout, headers=headers(token), json=body, send_json=True)
+        reply = exchange("POST", url, timeout=timeout, headers=headers(token, key), json=body, send_json=True)
         if reply.status_code not in RETRY_STATUSES or attempt >= policy.max_retries:
             return reply
         wait = retry_after_seconds(reply.headers.get("retry-after"))
@@ -159,11 +162,13 @@ def dispatch_workflow(
     inputs: Any = None,
     timeout: float | None = None,
     policy: RetryPolicy | None = None,
+    idempotency_key: str | None = None,
 ) -> DispatchResult:
     """POST a `workflow_dispatch`; never raises for HTTP or network trouble.
 
     `inputs` is sent when it is not None. The result's `error` holds the network
-    fault's text when no HTTP answer came.
+    fault's text when no HTTP answer came. `idempotency_key` goes on every POST (each
+    retry and each fallback name): one run, one key.
     """
     policy = policy or RetryPolicy.from_settings(settings)
     timeout = settings.OUTBOUND_TIMEOUT_SECONDS if timeout is None else timeout
@@ -178,7 +183,7 @@ def dispatch_workflow(
             used = name
             reply = _post_with_retries(
                 dispatch_url(settings, owner, repo, name), token=token, body=body,
-                timeout=timeout, policy=policy,
+                timeout=timeout, policy=policy, key=idempotency_key,
             )
             if reply.status_code != 404:
                 break

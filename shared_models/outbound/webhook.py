@@ -38,17 +38,19 @@ def call_webhook(
     payload: Any = None,
     timeout: float | None = None,
     resolver: Resolver = resolve,
+    idempotency_key: str | None = None,
 ) -> WebhookResult:
     """Call `url`; a POST sends `payload` as JSON.
 
     Raises `UnsafeTarget` (D11) before any connection is made; network faults come
     back as a result with `error`, never as an exception. `resolver` is the check's
-    host lookup.
+    host lookup; `idempotency_key`, when given, is sent as the Idempotency-Key header.
     """
     check_target_url(url, settings, resolver=resolver)
     timeout = settings.OUTBOUND_TIMEOUT_SECONDS if timeout is None else timeout
     try:
-        reply = exchange(method, url, timeout=timeout, json=payload, send_json=method == "POST")
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        reply = exchange(method, url, timeout=timeout, headers=headers, json=payload, send_json=method == "POST")
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return WebhookResult(status_code=None, error=str(exc) or type(exc).__name__)
     # §5.4: `output` keeps the first OUTBOUND_MAX_OUTPUT_CHARS (1000) characters of the reply.

@@ -1,7 +1,8 @@
 """POST /jobs/test-run (API_CONTRACT.md §3.4.3 with D1, D11, D12).
 
 A one-off call to a webhook or a GitHub workflow: no job, execution or notification
-is written, so this service takes no session.
+is written, so this service takes no session. With no execution row, its call's
+Idempotency-Key is a fresh id (`new_id()`), never reused.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from shared_models.errors import ApiError, bad_request
+from shared_models.ids import new_id
 from shared_models.outbound import github, webhook
 from shared_models.outbound.ssrf import UnsafeTarget
 from shared_models.requests import JsonBody, number_field, string_field
@@ -61,7 +63,9 @@ def _webhook(settings: Settings, url: str, metadata: dict[str, Any], timeout: fl
     if urlsplit(url).scheme.lower() not in ("http", "https"):
         raise bad_request("Invalid target_url", "Webhook URL must start with http:// or https://")
     try:
-        result = webhook.call_webhook(settings=settings, url=url, method="POST", payload=metadata, timeout=timeout)
+        result = webhook.call_webhook(
+            settings=settings, url=url, method="POST", payload=metadata, timeout=timeout, idempotency_key=new_id(),
+        )
     except UnsafeTarget as exc:  # D11
         raise bad_request("Invalid target_url", str(exc)) from None
     if result.status_code is None:
@@ -88,7 +92,7 @@ def _github(
     ref = metadata.get("ref") or metadata.get("branch") or "main"
     result = github.dispatch_workflow(
         settings=settings, owner=owner, repo=repo, workflow=workflow, token=token, ref=ref,
-        inputs=metadata or None, timeout=timeout, policy=GITHUB_TEST_POLICY,
+        inputs=metadata or None, timeout=timeout, policy=GITHUB_TEST_POLICY, idempotency_key=new_id(),
     )
     if result.status_code is None:
         return _failure("github", settings, result.error or "Request failed")

@@ -1,6 +1,6 @@
-"""Route tests run on both stacks: `client` is the legacy Flask test client or the same
-calls answered by the v2 twin (tests/stacks.py); `client_for(settings)` builds one on other
-settings. `app` stays the legacy Flask app for the few tests about Flask itself."""
+"""Route tests run on every selected stack: `client` is the legacy Flask test client or the
+same calls answered by a FastAPI app (tests/stacks.py); `client_for(settings)` builds one on
+other settings. Nothing here imports Flask: these tests outlive it (scripts/retire_flask.sh)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,8 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import Engine
 
-from legacy_flask import create_app
 from shared_models.settings import Settings
 from tests.stacks import selected_stacks, stack_client
 
@@ -33,13 +31,3 @@ def client_for(stack: str) -> Callable[[Settings], AbstractContextManager[Any]]:
     """`with client_for(settings) as client:` — the current stack on other settings."""
     return lambda settings: stack_client(stack, settings)
 
-
-@pytest.fixture
-def app(settings: Settings, engine: Engine) -> Iterator[Flask]:
-    app = create_app(settings, prepare=False)
-    app.config["TESTING"] = True
-    yield app
-    with app.app_context():
-        from legacy_flask.extensions import db
-
-        db.engine.dispose()

@@ -5,24 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from tests.conftest import BACKEND, POSTGRES_URL, make_settings
-from tests.stacks import stack_client
+from tests.stacks import ApiClient, stack_client
 
 
-def test_unknown_path_is_json_404(client: FlaskClient) -> None:
+def test_unknown_path_is_json_404(client: ApiClient) -> None:
     response = client.get("/api/no-such-thing")
     assert response.status_code == 404
     assert response.get_json() == {"error": "Not found", "message": "The requested URL was not found."}
 
 
-def test_trailing_slash_is_404(client: FlaskClient) -> None:
+def test_trailing_slash_is_404(client: ApiClient) -> None:
     assert client.get("/api/health/").status_code == 404
 
 
-def test_wrong_method_is_json_405_with_allow(client: FlaskClient) -> None:
+def test_wrong_method_is_json_405_with_allow(client: ApiClient) -> None:
     response = client.post("/api/health")
     assert response.status_code == 405
     assert response.get_json()["error"] == "Method not allowed"
@@ -41,7 +40,7 @@ def test_wrong_method_is_json_405_with_allow(client: FlaskClient) -> None:
         ("/api/jobs/some-job-id", "DELETE, GET, HEAD, OPTIONS, PUT"),
     ],
 )
-def test_allow_lists_the_methods_of_the_most_specific_route(client: FlaskClient, path: str, allow: str) -> None:
+def test_allow_lists_the_methods_of_the_most_specific_route(client: ApiClient, path: str, allow: str) -> None:
     """A literal path is its own resource: `/jobs/validate-cron` does not advertise the
     GET/PUT/DELETE of `/jobs/{job_id}`, on a 405 nor on OPTIONS (D2)."""
     refused = client.open(path, method="PATCH")
@@ -52,7 +51,7 @@ def test_allow_lists_the_methods_of_the_most_specific_route(client: FlaskClient,
     assert options.headers["Allow"] == allow
 
 
-def test_health_reports_database_and_scheduler(client: FlaskClient) -> None:
+def test_health_reports_database_and_scheduler(client: ApiClient) -> None:
     response = client.get("/api/health")
     assert response.status_code == 200
     assert response.get_json() == {
@@ -79,7 +78,7 @@ def test_health_is_503_when_the_database_does_not_answer(stack: str, tmp_path: P
     }
 
 
-def test_cors_echoes_origin_with_credentials(client: FlaskClient) -> None:
+def test_cors_echoes_origin_with_credentials(client: ApiClient) -> None:
     response = client.options(
         "/api/health",
         headers={"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"},

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from shared_models.models import User, UserNotificationPreferences, UserUiPreferences
 from shared_models.settings import Settings
 from tests.helpers import bearer, make_user, table_rows
+from tests.stacks import ApiClient
 
 PREF_KEYS = {
     "id", "user_id", "email_on_job_success", "email_on_job_failure", "email_on_job_disabled",
@@ -45,7 +45,7 @@ def _flags(body: dict) -> dict:
 # --- notification preferences --------------------------------------------------------------
 
 
-def test_get_creates_row_with_get_create_values(client: FlaskClient, db: Session, user: User, own: dict) -> None:
+def test_get_creates_row_with_get_create_values(client: ApiClient, db: Session, user: User, own: dict) -> None:
     response = client.get(f"/api/auth/users/{user.id}/preferences", headers=own)
     assert response.status_code == 200
     body = response.get_json()
@@ -60,7 +60,7 @@ def test_get_creates_row_with_get_create_values(client: FlaskClient, db: Session
     assert again["preferences"]["id"] == row["id"] and len(table_rows(db, UserNotificationPreferences)) == 1
 
 
-def test_put_creates_row_with_model_defaults(client: FlaskClient, db: Session, user: User, own: dict) -> None:
+def test_put_creates_row_with_model_defaults(client: ApiClient, db: Session, user: User, own: dict) -> None:
     response = client.put(f"/api/auth/users/{user.id}/preferences", json={"daily_digest": True, "junk": "x"}, headers=own)
     assert response.status_code == 200
     body = response.get_json()
@@ -70,12 +70,12 @@ def test_put_creates_row_with_model_defaults(client: FlaskClient, db: Session, u
     assert table_rows(db, UserNotificationPreferences)[0]["daily_digest"] is True
 
 
-def test_put_empty_body_succeeds(client: FlaskClient, user: User, own: dict) -> None:
+def test_put_empty_body_succeeds(client: ApiClient, user: User, own: dict) -> None:
     response = client.put(f"/api/auth/users/{user.id}/preferences", json={}, headers=own)
     assert response.status_code == 200 and _flags(response.get_json()) == MODEL_DEFAULTS
 
 
-def test_put_updates_existing_row(client: FlaskClient, db: Session, user: User, own: dict) -> None:
+def test_put_updates_existing_row(client: ApiClient, db: Session, user: User, own: dict) -> None:
     created = client.get(f"/api/auth/users/{user.id}/preferences", headers=own).get_json()
     body = {"email_on_job_success": False, "weekly_report": True}
     updated = client.put(f"/api/auth/users/{user.id}/preferences", json=body, headers=own).get_json()
@@ -83,14 +83,14 @@ def test_put_updates_existing_row(client: FlaskClient, db: Session, user: User, 
     assert _flags(updated) == {**GET_CREATED, **body}
 
 
-def test_admin_reads_and_writes_others_preferences(client: FlaskClient, db: Session, settings: Settings, user: User) -> None:
+def test_admin_reads_and_writes_others_preferences(client: ApiClient, db: Session, settings: Settings, user: User) -> None:
     admin = bearer(settings, make_user(db, "admin"))
     assert client.get(f"/api/auth/users/{user.id}/preferences", headers=admin).status_code == 200
     response = client.put(f"/api/auth/users/{user.id}/preferences", json={"daily_digest": True}, headers=admin)
     assert response.status_code == 200 and response.get_json()["preferences"]["user_id"] == user.id
 
 
-def test_preferences_of_others_are_403(client: FlaskClient, db: Session, user: User, own: dict) -> None:
+def test_preferences_of_others_are_403(client: ApiClient, db: Session, user: User, own: dict) -> None:
     other = make_user(db, "viewer")
     for target in (other.id, "no-such-id"):
         got = client.get(f"/api/auth/users/{target}/preferences", headers=own)
@@ -100,20 +100,20 @@ def test_preferences_of_others_are_403(client: FlaskClient, db: Session, user: U
     assert table_rows(db, UserNotificationPreferences) == []
 
 
-def test_preferences_missing_user_is_404(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_preferences_missing_user_is_404(client: ApiClient, db: Session, settings: Settings) -> None:
     admin = bearer(settings, make_user(db, "admin"))
     for method in (client.get, client.put):
         response = method("/api/auth/users/no-such-id/preferences", json={}, headers=admin)
         assert (response.status_code, response.get_json()) == (404, {"error": "User not found"})
 
 
-def test_put_preferences_permission_before_content_type(client: FlaskClient, db: Session, own: dict) -> None:
+def test_put_preferences_permission_before_content_type(client: ApiClient, db: Session, own: dict) -> None:
     other = make_user(db, "viewer")
     response = client.put(f"/api/auth/users/{other.id}/preferences", data="x", content_type="text/plain", headers=own)
     assert (response.status_code, response.get_json()) == (403, FORBID_WRITE)
 
 
-def test_put_preferences_content_type_before_404(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_put_preferences_content_type_before_404(client: ApiClient, db: Session, settings: Settings) -> None:
     admin = bearer(settings, make_user(db, "admin"))
     response = client.put("/api/auth/users/no-such-id/preferences", data="x", content_type="text/plain", headers=admin)
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})
@@ -129,7 +129,7 @@ def test_put_preferences_content_type_before_404(client: FlaskClient, db: Sessio
         ("[true]", {"error": "Invalid payload", "message": "JSON body must be an object."}),
     ],
 )
-def test_put_preferences_bad_bodies_change_nothing(client: FlaskClient, db: Session, user: User, own: dict, raw: str, expected: dict) -> None:
+def test_put_preferences_bad_bodies_change_nothing(client: ApiClient, db: Session, user: User, own: dict, raw: str, expected: dict) -> None:
     response = client.put(f"/api/auth/users/{user.id}/preferences", data=raw, content_type="application/json", headers=own)
     assert (response.status_code, response.get_json()) == (400, expected)
     assert table_rows(db, UserNotificationPreferences) == []
@@ -138,21 +138,21 @@ def test_put_preferences_bad_bodies_change_nothing(client: FlaskClient, db: Sess
 # --- UI preferences ----------------------------------------------------------------------------
 
 
-def test_get_ui_creates_defaults(client: FlaskClient, db: Session, user: User, own: dict) -> None:
+def test_get_ui_creates_defaults(client: ApiClient, db: Session, user: User, own: dict) -> None:
     response = client.get(f"/api/auth/users/{user.id}/ui-preferences", headers=own)
     assert (response.status_code, response.get_json()) == (200, {"preferences": {"jobs_table_columns": DEFAULT_COLUMNS}})
     (row,) = table_rows(db, UserUiPreferences)
     assert row["user_id"] == user.id and json.loads(row["jobs_table_columns"]) == DEFAULT_COLUMNS
 
 
-def test_get_ui_falls_back_to_defaults_for_a_non_object(client: FlaskClient, db: Session, user: User, own: dict) -> None:
+def test_get_ui_falls_back_to_defaults_for_a_non_object(client: ApiClient, db: Session, user: User, own: dict) -> None:
     db.add(UserUiPreferences(user_id=user.id, jobs_table_columns="[1, 2]"))
     db.commit()
     response = client.get(f"/api/auth/users/{user.id}/ui-preferences", headers=own)
     assert response.get_json() == {"preferences": {"jobs_table_columns": DEFAULT_COLUMNS}}
 
 
-def test_put_ui_overlays_defaults_not_stored_values(client: FlaskClient, db: Session, user: User, own: dict) -> None:
+def test_put_ui_overlays_defaults_not_stored_values(client: ApiClient, db: Session, user: User, own: dict) -> None:
     url = f"/api/auth/users/{user.id}/ui-preferences"
     first = client.put(url, json={"jobs_table_columns": {"target_url": True, "pic_team": False}}, headers=own)
     assert first.status_code == 200
@@ -165,7 +165,7 @@ def test_put_ui_overlays_defaults_not_stored_values(client: FlaskClient, db: Ses
     assert client.get(url, headers=own).get_json() == {"preferences": {"jobs_table_columns": expected}}
 
 
-def test_ui_preferences_of_others_are_403(client: FlaskClient, db: Session, user: User, own: dict) -> None:
+def test_ui_preferences_of_others_are_403(client: ApiClient, db: Session, user: User, own: dict) -> None:
     other = make_user(db, "admin")
     for target in (other.id, "no-such-id"):
         got = client.get(f"/api/auth/users/{target}/ui-preferences", headers=own)
@@ -175,14 +175,14 @@ def test_ui_preferences_of_others_are_403(client: FlaskClient, db: Session, user
     assert table_rows(db, UserUiPreferences) == []
 
 
-def test_admin_sets_others_ui_preferences(client: FlaskClient, db: Session, settings: Settings, user: User) -> None:
+def test_admin_sets_others_ui_preferences(client: ApiClient, db: Session, settings: Settings, user: User) -> None:
     admin = bearer(settings, make_user(db, "admin"))
     response = client.put(f"/api/auth/users/{user.id}/ui-preferences", json={"jobs_table_columns": {}}, headers=admin)
     assert response.status_code == 200
     assert table_rows(db, UserUiPreferences)[0]["user_id"] == user.id
 
 
-def test_ui_preferences_missing_user_is_404(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_ui_preferences_missing_user_is_404(client: ApiClient, db: Session, settings: Settings) -> None:
     admin = bearer(settings, make_user(db, "admin"))
     for method in (client.get, client.put):
         response = method("/api/auth/users/no-such-id/ui-preferences", json={"jobs_table_columns": {}}, headers=admin)
@@ -203,7 +203,7 @@ def test_ui_preferences_missing_user_is_404(client: FlaskClient, db: Session, se
         ('{"jobs_table_columns": {"pic_team": null}}', "application/json", {"error": "Invalid payload", "message": '"jobs_table_columns.pic_team" must be a boolean.'}),
     ],
 )
-def test_put_ui_bad_bodies_change_nothing(client: FlaskClient, db: Session, user: User, own: dict, raw: str, content_type: str, expected: dict) -> None:
+def test_put_ui_bad_bodies_change_nothing(client: ApiClient, db: Session, user: User, own: dict, raw: str, content_type: str, expected: dict) -> None:
     client.get(f"/api/auth/users/{user.id}/ui-preferences", headers=own)
     before = table_rows(db, UserUiPreferences)
     response = client.put(f"/api/auth/users/{user.id}/ui-preferences", data=raw, content_type=content_type, headers=own)
@@ -211,7 +211,7 @@ def test_put_ui_bad_bodies_change_nothing(client: FlaskClient, db: Session, user
     assert table_rows(db, UserUiPreferences) == before
 
 
-def test_put_ui_unknown_keys_are_not_validated(client: FlaskClient, user: User, own: dict) -> None:
+def test_put_ui_unknown_keys_are_not_validated(client: ApiClient, user: User, own: dict) -> None:
     body = {"jobs_table_columns": {"whatever": "not a bool", "end_date": False}}
     response = client.put(f"/api/auth/users/{user.id}/ui-preferences", json=body, headers=own)
     assert response.get_json() == {"preferences": {"jobs_table_columns": {**DEFAULT_COLUMNS, "end_date": False}}}

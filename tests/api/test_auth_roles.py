@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from shared_models.models import User, UserNotificationPreferences, UserUiPreferences
 from shared_models.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import PASSWORD, bearer, make_user, table_rows
+from tests.stacks import ApiClient
 
 ACTORS = ("anonymous", "viewer", "user_self", "user_other", "admin")
 ADMIN_ONLY = {"error": "Insufficient permissions", "message": "This endpoint requires one of the following roles: admin"}
@@ -66,7 +66,7 @@ def _caller_and_target(actor: str, people: dict[str, Any]) -> tuple[Any, Any]:
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize(("method", "path", "body", "outcomes"), ROUTES, ids=[f"{r[0]} {r[1]}" for r in ROUTES])
 def test_role_matrix(
-    client: FlaskClient, settings: Settings, people: dict, actor: str,
+    client: ApiClient, settings: Settings, people: dict, actor: str,
     method: str, path: str, body: Any, outcomes: dict,
 ) -> None:
     caller, target = _caller_and_target(actor, people)
@@ -82,19 +82,19 @@ def test_role_matrix(
 
 
 @pytest.mark.parametrize("role", ["viewer", "user", "admin"])
-def test_login_is_public_for_every_role(client: FlaskClient, db: Session, role: str) -> None:
+def test_login_is_public_for_every_role(client: ApiClient, db: Session, role: str) -> None:
     user = make_user(db, role)
     response = client.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
     assert response.status_code == 200 and response.get_json()["user"]["role"] == role
 
 
 @pytest.mark.parametrize("role", ["viewer", "user", "admin"])
-def test_refresh_works_for_every_role(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_refresh_works_for_every_role(client: ApiClient, db: Session, settings: Settings, role: str) -> None:
     response = client.post("/api/auth/refresh", headers=bearer(settings, make_user(db, role), "refresh"))
     assert response.status_code == 200
 
 
-def test_admin_role_check_uses_the_database_role(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_admin_role_check_uses_the_database_role(client: ApiClient, db: Session, settings: Settings) -> None:
     promoted = make_user(db, "viewer")
     headers = bearer(settings, promoted)  # the token still says "viewer"
     promoted.role = "admin"
@@ -148,7 +148,7 @@ def test_body_over_the_limit_is_413_and_changes_nothing(
         ("POST", "/api/auth/users/some-id/ui-preferences", "GET, HEAD, OPTIONS, PUT"),
     ],
 )
-def test_wrong_method_is_405_json_with_allow(client: FlaskClient, method: str, path: str, allow: str) -> None:
+def test_wrong_method_is_405_json_with_allow(client: ApiClient, method: str, path: str, allow: str) -> None:
     response = client.open(path, method=method)
     assert response.status_code == 405
     assert response.get_json() == {
@@ -158,14 +158,14 @@ def test_wrong_method_is_405_json_with_allow(client: FlaskClient, method: str, p
 
 
 @pytest.mark.parametrize("path", ["/api/auth/users/", "/api/auth/me/", "/api/auth/users/a/b", "/api/auth"])
-def test_unknown_auth_paths_are_404_json(client: FlaskClient, db: Session, settings: Settings, path: str) -> None:
+def test_unknown_auth_paths_are_404_json(client: ApiClient, db: Session, settings: Settings, path: str) -> None:
     response = client.get(path, headers=bearer(settings, make_user(db, "admin")))
     assert (response.status_code, response.get_json()) == (
         404, {"error": "Not found", "message": "The requested URL was not found."}
     )
 
 
-def test_head_of_a_get_route_runs_it_without_a_body(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_head_of_a_get_route_runs_it_without_a_body(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "viewer")
     response = client.head(f"/api/auth/users/{user.id}/ui-preferences", headers=bearer(settings, user))
     assert (response.status_code, response.data) == (200, b"")

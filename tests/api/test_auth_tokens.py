@@ -1,22 +1,29 @@
-"""POST /auth/login, /auth/refresh, GET /auth/me and the JWT edge cases (§2.3, §3.1.2–4, D6)."""
+"""POST /auth/login, /auth/refresh, GET /auth/me and the JWT edge cases (§2.3, §3.1.2–4, D6, D20)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import timedelta
+from typing import Any
+
 import jwt
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from shared_models import tokens
-from shared_models.models import RevokedToken, User
+from shared_models import clock, tokens
+from shared_models.clock import utcnow
+from shared_models.models import RefreshTokenUse, RevokedToken, User
 from shared_models.settings import Settings
+from tests.conftest import make_settings
 from tests.helpers import PASSWORD, bearer, make_user, table_rows, token_for
+from tests.stacks import ApiClient
 
 USER_KEYS = {"id", "username", "email", "role", "is_active", "created_at", "updated_at"}
 BAD_CREDENTIALS = {"error": "Invalid email/username or password"}
 
 
-def _login(client: FlaskClient, **body: object):
+def _login(client: ApiClient, **body: object):
     return client.post("/api/auth/login", json=body)
 
 
@@ -27,7 +34,7 @@ def _claims(settings: Settings, token: str) -> dict:
 # --- login ---------------------------------------------------------------------------
 
 
-def test_login_by_username_returns_tokens_and_user(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_login_by_username_returns_tokens_and_user(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "user")
     response = _login(client, username=user.username, password=PASSWORD)
     assert response.status_code == 200
@@ -41,25 +48,25 @@ def test_login_by_username_returns_tokens_and_user(client: FlaskClient, db: Sess
     assert access["role"] == "user" and access["email"] == user.email
 
 
-def test_login_by_email_with_padding_trimmed(client: FlaskClient, db: Session) -> None:
+def test_login_by_email_with_padding_trimmed(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     response = _login(client, email=f"  {user.email} ", password=PASSWORD)
     assert response.status_code == 200
     assert response.get_json()["user"]["email"] == user.email
 
 
-def test_login_identifier_matches_email_given_as_username(client: FlaskClient, db: Session) -> None:
+def test_login_identifier_matches_email_given_as_username(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     assert _login(client, username=user.email, password=PASSWORD).status_code == 200
 
 
-def test_login_identifier_is_case_sensitive(client: FlaskClient, db: Session) -> None:
+def test_login_identifier_is_case_sensitive(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     response = _login(client, username=user.username.upper(), password=PASSWORD)
     assert (response.status_code, response.get_json()) == (401, BAD_CREDENTIALS)
 
 
-def test_login_password_is_not_trimmed(client: FlaskClient, db: Session) -> None:
+def test_login_password_is_not_trimmed(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     response = _login(client, username=user.username, password=f" {PASSWORD}")
     assert (response.status_code, response.get_json()) == (401, BAD_CREDENTIALS)
@@ -69,24 +76,24 @@ def test_login_password_is_not_trimmed(client: FlaskClient, db: Session) -> None
     "body",
     [{}, {"username": "someone"}, {"password": "x"}, {"username": "   ", "password": "x"}, {"username": "", "email": "", "password": "x"}],
 )
-def test_login_missing_fields(client: FlaskClient, body: dict) -> None:
+def test_login_missing_fields(client: ApiClient, body: dict) -> None:
     response = client.post("/api/auth/login", json=body)
     assert response.status_code == 400
     assert response.get_json() == {"error": "Email/Username and password are required"}
 
 
-def test_login_unknown_user(client: FlaskClient) -> None:
+def test_login_unknown_user(client: ApiClient) -> None:
     response = _login(client, username="nobody", password=PASSWORD)
     assert (response.status_code, response.get_json()) == (401, BAD_CREDENTIALS)
 
 
-def test_login_wrong_password(client: FlaskClient, db: Session) -> None:
+def test_login_wrong_password(client: ApiClient, db: Session) -> None:
     user = make_user(db, "admin")
     response = _login(client, username=user.username, password="wrong-password")
     assert (response.status_code, response.get_json()) == (401, BAD_CREDENTIALS)
 
 
-def test_login_inactive_is_reported_before_the_password(client: FlaskClient, db: Session) -> None:
+def test_login_inactive_is_reported_before_the_password(client: ApiClient, db: Session) -> None:
     user = make_user(db, "user", is_active=False)
     expected = {"error": "Account is inactive. Contact administrator."}
     for password in (PASSWORD, "wrong-password"):
@@ -94,7 +101,7 @@ def test_login_inactive_is_reported_before_the_password(client: FlaskClient, db:
         assert (response.status_code, response.get_json()) == (401, expected)
 
 
-def test_login_requires_json_content_type(client: FlaskClient) -> None:
+def test_login_requires_json_content_type(client: ApiClient) -> None:
     response = client.post("/api/auth/login", data="username=a&password=b")
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})
 
@@ -110,38 +117,78 @@ def test_login_requires_json_content_type(client: FlaskClient) -> None:
         ('{"email": ["a"], "password": "x"}', {"error": "Invalid payload", "message": '"email" must be a string.'}),
     ],
 )
-def test_login_bad_bodies_are_400(client: FlaskClient, raw: str, expected: dict) -> None:
+def test_login_bad_bodies_are_400(client: ApiClient, raw: str, expected: dict) -> None:
     response = client.post("/api/auth/login", data=raw, content_type="application/json")
     assert (response.status_code, response.get_json()) == (400, expected)
 
 
-# --- refresh (D6 rotation) ---------------------------------------------------------------
+# --- refresh (D20: no rotation by default; opt-in rotation) -------------------------------
 
 
-def test_refresh_rotates_and_revokes_the_consumed_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_does_not_rotate_by_default(client: ApiClient, db: Session, settings: Settings) -> None:
+    user = make_user(db, "user")
+    login_refresh = token_for(settings, user, "refresh")
+    for _ in range(3):  # the same refresh token, again and again
+        response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login_refresh}"})
+        assert response.status_code == 200
+        body = response.get_json()
+        assert set(body) == {"access_token"}
+        assert _claims(settings, body["access_token"])["type"] == "access"
+        assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}).status_code == 200
+    assert table_rows(db, RevokedToken) == []
+    assert table_rows(db, RefreshTokenUse) == []
+
+
+def _rotating(settings: Settings, **extra: object) -> Settings:
+    return make_settings(settings.DATABASE_URL, REFRESH_TOKEN_ROTATION=True, **extra)
+
+
+def test_refresh_rotates_when_opted_in_and_the_consumed_token_works_within_the_window(
+    client_for: Callable[[Settings], AbstractContextManager[Any]], db: Session, settings: Settings
+) -> None:
     user = make_user(db, "user")
     old_refresh = token_for(settings, user, "refresh")
-    response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old_refresh}"})
-    assert response.status_code == 200
-    body = response.get_json()
-    assert set(body) == {"access_token", "refresh_token"}
-    access, refresh = _claims(settings, body["access_token"]), _claims(settings, body["refresh_token"])
-    assert (access["type"], refresh["type"]) == ("access", "refresh")
-    assert refresh["jti"] != _claims(settings, old_refresh)["jti"]
-    revoked = table_rows(db, RevokedToken)
-    assert [(row["jti"], row["token_type"], row["user_id"]) for row in revoked] == [
-        (_claims(settings, old_refresh)["jti"], "refresh", user.id)
-    ]
-    # The new access token works; the consumed refresh token does not.
-    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}).status_code == 200
-    reused = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old_refresh}"})
-    assert (reused.status_code, reused.get_json()) == (401, {"msg": "Token has been revoked"})
-    # The rotated refresh token is good for one more round.
-    again = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {body['refresh_token']}"})
-    assert again.status_code == 200
+    with client_for(_rotating(settings)) as client:
+        response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old_refresh}"})
+        assert response.status_code == 200
+        body = response.get_json()
+        assert set(body) == {"access_token", "refresh_token"}
+        access, refresh = _claims(settings, body["access_token"]), _claims(settings, body["refresh_token"])
+        assert (access["type"], refresh["type"]) == ("access", "refresh")
+        assert refresh["jti"] != _claims(settings, old_refresh)["jti"]
+        # Within the reuse window the consumed token still works (parallel refreshes).
+        again = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old_refresh}"})
+        assert again.status_code == 200 and set(again.get_json()) == {"access_token", "refresh_token"}
+        assert client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {body['refresh_token']}"}).status_code == 200
+    assert table_rows(db, RevokedToken) == []
+    family = {row["jti"]: row["family_id"] for row in table_rows(db, RefreshTokenUse)}
+    assert len(family) == 1 + 2 * 3 and set(family.values()) == {_claims(settings, old_refresh)["jti"]}
 
 
-def test_refresh_carries_the_current_db_role(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_a_consumed_token_after_the_window_is_refused_and_revokes_its_family(
+    client_for: Callable[[Settings], AbstractContextManager[Any]], db: Session, settings: Settings
+) -> None:
+    user = make_user(db, "user")
+    start = utcnow()
+    clock.freeze(start)
+    with client_for(_rotating(settings, REFRESH_TOKEN_REUSE_SECONDS=60)) as client:
+        login = _login(client, username=user.username, password=PASSWORD).get_json()
+        first = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login['refresh_token']}"}).get_json()
+        clock.freeze(start + timedelta(seconds=61))
+        replay = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login['refresh_token']}"})
+        assert (replay.status_code, replay.get_json()) == (401, {"msg": "Token has been revoked"})
+        # Every token of that login is revoked: the rotated refresh token and the access tokens.
+        for token, path in ((first["refresh_token"], "/api/auth/refresh"), (first["access_token"], "/api/auth/me"),
+                            (login["access_token"], "/api/auth/me")):
+            refused = client.open(path, method="POST" if path.endswith("refresh") else "GET",
+                                  headers={"Authorization": f"Bearer {token}"})
+            assert (refused.status_code, refused.get_json()) == (401, {"msg": "Token has been revoked"})
+    revoked = {row["jti"] for row in table_rows(db, RevokedToken)}
+    assert revoked == {_claims(settings, token)["jti"] for token in (
+        login["access_token"], login["refresh_token"], first["access_token"], first["refresh_token"])}
+
+
+def test_refresh_carries_the_current_db_role(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "viewer")
     refresh_token = token_for(settings, user, "refresh")
     user.role = "admin"
@@ -150,17 +197,17 @@ def test_refresh_carries_the_current_db_role(client: FlaskClient, db: Session, s
     assert _claims(settings, response.get_json()["access_token"])["role"] == "admin"
 
 
-def test_refresh_with_access_token_is_422(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_with_access_token_is_422(client: ApiClient, db: Session, settings: Settings) -> None:
     response = client.post("/api/auth/refresh", headers=bearer(settings, make_user(db)))
     assert (response.status_code, response.get_json()) == (422, {"msg": "Only refresh tokens are allowed"})
 
 
-def test_refresh_without_token_is_401(client: FlaskClient) -> None:
+def test_refresh_without_token_is_401(client: ApiClient) -> None:
     response = client.post("/api/auth/refresh")
     assert (response.status_code, response.get_json()) == (401, {"msg": "Missing Authorization Header"})
 
 
-def test_refresh_for_deactivated_user_is_401(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_for_deactivated_user_is_401(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "user")
     headers = bearer(settings, user, "refresh")
     user.is_active = False
@@ -170,7 +217,7 @@ def test_refresh_for_deactivated_user_is_401(client: FlaskClient, db: Session, s
     assert table_rows(db, RevokedToken) == []
 
 
-def test_login_then_refresh_end_to_end(client: FlaskClient, db: Session) -> None:
+def test_login_then_refresh_end_to_end(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
     login = _login(client, username=user.username, password=PASSWORD).get_json()
     response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login['refresh_token']}"})
@@ -181,7 +228,7 @@ def test_login_then_refresh_end_to_end(client: FlaskClient, db: Session) -> None
 
 
 @pytest.mark.parametrize("role", ["admin", "user", "viewer"])
-def test_me_returns_the_caller(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_me_returns_the_caller(client: ApiClient, db: Session, settings: Settings, role: str) -> None:
     user = make_user(db, role)
     response = client.get("/api/auth/me", headers=bearer(settings, user))
     assert response.status_code == 200
@@ -196,39 +243,39 @@ def test_me_returns_the_caller(client: FlaskClient, db: Session, settings: Setti
 # --- token edge cases (§2.3, D6) -----------------------------------------------------------
 
 
-def _me(client: FlaskClient, token: str):
+def _me(client: ApiClient, token: str):
     return client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
 
 
-def test_expired_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_expired_token(client: ApiClient, db: Session, settings: Settings) -> None:
     response = _me(client, token_for(settings, make_user(db), expires_in=-10))
     assert (response.status_code, response.get_json()) == (401, {"msg": "Token has expired"})
 
 
-def test_bad_signature(client: FlaskClient, db: Session) -> None:
+def test_bad_signature(client: ApiClient, db: Session) -> None:
     token = tokens.issue(make_user(db), "access", secret="another-secret-that-is-long-enough-x", expires_in=60)
     response = _me(client, token)
     assert (response.status_code, response.get_json()) == (422, {"msg": "Signature verification failed"})
 
 
-def test_alg_none_is_refused(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_alg_none_is_refused(client: ApiClient, db: Session, settings: Settings) -> None:
     claims = _claims(settings, token_for(settings, make_user(db, "admin")))
     token = jwt.encode(claims, None, algorithm="none")
     response = _me(client, token)
     assert (response.status_code, response.get_json()) == (422, {"msg": "The specified alg value is not allowed"})
 
 
-def test_garbage_token(client: FlaskClient) -> None:
+def test_garbage_token(client: ApiClient) -> None:
     response = _me(client, "garbage")
     assert (response.status_code, response.get_json()) == (422, {"msg": "Not enough segments"})
 
 
-def test_refresh_token_on_normal_endpoint(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_refresh_token_on_normal_endpoint(client: ApiClient, db: Session, settings: Settings) -> None:
     response = _me(client, token_for(settings, make_user(db), "refresh"))
     assert (response.status_code, response.get_json()) == (422, {"msg": "Only non-refresh tokens are allowed"})
 
 
-def test_wrong_scheme(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_wrong_scheme(client: ApiClient, db: Session, settings: Settings) -> None:
     response = client.get("/api/auth/me", headers={"Authorization": f"bearer {token_for(settings, make_user(db))}"})
     assert response.status_code == 401
     assert response.get_json() == {
@@ -236,7 +283,7 @@ def test_wrong_scheme(client: FlaskClient, db: Session, settings: Settings) -> N
     }
 
 
-def test_revoked_access_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_revoked_access_token(client: ApiClient, db: Session, settings: Settings) -> None:
     token = token_for(settings, make_user(db))
     tokens.revoke(db, _claims(settings, token))
     db.commit()
@@ -244,7 +291,7 @@ def test_revoked_access_token(client: FlaskClient, db: Session, settings: Settin
     assert (response.status_code, response.get_json()) == (401, {"msg": "Token has been revoked"})
 
 
-def test_deactivated_users_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_deactivated_users_token(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "admin")
     token = token_for(settings, user)
     user.is_active = False
@@ -253,7 +300,7 @@ def test_deactivated_users_token(client: FlaskClient, db: Session, settings: Set
     assert (response.status_code, response.get_json()) == (401, {"msg": "User not found or inactive"})
 
 
-def test_deleted_users_token(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_deleted_users_token(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "admin")
     token = token_for(settings, user)
     db.delete(user)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
@@ -13,6 +12,7 @@ from shared_models.models import Job, Notification, User, UserNotificationPrefer
 from shared_models.passwords import verify_password
 from shared_models.settings import Settings
 from tests.helpers import PASSWORD, bearer, make_job, make_notification, make_user, table_rows
+from tests.stacks import ApiClient
 
 USER_KEYS = {"id", "username", "email", "role", "is_active", "created_at", "updated_at"}
 INVALID_ROLE = {"error": "Invalid role", "message": "Role must be one of: admin, user, viewer"}
@@ -32,11 +32,11 @@ def as_admin(settings: Settings, admin: User) -> dict[str, str]:
 # --- register ---------------------------------------------------------------------------
 
 
-def _register(client: FlaskClient, headers: dict[str, str], **body: object):
+def _register(client: ApiClient, headers: dict[str, str], **body: object):
     return client.post("/api/auth/register", json=body, headers=headers)
 
 
-def test_register_creates_an_active_viewer_by_default(client: FlaskClient, db: Session, as_admin: dict) -> None:
+def test_register_creates_an_active_viewer_by_default(client: ApiClient, db: Session, as_admin: dict) -> None:
     response = _register(client, as_admin, username="  New_User1 ", email=" New@Example.COM ", password="abcdef")
     assert response.status_code == 201
     body = response.get_json()
@@ -51,12 +51,12 @@ def test_register_creates_an_active_viewer_by_default(client: FlaskClient, db: S
 
 
 @pytest.mark.parametrize("role", ["admin", "user", "viewer"])
-def test_register_with_role(client: FlaskClient, as_admin: dict, role: str) -> None:
+def test_register_with_role(client: ApiClient, as_admin: dict, role: str) -> None:
     response = _register(client, as_admin, username="someone", email="someone@example.com", password="abcdef", role=role)
     assert response.status_code == 201 and response.get_json()["user"]["role"] == role
 
 
-def test_register_null_role_means_default(client: FlaskClient, as_admin: dict) -> None:
+def test_register_null_role_means_default(client: ApiClient, as_admin: dict) -> None:
     response = _register(client, as_admin, username="someone", email="someone@example.com", password="abcdef", role=None)
     assert response.get_json()["user"]["role"] == "viewer"
 
@@ -70,7 +70,7 @@ def test_register_null_role_means_default(client: FlaskClient, as_admin: dict) -
         ({"username": "abc", "email": "a@example.com", "password": ""}, ["password"]),
     ],
 )
-def test_register_missing_fields(client: FlaskClient, db: Session, as_admin: dict, body: dict, missing: list) -> None:
+def test_register_missing_fields(client: ApiClient, db: Session, as_admin: dict, body: dict, missing: list) -> None:
     before = table_rows(db, User)
     response = client.post("/api/auth/register", json=body, headers=as_admin)
     assert response.status_code == 400
@@ -101,14 +101,14 @@ GOOD = {"username": "valid_name", "email": "valid@example.com", "password": "abc
         ({"role": ["admin"]}, {"error": "Invalid payload", "message": '"role" must be a string.'}),
     ],
 )
-def test_register_invalid_fields(client: FlaskClient, db: Session, as_admin: dict, changes: dict, expected: dict) -> None:
+def test_register_invalid_fields(client: ApiClient, db: Session, as_admin: dict, changes: dict, expected: dict) -> None:
     before = table_rows(db, User)
     response = client.post("/api/auth/register", json={**GOOD, **changes}, headers=as_admin)
     assert (response.status_code, response.get_json()) == (400, expected)
     assert table_rows(db, User) == before
 
 
-def test_register_check_order_username_before_password_before_role(client: FlaskClient, as_admin: dict) -> None:
+def test_register_check_order_username_before_password_before_role(client: ApiClient, as_admin: dict) -> None:
     body = {"username": "ab", "email": "x", "password": "1", "role": "nope"}
     assert client.post("/api/auth/register", json=body, headers=as_admin).get_json() == {
         "error": "Username must be at least 3 characters long"
@@ -121,7 +121,7 @@ def test_register_check_order_username_before_password_before_role(client: Flask
     assert client.post("/api/auth/register", json=body, headers=as_admin).get_json() == INVALID_ROLE
 
 
-def test_register_duplicates_are_409(client: FlaskClient, db: Session, admin: User, as_admin: dict) -> None:
+def test_register_duplicates_are_409(client: ApiClient, db: Session, admin: User, as_admin: dict) -> None:
     other = make_user(db, "viewer")
     taken_name = client.post(
         "/api/auth/register", json={**GOOD, "username": other.username, "email": other.email}, headers=as_admin
@@ -134,7 +134,7 @@ def test_register_duplicates_are_409(client: FlaskClient, db: Session, admin: Us
     assert len(table_rows(db, User)) == 2
 
 
-def test_register_username_match_is_exact(client: FlaskClient, db: Session, as_admin: dict) -> None:
+def test_register_username_match_is_exact(client: ApiClient, db: Session, as_admin: dict) -> None:
     other = make_user(db, "viewer", username="CaseName")
     response = client.post("/api/auth/register", json={**GOOD, "username": "casename"}, headers=as_admin)
     assert response.status_code == 201 and other.username == "CaseName"
@@ -148,14 +148,14 @@ def test_register_username_match_is_exact(client: FlaskClient, db: Session, as_a
         ("[1, 2]", "application/json", {"error": "Invalid payload", "message": "JSON body must be an object."}),
     ],
 )
-def test_register_bad_bodies(client: FlaskClient, db: Session, as_admin: dict, raw: str, content_type: str, expected: dict) -> None:
+def test_register_bad_bodies(client: ApiClient, db: Session, as_admin: dict, raw: str, content_type: str, expected: dict) -> None:
     before = table_rows(db, User)
     response = client.post("/api/auth/register", data=raw, content_type=content_type, headers=as_admin)
     assert (response.status_code, response.get_json()) == (400, expected)
     assert table_rows(db, User) == before
 
 
-def test_registered_user_can_log_in(client: FlaskClient, as_admin: dict) -> None:
+def test_registered_user_can_log_in(client: ApiClient, as_admin: dict) -> None:
     _register(client, as_admin, username="fresh_one", email="fresh@example.com", password="abcdef")
     login = client.post("/api/auth/login", json={"email": "fresh@example.com", "password": "abcdef"})
     assert login.status_code == 200
@@ -164,7 +164,7 @@ def test_registered_user_can_log_in(client: FlaskClient, as_admin: dict) -> None
 # --- list ---------------------------------------------------------------------------------
 
 
-def test_list_users_orders_by_created_at_then_id(client: FlaskClient, db: Session, admin: User, as_admin: dict) -> None:
+def test_list_users_orders_by_created_at_then_id(client: ApiClient, db: Session, admin: User, as_admin: dict) -> None:
     same = utcnow() + timedelta(seconds=5)
     late = make_user(db, "viewer", created_at=same + timedelta(seconds=1))
     tie_b = make_user(db, "user", id="bbbbbbbb-0000-0000-0000-000000000000", created_at=same)
@@ -180,14 +180,14 @@ def test_list_users_orders_by_created_at_then_id(client: FlaskClient, db: Sessio
 # --- get ------------------------------------------------------------------------------------
 
 
-def test_get_self(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_get_self(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "viewer")
     response = client.get(f"/api/auth/users/{user.id}", headers=bearer(settings, user))
     assert response.status_code == 200 and response.get_json()["user"]["id"] == user.id
     assert set(response.get_json()) == {"user"}
 
 
-def test_get_other_as_non_admin_is_403(client: FlaskClient, db: Session, settings: Settings, admin: User) -> None:
+def test_get_other_as_non_admin_is_403(client: ApiClient, db: Session, settings: Settings, admin: User) -> None:
     user = make_user(db, "user")
     expected = {"error": "Forbidden. You can only view your own profile."}
     for target in (admin.id, "no-such-id"):
@@ -195,7 +195,7 @@ def test_get_other_as_non_admin_is_403(client: FlaskClient, db: Session, setting
         assert (response.status_code, response.get_json()) == (403, expected)
 
 
-def test_get_as_admin(client: FlaskClient, db: Session, as_admin: dict) -> None:
+def test_get_as_admin(client: ApiClient, db: Session, as_admin: dict) -> None:
     user = make_user(db, "viewer", is_active=False)
     response = client.get(f"/api/auth/users/{user.id}", headers=as_admin)
     assert response.status_code == 200 and response.get_json()["user"]["is_active"] is False
@@ -203,7 +203,7 @@ def test_get_as_admin(client: FlaskClient, db: Session, as_admin: dict) -> None:
     assert (missing.status_code, missing.get_json()) == (404, {"error": "User not found"})
 
 
-def test_get_uses_db_role_not_token_role(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_get_uses_db_role_not_token_role(client: ApiClient, db: Session, settings: Settings) -> None:
     demoted = make_user(db, "admin")
     headers = bearer(settings, demoted)
     demoted.role = "user"
@@ -215,11 +215,11 @@ def test_get_uses_db_role_not_token_role(client: FlaskClient, db: Session, setti
 # --- update ------------------------------------------------------------------------------------
 
 
-def _put(client: FlaskClient, user_id: str, headers: dict, body: object):
+def _put(client: ApiClient, user_id: str, headers: dict, body: object):
     return client.put(f"/api/auth/users/{user_id}", json=body, headers=headers)
 
 
-def test_update_self_email_and_password(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_update_self_email_and_password(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "user")
     response = _put(client, user.id, bearer(settings, user), {"email": "  NEW@Example.com ", "password": "newpass1"})
     assert response.status_code == 200
@@ -232,7 +232,7 @@ def test_update_self_email_and_password(client: FlaskClient, db: Session, settin
     assert row["email"] == "new@example.com" and verify_password("newpass1", row["password_hash"])
 
 
-def test_update_all_fields_as_admin_in_processed_order(client: FlaskClient, db: Session, as_admin: dict) -> None:
+def test_update_all_fields_as_admin_in_processed_order(client: ApiClient, db: Session, as_admin: dict) -> None:
     user = make_user(db, "viewer")
     body = {"is_active": False, "role": "user", "password": "abcdef", "email": "all@example.com"}
     response = _put(client, user.id, as_admin, body)
@@ -241,24 +241,24 @@ def test_update_all_fields_as_admin_in_processed_order(client: FlaskClient, db: 
     assert (response.get_json()["user"]["role"], response.get_json()["user"]["is_active"]) == ("user", False)
 
 
-def test_update_own_unchanged_email_is_allowed(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_update_own_unchanged_email_is_allowed(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "user")
     response = _put(client, user.id, bearer(settings, user), {"email": user.email.upper()})
     assert response.status_code == 200 and response.get_json()["updated_fields"] == ["email"]
 
 
-def test_update_admin_may_change_own_role(client: FlaskClient, admin: User, as_admin: dict) -> None:
+def test_update_admin_may_change_own_role(client: ApiClient, admin: User, as_admin: dict) -> None:
     response = _put(client, admin.id, as_admin, {"role": "viewer"})
     assert response.status_code == 200 and response.get_json()["user"]["role"] == "viewer"
 
 
-def test_update_falsy_email_and_password_are_ignored(client: FlaskClient, db: Session, settings: Settings) -> None:
+def test_update_falsy_email_and_password_are_ignored(client: ApiClient, db: Session, settings: Settings) -> None:
     user = make_user(db, "user")
     response = _put(client, user.id, bearer(settings, user), {"email": "", "password": None, "unknown": 1})
     assert (response.status_code, response.get_json()) == (400, {"error": "No valid fields to update"})
 
 
-def test_update_other_as_non_admin_is_403(client: FlaskClient, db: Session, settings: Settings, admin: User) -> None:
+def test_update_other_as_non_admin_is_403(client: ApiClient, db: Session, settings: Settings, admin: User) -> None:
     user = make_user(db, "user")
     expected = {"error": "Forbidden. You can only update your own profile."}
     for target in (admin.id, "no-such-id"):
@@ -266,7 +266,7 @@ def test_update_other_as_non_admin_is_403(client: FlaskClient, db: Session, sett
         assert (response.status_code, response.get_json()) == (403, expected)
 
 
-def test_update_missing_target_is_404(client: FlaskClient, as_admin: dict) -> None:
+def test_update_missing_target_is_404(client: ApiClient, as_admin: dict) -> None:
     response = _put(client, "no-such-id", as_admin, {"email": "x@example.com"})
     assert (response.status_code, response.get_json()) == (404, {"error": "User not found"})
 
@@ -296,7 +296,7 @@ def test_update_missing_target_is_404(client: FlaskClient, as_admin: dict) -> No
     ],
 )
 def test_update_errors_change_nothing(
-    client: FlaskClient, db: Session, settings: Settings, admin: User,
+    client: ApiClient, db: Session, settings: Settings, admin: User,
     as_role: str, body: dict, status: int, expected: dict,
 ) -> None:
     make_user(db, "viewer", email="taken@example.com")
@@ -316,13 +316,13 @@ def test_update_errors_change_nothing(
         ('"text"', "application/json", {"error": "Invalid payload", "message": "JSON body must be an object."}),
     ],
 )
-def test_update_bad_bodies(client: FlaskClient, db: Session, settings: Settings, raw: str, content_type: str, expected: dict) -> None:
+def test_update_bad_bodies(client: ApiClient, db: Session, settings: Settings, raw: str, content_type: str, expected: dict) -> None:
     user = make_user(db, "user")
     response = client.put(f"/api/auth/users/{user.id}", data=raw, content_type=content_type, headers=bearer(settings, user))
     assert (response.status_code, response.get_json()) == (400, expected)
 
 
-def test_update_content_type_checked_before_permission(client: FlaskClient, db: Session, settings: Settings, admin: User) -> None:
+def test_update_content_type_checked_before_permission(client: ApiClient, db: Session, settings: Settings, admin: User) -> None:
     user = make_user(db, "viewer")
     response = client.put(f"/api/auth/users/{admin.id}", data="x", content_type="text/plain", headers=bearer(settings, user))
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})
@@ -331,7 +331,7 @@ def test_update_content_type_checked_before_permission(client: FlaskClient, db: 
 # --- delete (D5) ---------------------------------------------------------------------------------
 
 
-def test_delete_user_removes_dependents_and_orphans_jobs(client: FlaskClient, db: Session, settings: Settings, admin: User, as_admin: dict) -> None:
+def test_delete_user_removes_dependents_and_orphans_jobs(client: ApiClient, db: Session, settings: Settings, admin: User, as_admin: dict) -> None:
     victim = make_user(db, "user")
     victim_id, victim_name = victim.id, victim.username
     job = make_job(db, created_by=victim)
@@ -357,18 +357,18 @@ def test_delete_user_removes_dependents_and_orphans_jobs(client: FlaskClient, db
     assert (stale.status_code, stale.get_json()) == (401, {"msg": "User not found or inactive"})
 
 
-def test_delete_self_is_400(client: FlaskClient, db: Session, admin: User, as_admin: dict) -> None:
+def test_delete_self_is_400(client: ApiClient, db: Session, admin: User, as_admin: dict) -> None:
     response = client.delete(f"/api/auth/users/{admin.id}", headers=as_admin)
     assert (response.status_code, response.get_json()) == (400, {"error": "Cannot delete your own account"})
     assert len(table_rows(db, User)) == 1
 
 
-def test_delete_missing_is_404(client: FlaskClient, as_admin: dict) -> None:
+def test_delete_missing_is_404(client: ApiClient, as_admin: dict) -> None:
     response = client.delete("/api/auth/users/no-such-id", headers=as_admin)
     assert (response.status_code, response.get_json()) == (404, {"error": "User not found"})
 
 
-def test_deleted_user_cannot_log_in(client: FlaskClient, db: Session, as_admin: dict) -> None:
+def test_deleted_user_cannot_log_in(client: ApiClient, db: Session, as_admin: dict) -> None:
     victim = make_user(db, "viewer")
     name = victim.username
     client.delete(f"/api/auth/users/{victim.id}", headers=as_admin)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from shared_models.models import Job
 from shared_models.settings import Settings
 from tests.helpers import at, bearer, make_execution, make_executions, make_job, make_user
+from tests.stacks import ApiClient
 
 INVALID_DATE = {"error": "Invalid date", "message": "Invalid date format. Use YYYY-MM-DD or ISO datetime."}
 INVALID_RANGE = {"error": "Invalid date range", "message": '"from" must be earlier than "to".'}
@@ -36,7 +36,7 @@ def five_runs(db: Session) -> tuple[Job, list[str]]:
 # --- 3.6.4 list ------------------------------------------------------------------------
 
 
-def test_list_shape_is_exact(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_list_shape_is_exact(client: ApiClient, db: Session, headers: dict) -> None:
     job = make_job(db, name="deploy", github_owner="o", github_repo="repo", github_workflow_name="w.yml")
     execution = make_execution(
         db,
@@ -80,12 +80,12 @@ def test_list_shape_is_exact(client: FlaskClient, db: Session, headers: dict) ->
     }
 
 
-def test_empty_list(client: FlaskClient, headers: dict) -> None:
+def test_empty_list(client: ApiClient, headers: dict) -> None:
     body = client.get("/api/executions", headers=headers).get_json()
     assert body == {"executions": [], "total": 0, "page": 1, "limit": 20, "total_pages": 0}
 
 
-def test_order_is_newest_first_then_id_desc_across_jobs(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_order_is_newest_first_then_id_desc_across_jobs(client: ApiClient, db: Session, headers: dict) -> None:
     same = at(2026, 1, 5)
     a = make_executions(db, make_job(db), [same, same])
     b = make_executions(db, make_job(db), [same, at(2026, 1, 6)])
@@ -113,7 +113,7 @@ def test_order_is_newest_first_then_id_desc_across_jobs(client: FlaskClient, db:
     ],
 )
 def test_paging_echoes_effective_values(
-    client: FlaskClient, db: Session, headers: dict, query: str, page: int, limit: int, window: slice
+    client: ApiClient, db: Session, headers: dict, query: str, page: int, limit: int, window: slice
 ) -> None:
     _job, newest_first = five_runs(db)
 
@@ -126,7 +126,7 @@ def test_paging_echoes_effective_values(
     assert ids(body) == newest_first[window]
 
 
-def test_filters(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_filters(client: ApiClient, db: Session, headers: dict) -> None:
     first, second = make_job(db), make_job(db)
     hook_ok = make_execution(db, first, status="success", execution_type="webhook", started_at=at(2026, 1, 1))
     gh_failed = make_execution(
@@ -151,7 +151,7 @@ def test_filters(client: FlaskClient, db: Session, headers: dict) -> None:
     assert listed("status=") == [other_running.id, gh_failed.id, hook_ok.id]  # blank = no filter
 
 
-def test_date_filters(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_date_filters(client: ApiClient, db: Session, headers: dict) -> None:
     job = make_job(db)
     late_day1 = make_execution(db, job, started_at=datetime(2026, 1, 1, 23, 59, 59, tzinfo=UTC))
     day2 = make_execution(db, job, started_at=at(2026, 1, 2, 12))
@@ -179,7 +179,7 @@ def test_date_filters(client: FlaskClient, db: Session, headers: dict) -> None:
     ],
 )
 @pytest.mark.parametrize("path", ["/api/executions", "/api/executions/statistics"])
-def test_bad_dates_are_400(client: FlaskClient, headers: dict, path: str, query: str, expected: dict) -> None:
+def test_bad_dates_are_400(client: ApiClient, headers: dict, path: str, query: str, expected: dict) -> None:
     response = client.get(f"{path}?{query}", headers=headers)
     assert (response.status_code, response.get_json()) == (400, expected)
 
@@ -187,7 +187,7 @@ def test_bad_dates_are_400(client: FlaskClient, headers: dict, path: str, query:
 # --- 3.6.5 get one -----------------------------------------------------------------------
 
 
-def test_get_one(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_get_one(client: ApiClient, db: Session, headers: dict) -> None:
     job = make_job(db, name="solo", github_repo=None)
     execution = make_execution(db, job, started_at=at(2026, 2, 3, 4, 5))
 
@@ -202,7 +202,7 @@ def test_get_one(client: FlaskClient, db: Session, headers: dict) -> None:
     assert body["execution"]["started_at"] == "2026-02-03T04:05:00.000Z"
 
 
-def test_get_one_missing_is_404(client: FlaskClient, headers: dict) -> None:
+def test_get_one_missing_is_404(client: ApiClient, headers: dict) -> None:
     response = client.get("/api/executions/nope", headers=headers)
     assert response.status_code == 404
     assert response.get_json() == {"error": "Execution not found", "message": "No execution found with ID: nope"}
@@ -211,7 +211,7 @@ def test_get_one_missing_is_404(client: FlaskClient, headers: dict) -> None:
 # --- 3.6.6 statistics --------------------------------------------------------------------
 
 
-def test_statistics_empty(client: FlaskClient, headers: dict) -> None:
+def test_statistics_empty(client: ApiClient, headers: dict) -> None:
     response = client.get("/api/executions/statistics", headers=headers)
     assert response.status_code == 200
     assert response.get_json() == {
@@ -226,7 +226,7 @@ def test_statistics_empty(client: FlaskClient, headers: dict) -> None:
 
 
 def test_statistics_are_unrounded_and_average_every_status(
-    client: FlaskClient, db: Session, headers: dict
+    client: ApiClient, db: Session, headers: dict
 ) -> None:
     job = make_job(db)
     make_execution(db, job, status="success", duration_seconds=1.0)
@@ -247,7 +247,7 @@ def test_statistics_are_unrounded_and_average_every_status(
     }
 
 
-def test_statistics_rate_is_not_rounded(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_statistics_rate_is_not_rounded(client: ApiClient, db: Session, headers: dict) -> None:
     job = make_job(db)
     make_executions(db, job, [at(2026, 1, 1)], status="success")
     make_executions(db, job, [at(2026, 1, 1)] * 2, status="failed")
@@ -255,7 +255,7 @@ def test_statistics_rate_is_not_rounded(client: FlaskClient, db: Session, header
     assert body["success_rate"] == 1 / 3 * 100
 
 
-def test_statistics_filters_and_range(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_statistics_filters_and_range(client: ApiClient, db: Session, headers: dict) -> None:
     job, other = make_job(db), make_job(db)
     make_execution(db, job, status="success", duration_seconds=4.0, started_at=at(2026, 1, 10))
     make_execution(db, job, status="failed", duration_seconds=8.0, started_at=at(2026, 2, 1))  # `to` excludes it
@@ -285,7 +285,7 @@ def test_statistics_filters_and_range(client: FlaskClient, db: Session, headers:
 
 @pytest.mark.parametrize("path", ["/api/executions", "/api/executions/statistics", "/api/executions/{eid}"])
 def test_every_role_may_read_and_anonymous_is_401(
-    client: FlaskClient, db: Session, settings: Settings, path: str
+    client: ApiClient, db: Session, settings: Settings, path: str
 ) -> None:
     owner = make_user(db, "user")
     execution = make_execution(db, make_job(db, created_by=owner))
@@ -296,11 +296,11 @@ def test_every_role_may_read_and_anonymous_is_401(
     assert (anonymous.status_code, anonymous.get_json()) == (401, MISSING_TOKEN)
 
 
-def test_trailing_slash_is_404(client: FlaskClient, headers: dict) -> None:
+def test_trailing_slash_is_404(client: ApiClient, headers: dict) -> None:
     assert client.get("/api/executions/", headers=headers).status_code == 404
 
 
-def test_statistics_segment_wins_over_an_execution_id(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_statistics_segment_wins_over_an_execution_id(client: ApiClient, db: Session, headers: dict) -> None:
     """`/executions/statistics` is the statistics route even when an execution has the
     id "statistics" (a literal segment beats `{execution_id}` on both stacks)."""
     make_execution(db, make_job(db), id="statistics")
@@ -311,7 +311,7 @@ def test_statistics_segment_wins_over_an_execution_id(client: FlaskClient, db: S
     assert other.get_json() == {"error": "Execution not found", "message": "No execution found with ID: statistics-x"}
 
 
-def test_nul_in_url_is_refused_before_any_query(client: FlaskClient, db: Session, headers: dict) -> None:
+def test_nul_in_url_is_refused_before_any_query(client: ApiClient, db: Session, headers: dict) -> None:
     """A NUL byte cannot even be sent to PostgreSQL as a parameter: both stacks refuse it
     at the door (shared_models.requests.check_url_text), never a 500 (D1)."""
     job = make_job(db)
@@ -331,7 +331,7 @@ def test_nul_in_url_is_refused_before_any_query(client: FlaskClient, db: Session
     assert client.post("/api/executions/%00", headers=headers).status_code == 404
 
 
-def test_unknown_method_is_json_405(client: FlaskClient, headers: dict) -> None:
+def test_unknown_method_is_json_405(client: ApiClient, headers: dict) -> None:
     response = client.post("/api/executions", headers=headers)
     assert response.status_code == 405
     assert "GET" in response.headers["Allow"]

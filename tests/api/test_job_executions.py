@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from shared_models.settings import Settings
 from tests.helpers import at, bearer, make_execution, make_executions, make_job, make_user
+from tests.stacks import ApiClient
 
 INVALID_DATE = {"error": "Invalid date", "message": "Invalid date format. Use YYYY-MM-DD or ISO datetime."}
 INVALID_RANGE = {"error": "Invalid date range", "message": '"from" must be earlier than "to".'}
@@ -32,7 +32,7 @@ def ids(body: dict, key: str = "executions") -> list[str]:
 # --- 3.6.1 list --------------------------------------------------------------------------
 
 
-def test_list_shape_is_exact(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_list_shape_is_exact(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     job = make_job(db, name="nightly")
     execution = make_execution(
         db,
@@ -77,7 +77,7 @@ def test_list_shape_is_exact(client: FlaskClient, db: Session, viewer_headers: d
 
 
 def test_list_is_newest_first_with_ties_broken_by_id_desc(
-    client: FlaskClient, db: Session, viewer_headers: dict
+    client: ApiClient, db: Session, viewer_headers: dict
 ) -> None:
     job = make_job(db)
     same = at(2026, 1, 5, 12)
@@ -101,7 +101,7 @@ def test_list_is_newest_first_with_ties_broken_by_id_desc(
         ("500", 200),  # at most 200
     ],
 )
-def test_limit(client: FlaskClient, db: Session, viewer_headers: dict, limit: str | None, expected: int) -> None:
+def test_limit(client: ApiClient, db: Session, viewer_headers: dict, limit: str | None, expected: int) -> None:
     job = make_job(db)
     base = at(2026, 1, 1)
     rows = make_executions(db, job, [base + timedelta(minutes=i) for i in range(205)])
@@ -114,7 +114,7 @@ def test_limit(client: FlaskClient, db: Session, viewer_headers: dict, limit: st
     assert ids(body) == newest_first[:expected]
 
 
-def test_filters_status_list_and_trigger_type(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_filters_status_list_and_trigger_type(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     job = make_job(db)
     success = make_execution(db, job, status="success", trigger_type="scheduled", started_at=at(2026, 1, 1))
     failed = make_execution(db, job, status="failed", trigger_type="manual", started_at=at(2026, 1, 2))
@@ -132,7 +132,7 @@ def test_filters_status_list_and_trigger_type(client: FlaskClient, db: Session, 
     assert (unknown.status_code, unknown.get_json()["executions"]) == (200, [])
 
 
-def test_date_filters(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_date_filters(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     job = make_job(db)
     day4_late = make_execution(db, job, started_at=datetime(2026, 1, 4, 23, 59, 59, 999000, tzinfo=UTC))
     day5 = make_execution(db, job, started_at=at(2026, 1, 5))
@@ -160,14 +160,14 @@ def test_date_filters(client: FlaskClient, db: Session, viewer_headers: dict) ->
     ],
 )
 def test_bad_dates_are_400(
-    client: FlaskClient, db: Session, viewer_headers: dict, query: str, expected: dict
+    client: ApiClient, db: Session, viewer_headers: dict, query: str, expected: dict
 ) -> None:
     job = make_job(db)
     response = client.get(f"/api/jobs/{job.id}/executions?{query}", headers=viewer_headers)
     assert (response.status_code, response.get_json()) == (400, expected)
 
 
-def test_unknown_job_is_404_before_date_parsing(client: FlaskClient, viewer_headers: dict) -> None:
+def test_unknown_job_is_404_before_date_parsing(client: ApiClient, viewer_headers: dict) -> None:
     response = client.get("/api/jobs/nope/executions?from=garbage", headers=viewer_headers)
     assert (response.status_code, response.get_json()) == (404, job_not_found("nope"))
 
@@ -175,7 +175,7 @@ def test_unknown_job_is_404_before_date_parsing(client: FlaskClient, viewer_head
 # --- 3.6.2 get one -------------------------------------------------------------------------
 
 
-def test_get_one(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_get_one(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     job = make_job(db, name="alpha")
     execution = make_execution(db, job, started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), completed_at=None)
 
@@ -190,7 +190,7 @@ def test_get_one(client: FlaskClient, db: Session, viewer_headers: dict) -> None
     assert set(body) == {"job", "execution"}
 
 
-def test_get_one_of_another_job_is_404(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_get_one_of_another_job_is_404(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     job = make_job(db)
     other = make_execution(db, make_job(db))
     for execution_id in (other.id, "missing"):
@@ -202,7 +202,7 @@ def test_get_one_of_another_job_is_404(client: FlaskClient, db: Session, viewer_
         }
 
 
-def test_get_one_of_unknown_job_is_404_job(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_get_one_of_unknown_job_is_404_job(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     execution = make_execution(db, make_job(db))
     response = client.get(f"/api/jobs/nope/executions/{execution.id}", headers=viewer_headers)
     assert (response.status_code, response.get_json()) == (404, job_not_found("nope"))
@@ -211,7 +211,7 @@ def test_get_one_of_unknown_job_is_404_job(client: FlaskClient, db: Session, vie
 # --- 3.6.3 stats ---------------------------------------------------------------------------
 
 
-def test_stats_of_a_job_without_runs(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_stats_of_a_job_without_runs(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     job = make_job(db, name="idle")
     make_execution(db, make_job(db))  # another job's run is not counted
 
@@ -234,7 +234,7 @@ def test_stats_of_a_job_without_runs(client: FlaskClient, db: Session, viewer_he
 
 
 def test_stats_count_round_and_average_successful_runs_only(
-    client: FlaskClient, db: Session, viewer_headers: dict
+    client: ApiClient, db: Session, viewer_headers: dict
 ) -> None:
     job = make_job(db, name="busy")
     make_execution(db, job, status="success", duration_seconds=1.0, started_at=at(2026, 1, 1))
@@ -259,7 +259,7 @@ def test_stats_count_round_and_average_successful_runs_only(
 
 
 def test_stats_rate_is_rounded_and_zero_mean_is_null(
-    client: FlaskClient, db: Session, viewer_headers: dict
+    client: ApiClient, db: Session, viewer_headers: dict
 ) -> None:
     job = make_job(db)
     make_execution(db, job, status="success", duration_seconds=0.0)
@@ -272,14 +272,14 @@ def test_stats_rate_is_rounded_and_zero_mean_is_null(
     assert stats["average_duration_seconds"] is None
 
 
-def test_stats_latest_breaks_ties_by_id(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_stats_latest_breaks_ties_by_id(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     job = make_job(db)
     rows = make_executions(db, job, [at(2026, 1, 1)] * 3)
     body = client.get(f"/api/jobs/{job.id}/executions/stats", headers=viewer_headers).get_json()
     assert body["latest_execution"]["id"] == max(row.id for row in rows)
 
 
-def test_stats_of_unknown_job_is_404(client: FlaskClient, viewer_headers: dict) -> None:
+def test_stats_of_unknown_job_is_404(client: ApiClient, viewer_headers: dict) -> None:
     response = client.get("/api/jobs/nope/executions/stats", headers=viewer_headers)
     assert (response.status_code, response.get_json()) == (404, job_not_found("nope"))
 
@@ -289,7 +289,7 @@ def test_stats_of_unknown_job_is_404(client: FlaskClient, viewer_headers: dict) 
 
 @pytest.mark.parametrize("suffix", ["", "/stats", "/{eid}"])
 def test_every_role_may_read_and_anonymous_is_401(
-    client: FlaskClient, db: Session, settings: Settings, suffix: str
+    client: ApiClient, db: Session, settings: Settings, suffix: str
 ) -> None:
     owner = make_user(db, "user")
     job = make_job(db, created_by=owner)
@@ -301,7 +301,7 @@ def test_every_role_may_read_and_anonymous_is_401(
     assert (anonymous.status_code, anonymous.get_json()) == (401, MISSING_TOKEN)
 
 
-def test_stats_segment_wins_over_an_execution_id(client: FlaskClient, db: Session, viewer_headers: dict) -> None:
+def test_stats_segment_wins_over_an_execution_id(client: ApiClient, db: Session, viewer_headers: dict) -> None:
     """`/jobs/<id>/executions/stats` is the stats route even when the job has an execution
     with the id "stats" (a literal segment beats `{execution_id}` on both stacks)."""
     job = make_job(db)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +12,7 @@ from shared_models import clock
 from shared_models.models import Notification, User
 from shared_models.settings import Settings
 from tests.helpers import at, bearer, make_notification, make_notifications, make_user, table_rows
+from tests.stacks import ApiClient
 
 INVALID_DATE = {"error": "Invalid date", "message": "Invalid date format. Use YYYY-MM-DD or ISO datetime."}
 INVALID_RANGE = {"error": "Invalid date range", "message": '"from" must be earlier than "to".'}
@@ -49,7 +49,7 @@ def stored(db: Session, notification_id: str) -> dict | None:
 
 
 def test_list_shape_is_exact_and_only_mine(
-    client: FlaskClient, db: Session, headers: dict, me: User, other: User
+    client: ApiClient, db: Session, headers: dict, me: User, other: User
 ) -> None:
     mine = make_notification(
         db,
@@ -89,7 +89,7 @@ def test_list_shape_is_exact_and_only_mine(
     }
 
 
-def test_list_empty(client: FlaskClient, headers: dict) -> None:
+def test_list_empty(client: ApiClient, headers: dict) -> None:
     assert client.get("/api/notifications", headers=headers).get_json() == {
         "notifications": [],
         "total": 0,
@@ -100,7 +100,7 @@ def test_list_empty(client: FlaskClient, headers: dict) -> None:
     }
 
 
-def test_list_is_newest_first_with_ties_by_id_desc(client: FlaskClient, db: Session, headers: dict, me: User) -> None:
+def test_list_is_newest_first_with_ties_by_id_desc(client: ApiClient, db: Session, headers: dict, me: User) -> None:
     same = at(2026, 1, 2)
     rows = make_notifications(db, me, [same, same, same, at(2026, 1, 3), at(2026, 1, 1)])
     expected = [rows[3].id, *sorted((r.id for r in rows[:3]), reverse=True), rows[4].id]
@@ -125,7 +125,7 @@ def test_list_is_newest_first_with_ties_by_id_desc(client: FlaskClient, db: Sess
     ],
 )
 def test_paging(
-    client: FlaskClient, db: Session, headers: dict, me: User, query: str, page: int, per_page: int, window: slice
+    client: ApiClient, db: Session, headers: dict, me: User, query: str, page: int, per_page: int, window: slice
 ) -> None:
     rows = make_notifications(db, me, [at(2026, 1, 1) + timedelta(minutes=i) for i in range(25)])
     newest_first = [row.id for row in reversed(rows)]
@@ -141,7 +141,7 @@ def test_paging(
 
 @pytest.mark.parametrize(("flag", "only_unread"), [("true", True), ("TRUE", True), ("1", False), ("false", False)])
 def test_unread_only(
-    client: FlaskClient, db: Session, headers: dict, me: User, flag: str, only_unread: bool
+    client: ApiClient, db: Session, headers: dict, me: User, flag: str, only_unread: bool
 ) -> None:
     unread = make_notification(db, me, created_at=at(2026, 1, 2))
     read = make_notification(db, me, created_at=at(2026, 1, 1), is_read=True, read_at=at(2026, 1, 2))
@@ -152,7 +152,7 @@ def test_unread_only(
     assert body["total"] == len(body["notifications"])
 
 
-def test_date_filters_and_range_echo(client: FlaskClient, db: Session, headers: dict, me: User) -> None:
+def test_date_filters_and_range_echo(client: ApiClient, db: Session, headers: dict, me: User) -> None:
     day1 = make_notification(db, me, created_at=at(2026, 1, 1, 23, 59))
     day2 = make_notification(db, me, created_at=at(2026, 1, 2, 12))
     day3 = make_notification(db, me, created_at=at(2026, 1, 3))
@@ -180,12 +180,12 @@ BAD_DATES = [
 
 @pytest.mark.parametrize(("query", "expected"), BAD_DATES)
 @pytest.mark.parametrize("path", ["/api/notifications", "/api/notifications/unread-count"])
-def test_bad_dates_are_400(client: FlaskClient, headers: dict, path: str, query: str, expected: dict) -> None:
+def test_bad_dates_are_400(client: ApiClient, headers: dict, path: str, query: str, expected: dict) -> None:
     response = client.get(f"{path}?{query}", headers=headers)
     assert (response.status_code, response.get_json()) == (400, expected)
 
 
-def test_trailing_slash_is_404(client: FlaskClient, headers: dict) -> None:
+def test_trailing_slash_is_404(client: ApiClient, headers: dict) -> None:
     response = client.get("/api/notifications/", headers=headers)
     assert response.status_code == 404
     assert response.get_json() == {"error": "Not found", "message": "The requested URL was not found."}
@@ -195,7 +195,7 @@ def test_trailing_slash_is_404(client: FlaskClient, headers: dict) -> None:
 
 
 def test_unread_count_is_mine_and_unread_only(
-    client: FlaskClient, db: Session, headers: dict, me: User, other: User
+    client: ApiClient, db: Session, headers: dict, me: User, other: User
 ) -> None:
     make_notifications(db, me, [at(2026, 1, 1), at(2026, 1, 5)])
     make_notification(db, me, is_read=True, read_at=at(2026, 1, 6))
@@ -213,7 +213,7 @@ def test_unread_count_is_mine_and_unread_only(
 # --- 3.7.3 mark read -----------------------------------------------------------------------
 
 
-def test_mark_read_stamps_read_at_once(client: FlaskClient, db: Session, headers: dict, me: User) -> None:
+def test_mark_read_stamps_read_at_once(client: ApiClient, db: Session, headers: dict, me: User) -> None:
     notification = make_notification(db, me, created_at=at(2026, 1, 1))
     sibling = make_notification(db, me, created_at=at(2026, 1, 1))
     clock.freeze(datetime(2026, 2, 3, 4, 5, 6, 789999, tzinfo=UTC))
@@ -248,14 +248,14 @@ def test_mark_read_stamps_read_at_once(client: FlaskClient, db: Session, headers
     assert stored(db, sibling.id)["is_read"] is False  # others untouched
 
 
-def test_mark_read_unknown_is_404(client: FlaskClient, headers: dict) -> None:
+def test_mark_read_unknown_is_404(client: ApiClient, headers: dict) -> None:
     response = client.put("/api/notifications/nope/read", headers=headers)
     assert (response.status_code, response.get_json()) == (404, NOT_FOUND)
 
 
 @pytest.mark.parametrize("role", ["admin", "user", "viewer"])
 def test_mark_read_of_another_users_is_403(
-    client: FlaskClient, db: Session, settings: Settings, other: User, role: str
+    client: ApiClient, db: Session, settings: Settings, other: User, role: str
 ) -> None:
     theirs = make_notification(db, other)
     before = table_rows(db, Notification)
@@ -271,7 +271,7 @@ def test_mark_read_of_another_users_is_403(
 
 
 def test_read_all_marks_only_my_unread(
-    client: FlaskClient, db: Session, headers: dict, me: User, other: User
+    client: ApiClient, db: Session, headers: dict, me: User, other: User
 ) -> None:
     unread = make_notifications(db, me, [at(2026, 1, 1), at(2026, 1, 2)])
     already = make_notification(db, me, is_read=True, read_at=at(2026, 1, 3))
@@ -298,7 +298,7 @@ def test_read_all_marks_only_my_unread(
 # --- 3.7.5 delete one ----------------------------------------------------------------------
 
 
-def test_delete_one(client: FlaskClient, db: Session, headers: dict, me: User) -> None:
+def test_delete_one(client: ApiClient, db: Session, headers: dict, me: User) -> None:
     doomed, kept = make_notification(db, me).id, make_notification(db, me).id
 
     response = client.delete(f"/api/notifications/{doomed}", headers=headers)
@@ -311,7 +311,7 @@ def test_delete_one(client: FlaskClient, db: Session, headers: dict, me: User) -
 
 
 def test_delete_another_users_is_403_and_keeps_it(
-    client: FlaskClient, db: Session, headers: dict, other: User
+    client: ApiClient, db: Session, headers: dict, other: User
 ) -> None:
     theirs = make_notification(db, other)
     response = client.delete(f"/api/notifications/{theirs.id}", headers=headers)
@@ -320,7 +320,7 @@ def test_delete_another_users_is_403_and_keeps_it(
     assert stored(db, theirs.id) is not None
 
 
-def test_delete_unknown_is_404(client: FlaskClient, headers: dict) -> None:
+def test_delete_unknown_is_404(client: ApiClient, headers: dict) -> None:
     response = client.delete("/api/notifications/nope", headers=headers)
     assert (response.status_code, response.get_json()) == (404, NOT_FOUND)
 
@@ -329,7 +329,7 @@ def test_delete_unknown_is_404(client: FlaskClient, headers: dict) -> None:
 
 
 def test_delete_read_removes_only_my_read(
-    client: FlaskClient, db: Session, headers: dict, me: User, other: User
+    client: ApiClient, db: Session, headers: dict, me: User, other: User
 ) -> None:
     old_read, new_read = (
         row.id for row in make_notifications(db, me, [at(2026, 1, 1), at(2026, 1, 5)], is_read=True, read_at=at(2026, 1, 6))
@@ -350,7 +350,7 @@ def test_delete_read_removes_only_my_read(
 
 @pytest.mark.parametrize(("query", "expected"), BAD_DATES)
 def test_delete_read_bad_dates_are_400_and_delete_nothing(
-    client: FlaskClient, db: Session, headers: dict, me: User, query: str, expected: dict
+    client: ApiClient, db: Session, headers: dict, me: User, query: str, expected: dict
 ) -> None:
     make_notification(db, me, is_read=True, read_at=at(2026, 1, 6))
     before = table_rows(db, Notification)
@@ -363,7 +363,7 @@ def test_delete_read_bad_dates_are_400_and_delete_nothing(
 
 
 @pytest.mark.parametrize("role", ["viewer", "user", "admin"])
-def test_every_role_manages_its_own(client: FlaskClient, db: Session, settings: Settings, role: str) -> None:
+def test_every_role_manages_its_own(client: ApiClient, db: Session, settings: Settings, role: str) -> None:
     user = make_user(db, role)
     headers = bearer(settings, user)
     first, second = make_notification(db, user).id, make_notification(db, user).id
@@ -388,7 +388,7 @@ def test_every_role_manages_its_own(client: FlaskClient, db: Session, settings: 
     ],
 )
 def test_anonymous_is_401_and_changes_nothing(
-    client: FlaskClient, db: Session, me: User, method: str, path: str
+    client: ApiClient, db: Session, me: User, method: str, path: str
 ) -> None:
     notification = make_notification(db, me, is_read=True, read_at=at(2026, 1, 1))
     before = table_rows(db, Notification)
@@ -397,7 +397,7 @@ def test_anonymous_is_401_and_changes_nothing(
     assert table_rows(db, Notification) == before
 
 
-def test_ids_no_row_can_hold_are_404(client: FlaskClient, db: Session, me: User, headers: dict) -> None:
+def test_ids_no_row_can_hold_are_404(client: ApiClient, db: Session, me: User, headers: dict) -> None:
     """A NUL byte cannot even be sent to PostgreSQL as a parameter: both stacks refuse a
     URL holding one before routing (shared_models.requests.check_url_text), so the answer
     is the generic JSON 404, never a 500 (D1), and nothing changes."""
@@ -411,14 +411,14 @@ def test_ids_no_row_can_hold_are_404(client: FlaskClient, db: Session, me: User,
     assert table_rows(db, Notification) == before
 
 
-def test_get_of_one_notification_is_405(client: FlaskClient, db: Session, headers: dict, me: User) -> None:
+def test_get_of_one_notification_is_405(client: ApiClient, db: Session, headers: dict, me: User) -> None:
     notification = make_notification(db, me)
     response = client.get(f"/api/notifications/{notification.id}", headers=headers)
     assert response.status_code == 405
     assert "DELETE" in response.headers["Allow"]
 
 
-def test_literal_segments_win_over_notification_ids(client: FlaskClient, db: Session, me: User, headers: dict) -> None:
+def test_literal_segments_win_over_notification_ids(client: ApiClient, db: Session, me: User, headers: dict) -> None:
     """`delete-read` and `read-all` are their own routes even when a notification has that
     id: DELETE /delete-read deletes the read rows (not the row "delete-read"), PUT
     /read-all marks every unread row."""

@@ -20,6 +20,7 @@ from shared_models.models.ops import CutoverAudit
 from shared_models.settings import Settings
 from tests.cutover.console.support import csrf_of, green, log_in, operator, plant_mismatch
 from tests.helpers import token_for
+from tests.metrics_text import samples
 
 ROUTE = "GET /api/health"
 
@@ -176,6 +177,7 @@ def test_start_pause_and_abort_a_rollout(ops: TestClient, db: Session) -> None:
     assert _flag(db, ROUTE) == ("canary", 5)
     page = ops.get(started.headers["location"]).text
     assert "running: step 1/3 at 5%" in page
+    assert 'id="rollouts-active">1<' in ops.get("/ops/").text
     assert ops.post("/ops/actions/rollout", data={**base, "op": "pause", "reason": "look"}).status_code == 200
     assert "paused: step 1/3" in ops.get(f"/ops/route?key={ROUTE}").text
     again = ops.post("/ops/actions/rollout", data={**base, "op": "start", "reason": "twice"})
@@ -186,7 +188,7 @@ def test_start_pause_and_abort_a_rollout(ops: TestClient, db: Session) -> None:
     actions = [(d["action"], d["actor"]) for d in rollout.decisions(db, route_key=ROUTE)]
     assert actions == [("abort", "console:admin-op"), ("pause", "console:admin-op"), ("start", "console:admin-op")]
     overview = ops.get("/ops/").text
-    assert "last aborted" in overview
+    assert "last aborted" in overview and 'id="rollouts-active">0<' in overview
 
 
 def test_everything_back_to_legacy_needs_the_confirmation(ops: TestClient, db: Session) -> None:
@@ -265,3 +267,31 @@ def test_logging_out_revokes_the_session(ops: TestClient, db: Session) -> None:
     assert ops.post("/ops/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     ops.cookies.set("ops_session", token, path="/ops")
     assert ops.get("/ops/", follow_redirects=False).headers["location"] == "/ops/login"
+
+
+def _served(text: str, route: str, stack: str) -> float:
+    """Requests /metrics counted for one route and arm, over every state and status class."""
+    return sum(count for (name, labels), count in samples(text).items()
+               if name == "http_server_request_duration_seconds_count"
+               and dict(labels).get("route") == route and dict(labels).get("stack") == stack)
+
+
+def test_the_overview_counts_what_metrics_counts(ops: TestClient, ops_gateway: Gateway, db: Session) -> None:
+    csrf = _admin(ops, db)
+    green(db, ROUTE)
+    before = ops.get("/metrics").text  # the registry is process-wide: compare differences
+    for _ in range(5):
+        assert ops.get("/api/health").headers["x-served-by"] == "legacy"
+    ops.post("/ops/actions/state", data={"route_key": ROUTE, "state": "fastapi", "reason": "x", "csrf": csrf})
+    ops_gateway.flags.refresh()
+    for _ in range(3):
+        assert ops.get("/api/health").headers["x-served-by"] == "fastapi"
+    ops_gateway.observer.flush()
+    after = ops.get("/metrics").text
+    served = {stack: int(_served(after, ROUTE, stack) - _served(before, ROUTE, stack))
+              for stack in ("legacy", "fastapi")}
+    assert served == {"legacy": 5, "fastapi": 3}
+    row = re.search(rf'<tr data-route="{re.escape(ROUTE)}".*?</tr>', ops.get("/ops/").text, re.S).group(0)
+    for stack, count in served.items():
+        cell = re.search(rf'data-figure="arm-{stack}">(.*?)</td>', row, re.S).group(1)
+        assert f"{count} req" in cell
