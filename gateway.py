@@ -122,6 +122,7 @@ class Gateway:
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
         self._background: set[asyncio.Task[Any]] = set()
         self.judge = Judge(self.sessions, interval=self.config.judge_interval, lease_seconds=self.config.judge_lease,
+                           keep_hours=self.config.figures_keep_hours,
                            on_change=self._judged) if self.config.judge_enabled else None
         self.observer = Observer(self.sessions, slot_seconds=self.config.figures_slot_seconds,
                                  flush_interval=self.config.figures_flush_interval,

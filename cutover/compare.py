@@ -255,7 +255,7 @@ def _copy(value: Any) -> Any:
 RELEVANT_HEADERS = ("allow", "location", "cache-control", "www-authenticate", "retry-after",
                     "access-control-allow-origin", "access-control-allow-credentials",
                     "access-control-allow-methods", "access-control-allow-headers",
-                    "access-control-expose-headers", "access-control-max-age")
+                    "access-control-expose-headers", "access-control-max-age", "vary")
 """Headers a client acts on, compared besides the content type (which `compare` checks).
 
 Left out on purpose: framing and per-response values (content-length, date, server,

@@ -32,6 +32,7 @@ from gateway import create_gateway
 from shared_models.settings import Settings
 from tests.cutover.live import LiveGateway
 from tests.cutover.support import flag_of, green, write
+from tests.metrics_text import value
 
 ROUTE = "GET /api/health"
 PAD = 0.4  # both arms answer this long after the request came in, seconds
@@ -134,8 +135,15 @@ def start(db: Session, **options: Any) -> None:
           min_requests=options.pop("min_requests", MIN_REQUESTS), **options)
 
 
+def scrape(live: LiveGateway) -> str:
+    return httpx.get(f"{live.url}/metrics").text
+
+
 def test_a_healthy_route_is_promoted_through_every_step(live: LiveGateway, db: Session) -> None:
+    before = scrape(live)
     start(db)
+    live.gateway.flags.refresh()
+    assert value(scrape(live), "cutover_route_canary_percent", route=ROUTE) == 1
     served = drive(live, db, lambda status: status["state"] != "running")
     assert current(db)["state"] == "completed" and flag_of(db, ROUTE) == ("fastapi", 0)
     trail = list(reversed(rollout.decisions(db, ROUTE)))
@@ -150,6 +158,13 @@ def test_a_healthy_route_is_promoted_through_every_step(live: LiveGateway, db: S
     assert [entry["to_state"] for entry in flags.history(session=db, route_key=ROUTE)][:5] == [
         "fastapi", "canary:100", "canary:50", "canary:25", "canary:5"]
     assert {"legacy", "fastapi"} <= set(served)
+    after = scrape(live)
+    assert value(after, "cutover_route_canary_percent", route=ROUTE) == 100
+    assert value(after, "cutover_route_state", route=ROUTE, state="fastapi") == 1
+    decided = {action: value(after, "cutover_rollout_decisions_total", route=ROUTE, action=action)
+               - value(before, "cutover_rollout_decisions_total", route=ROUTE, action=action)
+               for action in ("promote", "complete", "rollback")}
+    assert decided == {"promote": 4, "complete": 1, "rollback": 0}
 
 
 def _rolled_back(live: LiveGateway, db: Session) -> tuple[dict[str, Any], float]:
