@@ -38,10 +38,11 @@ class Case:
     files: dict[str, tuple[str, bytes | str]] | None = None
     read_only: bool = field(default=False)
     headers: dict[str, str] | None = None  # extra request headers (e.g. `Origin` for CORS)
+    verb: str | None = None  # another method on the route's path (HEAD, OPTIONS, a 405 one)
 
     @property
     def method(self) -> str:
-        return self.route.split(" ", 1)[0]
+        return self.verb or self.route.split(" ", 1)[0]
 
     @property
     def id(self) -> str:
