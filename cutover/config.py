@@ -4,7 +4,7 @@
                                   switch `flask_retired` does the same               (off)
     CUTOVER_REFRESH_INTERVAL      seconds between flag snapshot refreshes            (0.5)
     CUTOVER_SHADOW_SAMPLE_RATE    share of shadow-route requests replayed, 0..1      (1.0)
-    CUTOVER_SHADOW_CONCURRENCY    replays in flight per worker; more are dropped     (4)
+    CUTOVER_SHADOW_CONCURRENCY    replay tasks per worker process                    (4)
     CUTOVER_SHADOW_KEEP           mismatches kept per route                          (20)
     CUTOVER_ROLLBACK_ERRORS       N: 5xx answers among the last M that flip back     (5)
     CUTOVER_ROLLBACK_WINDOW       M: FastAPI answers remembered per route            (20)
@@ -14,6 +14,8 @@
                                   at a time across workers/replicas: a DB lease)     (on)
     CUTOVER_JUDGE_INTERVAL        seconds between the judge's passes                 (2.0)
     CUTOVER_JUDGE_LEASE           seconds the judge's lease lasts unrenewed          (10.0)
+    CUTOVER_FIGURES_KEEP_HOURS    window figures older than this are deleted by the
+                                  judge (never those of an active rollout)           (24)
     CAPTURE_DIR                   where traffic captures go        (instance/captures)
     CAPTURE_FILE_BYTES            a capture file is rotated at this size          (8 MiB)
     CAPTURE_TOTAL_BYTES           all capture files together; oldest deleted     (64 MiB)
@@ -49,6 +51,7 @@ class CutoverConfig:
     judge_enabled: bool = True
     judge_interval: float = 2.0
     judge_lease: float = 10.0
+    figures_keep_hours: float = 24.0
     capture_dir: str = str(INSTANCE_DIR / "captures")
     capture_file_bytes: int = 8 * 1024 * 1024
     capture_total_bytes: int = 64 * 1024 * 1024
@@ -74,6 +77,7 @@ class CutoverConfig:
             judge_enabled=settings.CUTOVER_JUDGE_ENABLED,
             judge_interval=settings.CUTOVER_JUDGE_INTERVAL,
             judge_lease=settings.CUTOVER_JUDGE_LEASE,
+            figures_keep_hours=settings.CUTOVER_FIGURES_KEEP_HOURS,
             capture_dir=settings.CAPTURE_DIR or str(INSTANCE_DIR / "captures"),
             capture_file_bytes=settings.CAPTURE_FILE_BYTES,
             capture_total_bytes=settings.CAPTURE_TOTAL_BYTES,

@@ -18,10 +18,15 @@ One pass, per running rollout, in its own write transaction (the rollout row loc
   the step started (`cutover.figures.arm_figures`), shadow mismatches stored since then,
   parity mismatches of parity runs since then, and whether the hold is over. At 100 %
   there are no legacy callers left, so the legacy arm is what legacy served during the
-  rollout's earlier steps;
+  rollout's earlier steps and one hold before it began (a rollout of just `100` is
+  judged against that hold alone);
 - pass: next step (or `fastapi` after the last), fail: back to legacy, wait: the
   judgement is kept on the row. Promotions and rollbacks are decisions with their figures
   (`rollout_decisions`) and flag moves in the flag audit (actor `rollout`).
+
+The lease holder also deletes window figures older than `keep_hours` (every
+`PRUNE_EVERY` seconds at most), never those since the start of an active rollout: its
+steps, and the 100 % step's legacy baseline, read them.
 
 A failure is acted on at the first pass that sees it, so a failing step is back at
 legacy within `interval` (+ the figures' flush and the flag refresh) of the evidence
@@ -35,27 +40,29 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import anyio.to_thread
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cutover import lease, rollout
-from cutover.figures import arm_figures
+from cutover.figures import arm_figures, prune_figures
 from cutover.metrics import ROLLOUT_DECISIONS
 from cutover.verdict import Verdict, judge
 from shared_models.clock import utcnow
 from shared_models.db import begin_write
 from shared_models.formats import utc_instant
 from shared_models.models.ops import CutoverFlag, ParityResult, ShadowMismatch
-from shared_models.models.rollouts import Rollout
+from shared_models.models.rollouts import ACTIVE_ROLLOUT_STATES, Rollout
 
 log = logging.getLogger("gateway.judge")
 LEASE_NAME = "rollout-judge"
+PRUNE_EVERY = 600.0
 
 
 @dataclass(frozen=True)
@@ -92,8 +99,9 @@ def step_verdict(session: Session, row: Rollout) -> Verdict:
     since, share = row.step_started_at, rollout.percent(row)
     arms = arm_figures(session, route_key=row.route_key, since=since)
     legacy, baseline = arms["legacy"], "this step"
-    if share == 100:  # every caller is on FastAPI: compare with legacy's earlier steps
-        legacy = arm_figures(session, route_key=row.route_key, since=row.started_at, until=since)["legacy"]
+    if share == 100:  # every caller is on FastAPI: compare with legacy before this step
+        legacy = arm_figures(session, route_key=row.route_key, until=since,
+                             since=row.started_at - timedelta(seconds=row.hold_seconds))["legacy"]
         baseline = "earlier steps"
     shadow, parity = _mismatches(session, row.route_key, since)
     held_for = (utcnow() - since).total_seconds()
@@ -108,10 +116,13 @@ def step_verdict(session: Session, row: Rollout) -> Verdict:
 
 class Judge:
     def __init__(self, sessionmaker: Callable[[], Session], *, interval: float = 2.0, lease_seconds: float = 10.0,
-                 holder: str | None = None, on_change: Callable[[Outcome], None] | None = None) -> None:
+                 keep_hours: float = 24.0, holder: str | None = None,
+                 on_change: Callable[[Outcome], None] | None = None) -> None:
         self.sessionmaker = sessionmaker
         self.interval = interval
         self.lease_seconds = lease_seconds
+        self.keep_hours = keep_hours
+        self._pruned_at = time.monotonic()  # the first prune PRUNE_EVERY after start, not at every start
         self.holder = holder or default_holder()
         self.on_change = on_change
         self._task: asyncio.Task[None] | None = None
@@ -120,6 +131,8 @@ class Judge:
 
     def tick(self) -> list[Outcome]:
         """Judge every running rollout once, if this judge holds (or gets) the lease."""
+        if time.monotonic() - self._pruned_at >= PRUNE_EVERY:
+            self.prune()
         with self.sessionmaker() as session:
             if not rollout.running(session):  # the common case: one small SELECT, no lease write
                 return []
@@ -135,6 +148,20 @@ class Judge:
             if outcome is not None:
                 outcomes.append(outcome)
         return outcomes
+
+    def prune(self) -> int:
+        """Delete old window figures if this judge holds (or gets) the lease; rows deleted."""
+        self._pruned_at = time.monotonic()
+        with self.sessionmaker() as session:
+            if not lease.acquire(session, LEASE_NAME, holder=self.holder, seconds=self.lease_seconds):
+                return 0
+            begin_write(session)
+            before = utcnow() - timedelta(hours=self.keep_hours)
+            oldest = session.scalar(select(func.min(Rollout.started_at)).where(
+                Rollout.state.in_(ACTIVE_ROLLOUT_STATES)))
+            deleted = prune_figures(session, before=before if oldest is None else min(before, oldest))
+            session.commit()
+        return deleted
 
     def _judge_route(self, session: Session, route_key: str) -> Outcome | None:
         begin_write(session)

@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     CUTOVER_JUDGE_ENABLED: bool = True
     CUTOVER_JUDGE_INTERVAL: float = Field(2.0, gt=0, le=60)
     CUTOVER_JUDGE_LEASE: float = Field(10.0, gt=0, le=600)
+    CUTOVER_FIGURES_KEEP_HOURS: float = Field(24.0, gt=0)
     CAPTURE_DIR: str = ""  # empty: instance/captures
     CAPTURE_FILE_BYTES: int = Field(8 * 1024 * 1024, ge=4096)
     CAPTURE_TOTAL_BYTES: int = Field(64 * 1024 * 1024, ge=4096)

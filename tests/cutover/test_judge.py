@@ -6,17 +6,23 @@ judge against a live gateway is tests/cutover/test_rollout_live.py.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.testclient import TestClient
 
 from cutover import flags, lease, rollout
+from cutover.config import CutoverConfig
 from cutover.figures import ArmFigures, add_figures
 from cutover.judge import LEASE_NAME, Judge
+from gateway import create_gateway
 from shared_models import clock
 from shared_models.db import begin_write, make_sessionmaker
 from shared_models.models.ops import ShadowMismatch
+from shared_models.models.rollouts import Rollout, RouteWindow
 from tests.cutover.support import flag_of, green, write
 from tests.helpers import at
 
@@ -199,3 +205,58 @@ def test_a_paused_rollout_is_not_judged_and_resume_starts_the_window_again(
     move(now, HOLD)
     [outcome] = judge.tick()  # the figures before the resume no longer count
     assert outcome.action == "wait" and "too little data" in outcome.reason
+
+
+def test_the_lease_holder_prunes_old_figures_but_never_an_active_rollouts(
+        db: Session, sessions: sessionmaker[Session], now: list) -> None:
+    def slots() -> list[int]:
+        db.rollback()
+        found = sorted(int((row.slot_start - T0).total_seconds() // 3600) for row in db.query(RouteWindow))
+        db.rollback()
+        return found
+
+    for hours_ago in (50, 30, 1):
+        begin_write(db)
+        add_figures(db, slot_start=T0 - timedelta(hours=hours_ago), arms={(ROUTE, "legacy"): ArmFigures(requests=1)})
+        db.commit()
+    start(db)
+    db.execute(update(Rollout).values(started_at=T0 - timedelta(hours=40)))  # a rollout running for 40 h
+    db.commit()
+    judge, standby = Judge(sessions, holder="a", keep_hours=24), Judge(sessions, holder="b", keep_hours=24)
+    assert judge.prune() == 1 and slots() == [-30, -1]  # the 30 h old slot is the rollout's
+    assert standby.prune() == 0  # not the lease holder
+    write(db, rollout.abort, route_key=ROUTE, actor="cli:ann")
+    assert judge.prune() == 1 and slots() == [-1]
+
+
+def test_the_gateway_lifespan_runs_the_judge_and_lets_its_lease_go(
+        db: Session, sessions: sessionmaker[Session], settings) -> None:  # noqa: ANN001
+    assert create_gateway(settings, CutoverConfig(judge_enabled=False)).judge is None
+    gateway = create_gateway(settings, CutoverConfig(refresh_interval=0.1, judge_interval=0.1, judge_lease=5))
+    start(db)
+    with TestClient(gateway):
+        deadline = time.monotonic() + 60
+        while latest(db)["verdict"] is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert latest(db)["verdict"]["kind"] == "wait"  # judged by the gateway's own judge
+        with sessions() as session:
+            assert lease.holder_of(session, LEASE_NAME) == gateway.judge.holder
+    with sessions() as session:  # shut down: released, a standby need not wait for it to lapse
+        assert lease.holder_of(session, LEASE_NAME) is None
+
+
+def test_a_single_100_percent_step_is_judged_against_legacy_before_the_start(
+        db: Session, sessions: sessionmaker[Session], now: list) -> None:
+    legacy = ArmFigures()
+    for _ in range(300):
+        legacy.add(0.010, 200)
+    begin_write(db)
+    add_figures(db, slot_start=T0 - timedelta(seconds=HOLD / 2), arms={(ROUTE, "legacy"): legacy})
+    add_figures(db, slot_start=T0 - timedelta(seconds=HOLD * 2), arms={(ROUTE, "legacy"): legacy})  # too old
+    db.commit()
+    start(db, steps=(100,))
+    serve(db, now, fastapi=300, fastapi_ms=30)
+    move(now, 2)
+    [outcome] = Judge(sessions).tick()
+    assert outcome.action == "rollback" and "p99" in outcome.reason
+    assert rollout.decisions(db, ROUTE)[0]["figures"]["legacy"]["requests"] == 300

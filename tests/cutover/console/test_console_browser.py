@@ -37,7 +37,7 @@ REQUIRED = os.environ.get("CONSOLE_BROWSER_REQUIRED") == "1"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PATIENCE_MS = 10_000
+PATIENCE_MS = 20_000
 """How long a step may wait for the page (a bound, not a measured duration)."""
 
 
