@@ -44,3 +44,7 @@ bash scripts/nginx_check.sh
 # The compose topology for real on PostgreSQL (issue 15): replicas behind nginx, a
 # replica and the scheduler leader SIGKILLed under load; ~1.5 min, bounded to 6.
 bash scripts/cluster_check.sh
+
+# schemathesis with every check it has on both stacks of a live gateway (~1.5 min):
+# the OpenAPI is what the services accept; exceptions in schemathesis.toml.
+bash scripts/schemathesis_check.sh
