@@ -135,6 +135,7 @@ class LeaderService:
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> None:
+        log.info("scheduler: taking over as leader")
         with self.session_factory() as session:
             begin_write(session)
             plan = takeover.plan(session)
@@ -154,11 +155,10 @@ class LeaderService:
         )
         self.recorder.start()
         self.batcher.start()
-        takeover.finish(self.session_factory, self.settings, plan.finish)
         self.batcher.run_now(plan.send)
+        self.reconcile()  # starts APScheduler, then catches up missed slots
+        takeover.finish(self.session_factory, self.settings, plan.finish)
         maintenance.resume(session_factory=self.session_factory, settings=self.settings)
-        self.reconcile()
-        self.scheduler.start()
         scheduler_status.publish(self.job_count)
         log.info("scheduler: leading, %d job(s) scheduled", len(self.reconciler.scheduled))
 
@@ -176,13 +176,20 @@ class LeaderService:
 
     # -- reconcile and catch-up -----------------------------------------------
     def reconcile(self) -> None:
-        self._housekeeping_if_due()
         result = self.reconciler.run()
+        if not self.scheduler.running:
+            # APScheduler before the catch-up: it fires the slots from its start on, the
+            # catch-up those up to its own later "now"; a slot both see is claimed once.
+            # (The other way round, a slot due between the two was lost.)
+            self.scheduler.start()
         if result.added:
-            # Inline, in one pass: at leader start this runs before APScheduler starts, so
-            # the missed slots reach the burst path first (4 catch-up threads over batches
-            # of 100 competed with each other and with APScheduler's start for the GIL).
+            # Inline, in one pass (4 catch-up threads over batches of 100 competed with
+            # each other for the GIL and reached the burst path later).
             self._catch_up(result.added)
+        # After the catch-up: at leader start the first purge (a write transaction that
+        # also folds the execution rollup) took 1.4 s on a loaded machine, and missed
+        # slots waited behind it.
+        self._housekeeping_if_due()
 
     def _housekeeping_if_due(self) -> None:
         """Every HOUSEKEEPING_SECONDS, purge expired revocations and login windows."""
