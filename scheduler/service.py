@@ -177,15 +177,17 @@ class LeaderService:
     # -- reconcile and catch-up -----------------------------------------------
     def reconcile(self) -> None:
         result = self.reconciler.run()
+        # Inline, in one pass (4 catch-up threads over batches of 100 competed with each
+        # other for the GIL and reached the burst path later), and at leader start before
+        # APScheduler starts (its start with 1,000 jobs took ~0.4 s on a loaded machine).
+        since = self._catch_up(result.added) if result.added else None
         if not self.scheduler.running:
-            # APScheduler before the catch-up: it fires the slots from its start on, the
-            # catch-up those up to its own later "now"; a slot both see is claimed once.
-            # (The other way round, a slot due between the two was lost.)
             self.scheduler.start()
-        if result.added:
-            # Inline, in one pass (4 catch-up threads over batches of 100 competed with
-            # each other for the GIL and reached the burst path later).
-            self._catch_up(result.added)
+            if since is not None:
+                # APScheduler fires from its start on; slots due between the catch-up's
+                # "now" and that start were nobody's (lost, before this second pass). A
+                # slot both see is claimed once.
+                self._catch_up(result.added, since=since)
         # After the catch-up: at leader start the first purge (a write transaction that
         # also folds the execution rollup) took 1.4 s on a loaded machine, and missed
         # slots waited behind it.
@@ -218,23 +220,24 @@ class LeaderService:
         with contextlib.suppress(JobLookupError):
             self.scheduler.remove_job(job_id)
 
-    def _catch_up(self, jobs: list[Scheduled]) -> None:
-        """Slots in (max(last claimed slot, updated_at), now] nobody fired (no leader).
+    def _catch_up(self, jobs: list[Scheduled], since: datetime | None = None) -> datetime:
+        """Slots in (max(last claimed slot, updated_at), now] nobody fired (no leader); returns `now`.
 
         Slots to run go through the burst path (claimed in batches, run in parallel, like
         a due minute), each with its note, whose lateness is filled when its call starts;
-        slots only to record are recorded in one transaction.
+        slots only to record are recorded in one transaction. With `since` (the first
+        pass's `now`), only the slots due after it are run, whatever the policy: those
+        came due while APScheduler was starting, not while no leader ran.
         """
+        now = utcnow()
         try:
-            now = utcnow()
-            last = self._last_slots(job.job_id for job in jobs)
+            last = self._last_slots(job.job_id for job in jobs) if since is None else {}
+            policy = self.settings.SCHEDULER_MISSED_RUNS if since is None else "once"
+            grace = self.settings.SCHEDULER_MISFIRE_GRACE_SECONDS if since is None else float("inf")
             missed: list[tuple[str, MissedPlan]] = []
             for job in jobs:
-                baseline = max(filter(None, (last.get(job.job_id), job.updated_at)))
-                plan = plan_missed(
-                    job.trigger, baseline=baseline, now=now, policy=self.settings.SCHEDULER_MISSED_RUNS,
-                    grace_seconds=self.settings.SCHEDULER_MISFIRE_GRACE_SECONDS,
-                )
+                baseline = since or max(filter(None, (last.get(job.job_id), job.updated_at)))
+                plan = plan_missed(job.trigger, baseline=baseline, now=now, policy=policy, grace_seconds=grace)
                 if plan is None:
                     continue
                 log.debug("scheduler: job %s missed slot(s): %s", job.job_id, plan.note)
@@ -246,6 +249,7 @@ class LeaderService:
             self.runner.record_missed_many(missed)
         except Exception:
             log.exception("scheduler: catch-up failed")
+        return now
 
     def _last_slots(self, job_ids: Iterable[str]) -> dict[str, datetime]:
         ids = list(job_ids)
