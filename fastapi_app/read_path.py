@@ -26,94 +26,22 @@ engine (`AsyncConnection.run_sync`), so nothing blocks the loop on network I/O.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import anyio.to_thread
-from fastapi import Depends, Request, Security
-from sqlalchemy import Connection, Engine, Select, String, bindparam, exists, select
+from fastapi import Request
+from sqlalchemy import Connection, Engine
 from starlette.responses import Response
 
-from fastapi_app.deps import oauth2_scheme
+from fastapi_app.deps import token_owner
 from fastapi_app.responses import LegacyJSONResponse
-from shared_models import tokens
 from shared_models.db import is_sqlite, make_engine
-from shared_models.errors import TokenError
-from shared_models.models import RevokedToken, User
 from shared_models.settings import Settings
 
 Work = Callable[..., dict[str, Any]]
 """A read of `shared_models.services`: `(connection, *, user_id, settings, **route args)`."""
 T = TypeVar("T")
-
-
-# --- authentication ------------------------------------------------------------------
-
-
-async def read_claims(
-    request: Request, _token: Annotated[str | None, Security(oauth2_scheme)] = None
-) -> dict[str, Any]:
-    """The access token's claims, refused as `@jwt_required()` refuses (no database yet).
-
-    Settings come from `app.state`, not `SettingsDep`: FastAPI runs a sync dependency
-    in a worker thread, a hop per request that cost more than the whole token check.
-    """
-    secret = request.app.state.settings.JWT_SECRET_KEY or ""
-    token = tokens.token_from_header(request.headers.get(tokens.HEADER_NAME))
-    return _verified(token, secret)
-
-
-_VERIFIED: dict[tuple[str, str], dict[str, Any]] = {}
-_VERIFIED_MAX = 4096
-
-
-def _verified(token: str, secret: str) -> dict[str, Any]:
-    """`tokens.decode(token)` with the signature check done once per token.
-
-    The HMAC check gives the same answer every time, so an accepted token's claims are
-    kept (bounded; cleared when full). The time claims are checked again on every use
-    with PyJWT's own rules (leeway 0, wall clock): outside nbf, iat <= now < exp the token
-    goes through `tokens.decode` again, which refuses it with the legacy message.
-    """
-    key = (secret, token)
-    claims = _VERIFIED.get(key)
-    now = time.time()
-    if claims is not None and max(claims.get("nbf", 0), int(claims.get("iat", 0))) <= now < claims.get("exp", float("inf")):
-        return dict(claims)
-    claims = tokens.decode(token, secret=secret, refresh=False)
-    if len(_VERIFIED) >= _VERIFIED_MAX:
-        _VERIFIED.clear()
-    _VERIFIED[key] = claims
-    return dict(claims)
-
-
-ReadClaims = Annotated[dict[str, Any], Depends(read_claims)]
-
-
-def token_owner_statement() -> Select[Any]:
-    """One row: `revoked` (the jti is on the blocklist) and `user_id` (the token's user
-    if it exists and is active, else NULL) — `tokens.is_revoked` + `tokens.active_user`.
-
-    Built once with bind parameters `jti` and `sub`: building it per request was ~12% of
-    a small read. A token without a jti compares NULL, which matches no row."""
-    revoked = exists().where(RevokedToken.jti == bindparam("jti", type_=String))
-    user = select(User.id).where(User.id == bindparam("sub", type_=String), User.is_active.is_(True))
-    return select(revoked.label("revoked"), user.scalar_subquery().label("user_id"))
-
-
-TOKEN_OWNER = token_owner_statement()
-
-
-def token_owner(connection: Connection, claims: Mapping[str, Any]) -> str:
-    """The active user's id, or TokenError in Flask-JWT-Extended's order (blocklist first)."""
-    jti = claims.get("jti")
-    row = connection.execute(TOKEN_OWNER, {"jti": str(jti) if jti else None, "sub": str(claims["sub"])}).one()
-    if row.revoked:
-        raise TokenError(401, tokens.REVOKED_MSG)
-    if row.user_id is None:
-        raise TokenError(401, tokens.STALE_USER_MSG)
-    return row.user_id
 
 
 # --- running a unit of work ------------------------------------------------------------

@@ -15,9 +15,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from fastapi_app import read_path
-from fastapi_app.deps import CurrentUser, SessionDep, call
+from fastapi_app.deps import CurrentUser, ReadClaims, SessionDep, call
 from fastapi_app.openapi_bodies import DATE_OR_INSTANT, query_doc
-from fastapi_app.read_path import ReadClaims
 from fastapi_app.schemas.common import AUTH_RESPONSES, ErrorBody
 from fastapi_app.schemas.executions import (
     ExecutionEnvelope,

@@ -15,9 +15,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from fastapi_app import read_path
-from fastapi_app.deps import CurrentUser, EditorUser, JsonBodyDep, SessionDep, SettingsDep, call
+from fastapi_app.deps import CurrentUser, EditorUser, JsonBodyDep, ReadClaims, SessionDep, SettingsDep, call
 from fastapi_app.openapi_bodies import json_body_doc, one_of_words, query_doc
-from fastapi_app.read_path import ReadClaims
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import AUTH_RESPONSES, ROLE_RESPONSES, ErrorBody
 from fastapi_app.schemas.jobs import JobCreateBody, JobDeleted, JobEnvelope, JobList, JobSaved, JobUpdateBody
