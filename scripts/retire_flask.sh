@@ -45,7 +45,7 @@ rm -rf bench scripts/nginx_check.sh scripts/cluster_check.sh scripts/cluster_che
 say "deleted tests/hardening/ tests/deploy/ (they drive the gateway), the v2-vs-legacy tests of tests/fastapi_app, bench/ and the gateway's live checks"
 
 # 2. The migration-only import contracts and root packages.
-sed -i '/# >>> migration-only/,/# <<< migration-only/d' pyproject.toml
+sed -i '/^[[:space:]]*# >>> migration-only[[:space:]]*$/,/^[[:space:]]*# <<< migration-only[[:space:]]*$/d' pyproject.toml
 if grep -Eq 'legacy_flask|cutover|parity_tests|"gateway"' pyproject.toml; then
     say "pyproject.toml still names a deleted room"; exit 1
 fi
