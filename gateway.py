@@ -4,7 +4,9 @@ Routes, in this order (prefixes match whole path segments: `/api/v2x` is a legac
 `/apix` no API path at all):
 
     /api/v2, /api/v2/...   FastAPI                                   X-Served-By: fastapi
-    /api,    /api/...      per legacy route, from its cutover flag:
+    /api,    /api/...      a v2-only route's /api path (D17: logout, verify, login/form;
+                           CORS preflight included) -> FastAPI    X-Served-By: fastapi
+                           per legacy route, from its cutover flag:
                              legacy  -> Flask                        X-Served-By: legacy
                              shadow  -> Flask; GET/HEAD replayed on FastAPI afterwards
                              canary  -> FastAPI for N % of callers (sticky), Flask for the rest
@@ -26,7 +28,9 @@ Dispatch reads an in-memory flag snapshot (`cutover.snapshot`), refreshed from t
 DB every ~0.5 s by a task of the gateway's own lifespan, which also starts the scheduler
 candidate and runs FastAPI's lifespan (mounted apps get none). A burst of FastAPI 5xx on
 a canary/fastapi route flips it back to legacy (`cutover.rollback`, audited as "gateway").
-The machinery lives in `cutover/`; this module only routes. Settings: `cutover.config`.
+The lifespan also runs the rollout judge (`cutover.judge`; one judges at a time across
+workers and replicas). The machinery lives in `cutover/`; this module only routes.
+Settings: `cutover.config`.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ from cutover.config import CutoverConfig
 from cutover.console import create_console
 from cutover.dispatch import decide, unverified_subject, v2_scope
 from cutover.flags import auto_rollback
+from cutover.judge import Judge, Outcome
 from cutover.metrics import UNMATCHED, publish_route_states
 from cutover.observe import Observer, Seen, configure_request_log
 from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe, twin_keys
@@ -115,6 +120,9 @@ class Gateway:
         self.console = create_console(settings, self.sessions, self.route_keys)
         self.bursts = ErrorBursts(errors=self.config.rollback_errors, window=self.config.rollback_window)
         self._background: set[asyncio.Task[Any]] = set()
+        self.judge = Judge(self.sessions, interval=self.config.judge_interval, lease_seconds=self.config.judge_lease,
+                           keep_hours=self.config.figures_keep_hours,
+                           on_change=self._judged) if self.config.judge_enabled else None
         self.observer = Observer(self.sessions, slot_seconds=self.config.figures_slot_seconds,
                                  flush_interval=self.config.figures_flush_interval,
                                  metrics=self.config.metrics, request_log=self.config.request_log)
@@ -208,6 +216,11 @@ class Gateway:
         if self.legacy is None or self.registry is None:
             self._load_legacy()  # started retired, un-retired since: load Flask once
         assert self.legacy is not None and self.registry is not None
+        v2_only = self.registry.match_v2_only(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if v2_only is not None:  # D17: a v2-only route at its /api path, no twin, no flag
+            seen.route, seen.stack, seen.state = v2_only.key, "fastapi", "direct"
+            await self.v2(v2_scope(scope), receive, served_by(send, "fastapi"))
+            return
         seen.stack, seen.state = "legacy", "legacy"
         # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself.
         if self.flags.table.all_legacy and not self.observer.active and not self.flags.captures:
@@ -278,14 +291,22 @@ class Gateway:
         if flipped:
             log.warning("%s flipped back to legacy: %s", route_key, reason)
 
+    def _judged(self, outcome: Outcome) -> None:
+        """The judge moved a flag: this worker follows at once (the others at their refresh)."""
+        self.flags.override(outcome.route_key, *outcome.flag)
+
     @asynccontextmanager
     async def _shared_resources(self) -> AsyncIterator[None]:
         if self.registry is not None:
             for line in describe(self.registry):
                 if line.startswith("unpaired"):
                     log.warning("route map: %s", line)
+                elif line.startswith("v2 only"):
+                    log.info("route map: %s", line)
         await anyio.to_thread.run_sync(self.flags.refresh)
         refresher = asyncio.create_task(self.flags.run())
+        if self.judge is not None:
+            self.judge.start()
         self.observer.start()
         scheduler = None
         if self.settings.SCHEDULER_ENABLED:
@@ -298,6 +319,8 @@ class Gateway:
                 await self.shadow.drain()
                 await asyncio.gather(*list(self._background), return_exceptions=True)
         finally:
+            if self.judge is not None:
+                await self.judge.stop()
             refresher.cancel()
             await anyio.to_thread.run_sync(self.capture.close)
             await anyio.to_thread.run_sync(self.observer.stop)

@@ -6,6 +6,9 @@
     python -m cutover flags history ["GET /api/jobs"] [--limit 50] [--json]
     python -m cutover switch flask_retired on|off --reason "..." [--force]
     python -m cutover shadow stats ["GET /api/jobs"] [--json]
+    python -m cutover rollout start "GET /api/jobs" [--steps 1,5,25,50,100] [--hold 10m] [--min-requests 500]
+    python -m cutover rollout status ["GET /api/jobs"] [--decisions 10] [--json]
+    python -m cutover rollout pause|resume|abort "GET /api/jobs" [--reason "..."]
     python -m cutover capture list [--json]
     python -m cutover capture set "GET /api/jobs" 0.1 --reason "..."   # record 10 % (0 = off)
     python -m cutover capture off "GET /api/jobs" --reason "..."
@@ -28,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from cutover import captures, flags
 from cutover.registry import describe, load_registry
+from cutover.rollout_cli import add_rollout_commands, run_rollout
 from shared_models.db import begin_write, make_engine, make_sessionmaker
 from shared_models.errors import ApiError
 from shared_models.settings import get_settings
@@ -64,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     stats = shadow.add_parser("stats", help="counters and recent mismatches per route")
     stats.add_argument("route_key", nargs="?")
     stats.add_argument("--json", action="store_true")
+    add_rollout_commands(commands)
 
     capture = commands.add_parser("capture", help="traffic capture per route (audited)").add_subparsers(
         dest="action", required=True)
@@ -131,6 +136,9 @@ def run(argv: Sequence[str] | None = None, settings: Any = None) -> int:
 
 def _run_db(args: argparse.Namespace, session: Session, settings: Any) -> int:
     command = (args.command, getattr(args, "action", None))
+    if args.command == "rollout":
+        keys = load_registry(settings).keys() if args.action == "start" else None
+        return run_rollout(args, session, known_keys=keys)
     if command == ("flags", "list"):
         _print_rows(flags.list_flags(session=session, keys=load_registry(settings).keys()), args.json, _flag_line)
     elif command == ("flags", "history"):

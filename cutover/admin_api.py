@@ -5,6 +5,7 @@
     PUT /api/v2/admin/cutover/switches/{name}     {"enabled", "reason"?, "force"?}  (flask_retired)
     GET /api/v2/admin/cutover/history             ?route_key=&limit=  audit trail, newest first
     GET /api/v2/admin/cutover/shadow              ?route_key=  shadow counters and recent diffs
+    .../rollouts...                               progressive rollouts (`cutover.rollout_api`)
     GET/PUT /api/v2/admin/cutover/capture         traffic capture switches (`cutover.capture_admin`)
 
 Part of the cutover room, not of `fastapi_app`: the gateway includes this router into
@@ -106,6 +107,9 @@ async def shadow_stats(session: SessionDep, _admin: AdminUser, route_key: str | 
 
 def include_admin_api(v2_app: FastAPI, route_keys: tuple[str, ...]) -> None:
     """Serve this API from the v2 app the gateway runs, knowing the gateway's route keys."""
+    from cutover.rollout_api import router as rollouts  # imports `known_keys` from here
+
     v2_app.state.cutover_route_keys = route_keys
     v2_app.include_router(router)
+    v2_app.include_router(rollouts)
     v2_app.include_router(capture_admin.router)

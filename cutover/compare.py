@@ -224,6 +224,39 @@ def _copy(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+RELEVANT_HEADERS = ("allow", "location", "cache-control", "www-authenticate", "retry-after",
+                    "access-control-allow-origin", "access-control-allow-credentials",
+                    "access-control-allow-methods", "access-control-allow-headers",
+                    "access-control-expose-headers", "access-control-max-age")
+"""Headers a client acts on, compared besides the content type (which `compare` checks).
+
+Left out on purpose: framing and per-response values (content-length, date, server,
+x-request-id, x-served-by) that differ by design between two servers of one answer."""
+
+
+def _header_value(name: str, value: str) -> str:
+    if name in ("allow", "access-control-allow-methods", "access-control-allow-headers",
+                "access-control-expose-headers"):
+        return ", ".join(sorted(part.strip().upper() for part in value.split(",") if part.strip()))
+    return value.strip()
+
+
+def header_differences(left: Observed, right: Observed, names: Sequence[str] = RELEVANT_HEADERS, *,
+                       left_name: str = "legacy", right_name: str = "v2") -> list[str]:
+    """One line per relevant header that differs (list-valued headers compared as sets)."""
+    lines = []
+    for name in names:
+        a, b = left.headers.get(name), right.headers.get(name)
+        if a is not None:
+            a = _header_value(name, a)
+        if b is not None:
+            b = _header_value(name, b)
+        if a != b:
+            lines.append(f"header {name}: {left_name} {a if a is not None else '(absent)'!r} != "
+                         f"{right_name} {b if b is not None else '(absent)'!r}")
+    return lines
+
+
 def describe_rules(rules: Sequence[Rule]) -> list[dict[str, str]]:
     """The rules as plain data (for reports): name, what it ignores, why, which routes."""
     return [

@@ -10,6 +10,12 @@
     CUTOVER_ROLLBACK_WINDOW       M: FastAPI answers remembered per route            (20)
     GATEWAY_LEGACY_QUEUE          requests allowed to wait for a Flask thread;
                                   beyond that the gateway answers 503 at once        (64)
+    CUTOVER_JUDGE_ENABLED         run the rollout judge in this process (one judges
+                                  at a time across workers/replicas: a DB lease)     (on)
+    CUTOVER_JUDGE_INTERVAL        seconds between the judge's passes                 (2.0)
+    CUTOVER_JUDGE_LEASE           seconds the judge's lease lasts unrenewed          (10.0)
+    CUTOVER_FIGURES_KEEP_HOURS    window figures older than this are deleted by the
+                                  judge (never those of an active rollout)           (24)
     CAPTURE_DIR                   where traffic captures go        (instance/captures)
     CAPTURE_FILE_BYTES            a capture file is rotated at this size          (8 MiB)
     CAPTURE_TOTAL_BYTES           all capture files together; oldest deleted     (64 MiB)
@@ -42,6 +48,10 @@ class CutoverConfig:
     rollback_errors: int = 5
     rollback_window: int = 20
     legacy_queue: int = 64
+    judge_enabled: bool = True
+    judge_interval: float = 2.0
+    judge_lease: float = 10.0
+    figures_keep_hours: float = 24.0
     capture_dir: str = str(INSTANCE_DIR / "captures")
     capture_file_bytes: int = 8 * 1024 * 1024
     capture_total_bytes: int = 64 * 1024 * 1024
@@ -64,6 +74,10 @@ class CutoverConfig:
             rollback_errors=settings.CUTOVER_ROLLBACK_ERRORS,
             rollback_window=settings.CUTOVER_ROLLBACK_WINDOW,
             legacy_queue=settings.GATEWAY_LEGACY_QUEUE,
+            judge_enabled=settings.CUTOVER_JUDGE_ENABLED,
+            judge_interval=settings.CUTOVER_JUDGE_INTERVAL,
+            judge_lease=settings.CUTOVER_JUDGE_LEASE,
+            figures_keep_hours=settings.CUTOVER_FIGURES_KEEP_HOURS,
             capture_dir=settings.CAPTURE_DIR or str(INSTANCE_DIR / "captures"),
             capture_file_bytes=settings.CAPTURE_FILE_BYTES,
             capture_total_bytes=settings.CAPTURE_TOTAL_BYTES,

@@ -2,6 +2,10 @@
 
     http_server_request_duration_seconds{route,stack,state,status_class}   histogram
     cutover_route_state{route,state}              1 for the route's state, 0 for the others
+    cutover_route_canary_percent{route}           share of callers FastAPI serves (canary %,
+                                                  100 at fastapi, 0 at legacy/shadow)
+    cutover_rollout_decisions_total{route,action} the rollout judge's promote | complete |
+                                                  rollback | superseded (cutover.judge)
     cutover_shadow_comparisons_total{route,verdict}   matched | mismatched | dropped
     gateway_wsgi_busy_threads                     Flask threads running a request
     gateway_wsgi_queue_depth                      requests admitted, waiting for a thread
@@ -31,6 +35,13 @@ ROUTE_STATE = Gauge(
     "cutover_route_state", "1 for the cutover state a route is in, 0 for the other states.",
     ("route", "state"), multiprocess_mode="livemostrecent",
 )
+CANARY_PERCENT = Gauge(
+    "cutover_route_canary_percent", "Share of a route's callers FastAPI serves, in percent.",
+    ("route",), multiprocess_mode="livemostrecent",
+)
+ROLLOUT_DECISIONS = Counter(
+    "cutover_rollout_decisions", "Steps the rollout judge took, by action.", ("route", "action"),
+)
 SHADOW_COMPARISONS = Counter(
     "cutover_shadow_comparisons", "Shadow replays by verdict (dropped: not replayed, the queue was full).",
     ("route", "verdict"),
@@ -47,3 +58,5 @@ def publish_route_states(keys: Iterable[str], state_of: dict[str, tuple[str, int
         current = "fastapi" if retired else state_of.get(key, ("legacy", 0))[0]
         for state in CUTOVER_STATES:
             ROUTE_STATE.labels(key, state).set(1 if state == current else 0)
+        share = 100 if current == "fastapi" else state_of[key][1] if current == "canary" else 0
+        CANARY_PERCENT.labels(key).set(share)

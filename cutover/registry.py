@@ -13,6 +13,9 @@ Flask `<job_id>` matching FastAPI `{job_id}`::
     registry.match("GET", "/api/nope")         # None: Flask answers that 404 itself
     registry.unpaired_legacy   # route keys with no twin
     registry.unpaired_v2       # "<METHOD> /api/v2/..." twins with no legacy route
+    registry.v2_only           # the same routes at their /api path (D17): served by FastAPI
+    registry.match_v2_only("POST", "/api/auth/logout")     # RoutePair(POST, /api/auth/logout, /api/v2/...)
+    registry.match_v2_only("OPTIONS", "/api/auth/logout")  # the same: a preflight goes where the route is
 
 route_key = "<METHOD> <Flask rule>" (HEAD and OPTIONS are never keys: Flask adds them to
 every route). `match` resolves a request path with Werkzeug's own matcher over the legacy
@@ -81,6 +84,7 @@ class Registry:
     unpaired_v2: tuple[str, ...] = ()
     _by_key: dict[str, RoutePair] = field(init=False, repr=False, compare=False)
     _map: Any = field(init=False, repr=False, compare=False)  # werkzeug.routing.Map
+    _v2_only: V2OnlyRoutes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         from werkzeug.routing import Map, Rule
@@ -97,6 +101,7 @@ class Registry:
         )
         object.__setattr__(self, "_by_key", by_key)
         object.__setattr__(self, "_map", url_map)
+        object.__setattr__(self, "_v2_only", V2OnlyRoutes(self.unpaired_v2, legacy_rules=rules))
 
     def __iter__(self) -> Iterator[RoutePair]:
         return iter(self.pairs)
@@ -114,6 +119,15 @@ class Registry:
     def unpaired_legacy(self) -> tuple[str, ...]:
         return tuple(pair.key for pair in self.pairs if pair.v2_path is None)
 
+    @property
+    def v2_only(self) -> tuple[RoutePair, ...]:
+        """The v2 routes with no legacy twin, at their `/api` path (D17 amended)."""
+        return self._v2_only.routes
+
+    def match_v2_only(self, method: str, path: str) -> RoutePair | None:
+        """The v2-only route a `/api` request is for, or None (see `V2OnlyRoutes.match`)."""
+        return self._v2_only.match(method, path)
+
     def match(self, method: str, path: str) -> RoutePair | None:
         """The legacy route Flask would run for this request, or None.
 
@@ -128,6 +142,65 @@ class Registry:
         except Exception:  # noqa: BLE001 - NotFound, MethodNotAllowed, RequestRedirect, or a hostile path
             return None
         return self._by_key.get(route_key("GET" if method == "HEAD" else method, rule.rule))
+
+
+class V2OnlyRoutes:
+    """v2 routes without a legacy twin, answered by FastAPI at their `/api` path too (D17).
+
+    Derived from `Registry.unpaired_v2`, never listed by hand: `POST /api/v2/auth/logout`
+    becomes `RoutePair("POST", "/api/auth/logout", "/api/v2/auth/logout")`. Literal paths
+    (all of today's) are one dict lookup, so the gateway can ask on every `/api` request;
+    templated ones go through a Werkzeug map, built only if there are any.
+    """
+
+    def __init__(self, unpaired_v2: Iterable[str], *, legacy_rules: Iterable[str] = ()) -> None:
+        self._legacy_rules = frozenset(legacy_rules)
+        routes = []
+        for key in unpaired_v2:
+            method, _, v2_path = key.partition(" ")
+            rule = LEGACY_PREFIX + _STARLETTE_VARIABLE.sub(lambda m: "<" + m.group(1) + ">", v2_path[len(V2_PREFIX):])
+            routes.append(RoutePair(method=method, legacy_rule=rule, v2_path=v2_path))
+        self.routes = tuple(sorted(routes, key=lambda pair: pair.key))
+        self._literal: dict[str, dict[str, RoutePair]] = {}
+        templated = []
+        for pair in self.routes:
+            if "<" in pair.legacy_rule:
+                templated.append(pair)
+            else:
+                self._literal.setdefault(pair.legacy_rule, {})[pair.method] = pair
+        self._templated: dict[str, RoutePair] = {pair.key: pair for pair in templated}
+        self._map: Any = None
+        if templated:
+            from werkzeug.routing import Map, Rule
+
+            self._map = Map([Rule(pair.legacy_rule, methods=[pair.method], endpoint=pair.key) for pair in templated],
+                            strict_slashes=True, merge_slashes=False)
+
+    def match(self, method: str, path: str) -> RoutePair | None:
+        """The route for (method, path); HEAD runs GET. OPTIONS (a CORS preflight, or
+        Flask-style automatic OPTIONS) matches the path whatever the route's method, and so
+        does a wrong method on a literal path Flask has no rule for (FastAPI answers its
+        405 with `Allow`)."""
+        method = method.upper()
+        if method == "HEAD":
+            method = "GET"
+        methods = self._literal.get(path)
+        if methods:
+            if method in methods:
+                return methods[method]
+            if method == "OPTIONS" or path not in self._legacy_rules:
+                return next(iter(methods.values()))
+            return None
+        if self._map is None:
+            return None
+        adapter = self._map.bind("localhost")
+        for candidate in ([pair.method for pair in self._templated.values()] if method == "OPTIONS" else [method]):
+            try:
+                endpoint, _args = adapter.match(path, method=candidate)
+            except Exception:  # noqa: BLE001 - NotFound, MethodNotAllowed, RequestRedirect
+                continue
+            return self._templated[endpoint]
+        return None
 
 
 def legacy_routes(flask_app: Any) -> list[tuple[str, str]]:
@@ -202,8 +275,9 @@ def load_registry(settings: Any = None) -> Registry:
 
 
 def describe(registry: Registry) -> list[str]:
-    """Human lines: one per pair, then the unpaired routes of either side."""
+    """Human lines: one per pair, then legacy routes without a twin ("unpaired", a gap),
+    then the v2-only routes (by design, D17)."""
     lines = [f"{pair.key:<55} -> {pair.v2_path or '(no v2 twin)'}" for pair in registry]
     lines += [f"unpaired legacy: {key}" for key in registry.unpaired_legacy]
-    lines += [f"unpaired v2:     {key}" for key in registry.unpaired_v2]
+    lines += [f"v2 only (FastAPI answers it at /api too): {pair.v2_path} ({pair.key})" for pair in registry.v2_only]
     return lines

@@ -127,19 +127,36 @@ class LegacyResponder(WSGIResponder):
         await self.drained
 
     async def sender(self, send: Send) -> None:  # type: ignore[override]
+        """Send the handed-over messages in order; the head waits for the first body part.
+
+        The head and the first body part go out in one loop step (uvicorn writes each to
+        the socket as it is sent, without yielding), never with a loop step between them:
+        a replica killed after the head but before the body left nginx with a started
+        200 it could not retry on the other replica (a failed GET through the edge).
+        """
         try:
             while (message := await self.send_queue.get()) is not None:
-                await send(message)
-                messages, size = self.sent
-                self.sent = (messages + 1, size + len(message.get("body", b"")))
-                if self.drained is not None and self.send_queue.empty():
-                    self.drained.set_result(None)
-                    self.drained = None
+                if message["type"] == "http.response.start" and self.drained is None:
+                    following = await self.send_queue.get()  # (a head is never a blocking hand-over)
+                    await self._send_one(send, message)
+                    if following is None:  # a2wsgi's sentinel: the WSGI call ended after its head
+                        break
+                    message = following
+                await self._send_one(send, message)
         except BaseException:
             self.broken = True
             if self.drained is not None:
                 self.drained.set_exception(ConnectionError("the response could not be sent"))
             raise
+
+
+    async def _send_one(self, send: Send, message: Any) -> None:
+        await send(message)
+        messages, size = self.sent
+        self.sent = (messages + 1, size + len(message.get("body", b"")))
+        if self.drained is not None and self.send_queue.empty():
+            self.drained.set_result(None)
+            self.drained = None
 
 
 class LegacyWSGIMiddleware(WSGIMiddleware):

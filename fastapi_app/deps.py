@@ -39,6 +39,7 @@ from shared_models.db import begin_write_async
 from shared_models.errors import TokenError, insufficient_role, payload_too_large
 from shared_models.models import User
 from shared_models.requests import JsonBody
+from shared_models.services.auth import TokenIssuer
 from shared_models.settings import Settings
 
 T = TypeVar("T")
@@ -252,10 +253,10 @@ AdminUser = Annotated[User, Depends(require_roles("admin"))]
 EditorUser = Annotated[User, Depends(require_roles("admin", "user"))]
 
 
-def issue_tokens(settings: Settings, *, refresh: bool = True) -> Callable[[User], dict[str, str]]:
+def issue_tokens(settings: Settings) -> TokenIssuer:
     """The v2 token issuer for `services.auth.login` / `refresh` (access first, then refresh)."""
 
-    def issue(user: User) -> dict[str, str]:
+    def issue(user: User, *, refresh: bool = True) -> dict[str, str]:
         secret = settings.JWT_SECRET_KEY or ""
         issued = {
             "access_token": tokens.issue(

@@ -15,6 +15,7 @@ from shared_models.errors import (
     INTERNAL_ERROR,
     NOT_FOUND_BODY,
     ApiError,
+    TokenError,
     method_not_allowed_body,
     payload_too_large,
 )
@@ -24,6 +25,7 @@ log = logging.getLogger("legacy_flask")
 
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(TokenError, _token_error)
     app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
@@ -36,6 +38,12 @@ def _api_error(error: ApiError) -> tuple[Response, int]:
     response = jsonify(error.body)
     response.headers.update(error.headers)
     return response, error.status
+
+
+def _token_error(error: TokenError) -> tuple[Response, int]:
+    """A JWT-layer refusal raised by a service (refresh reuse, D20): `{"msg": ...}`."""
+    db.session.rollback()
+    return jsonify(error.body), error.status
 
 
 def _not_found(_error: NotFound) -> tuple[Response, int]:

@@ -27,7 +27,7 @@ class Case:
 
     route: str
     name: str
-    expect: int
+    expect: int  # 0: a generated request, any legacy status
     path: str | None = None
     auth: str | None = "admin"
     json: Any = _UNSET
@@ -76,7 +76,8 @@ def render(case: Case, snapshot: Snapshot, default_path: str) -> Request:
     """The concrete request of `case` on the fixture `snapshot`."""
     path = _fill(case.path or default_path, snapshot)
     if case.query:
-        path += "?" + urlencode(case.query)
+        pairs = case.query.items() if isinstance(case.query, dict) else case.query
+        path += "?" + urlencode([(key, _fill_text(value, snapshot)) for key, value in pairs])
     headers: dict[str, str] = {}
     if case.auth is not None:
         if case.auth.startswith("raw:"):
@@ -97,8 +98,14 @@ def render(case: Case, snapshot: Snapshot, default_path: str) -> Request:
     return Request(case.method, path, headers, body)
 
 
-def _fill_json(value: Any, snapshot: Snapshot) -> bytes:
-    text = jsonlib.dumps(value)
-    for key, ident in snapshot.ids.items():
+def _fill_text(text: str, snapshot: Snapshot) -> str:
+    """`{row_key}` placeholders replaced by fixture ids; any other brace left as it is."""
+    if "{" not in text:
+        return text
+    for key, ident in {**snapshot.ids, "missing": "00000000-0000-4000-8000-000000000000"}.items():
         text = text.replace("{" + key + "}", ident)
-    return text.encode()
+    return text
+
+
+def _fill_json(value: Any, snapshot: Snapshot) -> bytes:
+    return _fill_text(jsonlib.dumps(value), snapshot).encode()

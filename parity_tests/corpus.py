@@ -106,7 +106,7 @@ CASES: list[Case] = [
     Case("POST /api/auth/login", "malformed JSON", 400, auth=None, body="{bad", content_type="application/json"),
     Case("POST /api/auth/login", "array body", 400, auth=None, json=["user_person"]),
     Case("POST /api/auth/login", "number as username", 400, auth=None, json={"username": 5, "password": "secret123"}),
-    Case(REFRESH, "rotates the refresh token", 200, auth="refresh_user"),
+    Case(REFRESH, "a new access token; the refresh token stays valid (D20)", 200, auth="refresh_user"),
     Case("GET /api/auth/me", "admin", 200),
     Case("GET /api/auth/me", "viewer", 200, auth="viewer"),
     # --- users -----------------------------------------------------------------------

@@ -65,11 +65,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def dump(engine: Engine) -> Rows:
-    """Every row of every table, ordered by primary key, as JSON-able dicts."""
+def dump(engine: Engine, tables: set[str] | None = None) -> Rows:
+    """Every row of every table (or of `tables`), ordered by primary key, as JSON-able dicts."""
     out: Rows = {}
     with engine.connect() as connection:
         for table in STATE_TABLES:
+            if tables is not None and table.name not in tables:
+                continue
             query = select(table).order_by(*table.primary_key.columns)
             out[table.name] = [{k: _plain(v) for k, v in row.items()} for row in connection.execute(query).mappings()]
     return out

@@ -18,9 +18,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from cutover.compare import Comparison, Observed, compare, json_differences
+from cutover.compare import Comparison, Observed, compare, header_differences, json_differences
 from parity_tests import corpus
 from parity_tests.cases import Case, Request, render
+from parity_tests.changes import ChangeLog
 from parity_tests.fixture import FROZEN_AT, build_snapshot, dump, effect, reset
 from parity_tests.rules import BODY_RULES, EFFECT_RULES, RUNNER_RULES
 from shared_models import clock, ids
@@ -130,14 +131,27 @@ def harness_settings(database_url: str) -> Settings:
 class Harness:
     """Snapshot + both stacks; `run(cases)` yields one `CaseResult` per case."""
 
-    def __init__(self, engine: Engine, settings: Settings, stacks: Stacks) -> None:
+    def __init__(self, engine: Engine, settings: Settings, stacks: Stacks, changes: ChangeLog | None = None) -> None:
         self.engine, self.settings, self.stacks = engine, settings, stacks
         self.snapshot, self._raw = build_snapshot(engine, settings)
         self._dirty: set[str] = set()  # tables the last side changed
+        self.changes = changes  # trigger-fed change log: only touched tables are dumped
+        if changes is not None:
+            changes.take()
+
+    def _effect(self) -> dict[str, Any]:
+        if self.changes is None:
+            return effect(self.snapshot.rows, dump(self.engine))
+        touched = self.changes.take()
+        if not touched:
+            return {}
+        return effect(self.snapshot.rows, {**self.snapshot.rows, **dump(self.engine, touched)})
 
     def _side(self, case: Case, request: Request, send: Sender) -> Side:
         if self._dirty:
             reset(self.engine, self._raw, self._dirty)
+            if self.changes is not None:
+                self.changes.take()  # the reset's own writes are not the next request's effect
         del self.stacks.runs[:]
         clock.freeze(FROZEN_AT)
         ids.seed(case.id)
@@ -146,7 +160,7 @@ class Harness:
         finally:
             clock.freeze(None)
             ids.seed(None)
-        change = effect(self.snapshot.rows, dump(self.engine))
+        change = self._effect()
         self._dirty = set(change)
         return Side(observed, change, list(self.stacks.runs))
 
@@ -156,7 +170,7 @@ class Harness:
         legacy = self._side(case, request, self.stacks.legacy)
         v2 = self._side(case, request, self.stacks.v2)
         comparison: Comparison = compare(legacy.observed, v2.observed, BODY_RULES, route_key=case.route)
-        differences = list(comparison.differences)
+        differences = list(comparison.differences) + header_differences(legacy.observed, v2.observed)
         left_effect, right_effect, effect_rules = legacy.effect, v2.effect, []
         for rule in EFFECT_RULES:
             new_left, new_right = rule.normalise(left_effect, case.route), rule.normalise(right_effect, case.route)
@@ -167,7 +181,7 @@ class Harness:
         differences += json_differences(legacy.runs, v2.runs, root="background_runs")
         rules = comparison.rules_applied + tuple(effect_rules) + tuple(r.name for r in RUNNER_RULES if r.applies_to(case.route))
         corpus_error = None
-        if legacy.observed.status != case.expect:
+        if case.expect and legacy.observed.status != case.expect:  # 0: generated, any status
             corpus_error = f"corpus: the case expects legacy status {case.expect}, legacy answered {legacy.observed.status}"
         return CaseResult(case, legacy, v2, differences, rules, time.perf_counter() - started, corpus_error)
 
@@ -178,16 +192,27 @@ class Harness:
 
 @contextmanager
 def harness(settings: Settings, v2_app: Any = None) -> Iterator[Harness]:
-    """A ready harness on `settings`' database (which it empties: use a scratch database)."""
+    """A ready harness on `settings`' database (which it empties: use a scratch database).
+
+    The change-log triggers (parity_tests/changes.py) are installed for the harness's life
+    and removed after it, so the database is left as the harness found its schema.
+    """
     with ExitStack() as stack:
         engine = make_engine(settings)
         stack.callback(engine.dispose)
+        changes = ChangeLog(engine)
+        changes.install()
+        stack.callback(changes.uninstall)
         stacks = stack.enter_context(in_process_stacks(settings, v2_app))
-        yield Harness(engine, settings, stacks)
+        yield Harness(engine, settings, stacks, changes)
 
 
 def all_cases(route_keys: Iterable[str]) -> list[Case]:
-    """The full corpus for `route_keys`: shared auth outcomes + the per-route cases."""
+    """The full corpus for `route_keys`: shared auth outcomes, the per-route cases and the
+    regression cases of parity_tests/regressions.json (divergences found by the fuzz)."""
+    from parity_tests import regressions
+
     keys = list(route_keys)
     wanted = set(keys)
-    return corpus.auth_cases(keys) + [case for case in corpus.CASES if case.route in wanted]
+    per_route = corpus.CASES + regressions.load()
+    return corpus.auth_cases(keys) + [case for case in per_route if case.route in wanted]

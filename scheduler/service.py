@@ -40,14 +40,12 @@ from shared_models.settings import Settings
 log = logging.getLogger(__name__)
 
 FIRE_WORKERS = 20  # §5.1: a 20-thread pool
-CATCH_UP_WORKERS = 4
 MAX_INSTANCES = 100
 """Runs of one job may overlap (a slow target, a fast cron); APScheduler must never skip
 a slot because the previous run is still going."""
 CRON_EXECUTOR = "claims"
 """APScheduler executor alias of the jobs' cron triggers (the batched claim path)."""
 IN_CHUNK = 500
-CATCH_UP_BATCH = 100
 HOUSEKEEPING_SECONDS = 600.0
 
 
@@ -131,9 +129,6 @@ class LeaderService:
             settings=settings, session_factory=session_factory,
             schedule=self._schedule, unschedule=self._unschedule,
         )
-        self.catch_up_pool = concurrent.futures.ThreadPoolExecutor(
-            CATCH_UP_WORKERS, thread_name_prefix="scheduler-catch-up"
-        )
         self.orphans_failed = 0
         self.takeover: takeover.TakeoverPlan | None = None
         self._next_housekeeping = 0.0
@@ -169,7 +164,6 @@ class LeaderService:
 
     def stop(self, wait: bool = True) -> None:
         scheduler_status.publish(None)
-        self.catch_up_pool.shutdown(wait=wait, cancel_futures=True)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=wait)
         self.batcher.stop(wait=wait)  # after the scheduler: nothing is submitted any more
@@ -184,8 +178,11 @@ class LeaderService:
     def reconcile(self) -> None:
         self._housekeeping_if_due()
         result = self.reconciler.run()
-        for start in range(0, len(result.added), CATCH_UP_BATCH):
-            self.catch_up_pool.submit(self._catch_up, result.added[start:start + CATCH_UP_BATCH])
+        if result.added:
+            # Inline, in one pass: at leader start this runs before APScheduler starts, so
+            # the missed slots reach the burst path first (4 catch-up threads over batches
+            # of 100 competed with each other and with APScheduler's start for the GIL).
+            self._catch_up(result.added)
 
     def _housekeeping_if_due(self) -> None:
         """Every HOUSEKEEPING_SECONDS, purge expired revocations and login windows."""

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     JWT_SECRET_KEY: str | None = None
     JWT_ACCESS_TOKEN_EXPIRES: int = 3600
     JWT_REFRESH_TOKEN_EXPIRES: int = 2_592_000
+    # D20: refresh does not rotate unless asked; a consumed token stays good this long.
+    REFRESH_TOKEN_ROTATION: bool = False
+    REFRESH_TOKEN_REUSE_SECONDS: int = Field(60, ge=0)
     CORS_ORIGINS: str = "*"
     FRONTEND_BASE_URL: str = "http://localhost:5173"
     DATABASE_URL: str = ""
@@ -80,6 +83,10 @@ class Settings(BaseSettings):
     CUTOVER_SHADOW_KEEP: int = Field(20, ge=1)
     CUTOVER_ROLLBACK_ERRORS: int = Field(5, ge=1)
     CUTOVER_ROLLBACK_WINDOW: int = Field(20, ge=1)
+    CUTOVER_JUDGE_ENABLED: bool = True
+    CUTOVER_JUDGE_INTERVAL: float = Field(2.0, gt=0, le=60)
+    CUTOVER_JUDGE_LEASE: float = Field(10.0, gt=0, le=600)
+    CUTOVER_FIGURES_KEEP_HOURS: float = Field(24.0, gt=0)
     CAPTURE_DIR: str = ""  # empty: instance/captures
     CAPTURE_FILE_BYTES: int = Field(8 * 1024 * 1024, ge=4096)
     CAPTURE_TOTAL_BYTES: int = Field(64 * 1024 * 1024, ge=4096)
@@ -97,7 +104,7 @@ class Settings(BaseSettings):
     @field_validator(
         "APP_DEBUG", "SCHEDULER_ENABLED", "MAIL_USE_TLS", "MAIL_USE_SSL",
         "MAIL_ENABLED", "SQL_ECHO", "GATEWAY_FLASK_RETIRED", "GATEWAY_METRICS", "GATEWAY_REQUEST_LOG",
-        mode="before",
+        "CUTOVER_JUDGE_ENABLED", mode="before",
     )
     @classmethod
     def _parse_bool(cls, value: Any) -> bool:
@@ -133,6 +140,8 @@ class Settings(BaseSettings):
         self.SCHEDULER_POLL_SECONDS = min(300, max(10, self.SCHEDULER_POLL_SECONDS))
         if self.CUTOVER_ROLLBACK_WINDOW < self.CUTOVER_ROLLBACK_ERRORS:
             raise ValueError("CUTOVER_ROLLBACK_WINDOW must be at least CUTOVER_ROLLBACK_ERRORS")
+        if self.CUTOVER_JUDGE_LEASE <= self.CUTOVER_JUDGE_INTERVAL:
+            raise ValueError("CUTOVER_JUDGE_LEASE must be longer than CUTOVER_JUDGE_INTERVAL")
         return self
 
     @property

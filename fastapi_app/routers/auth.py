@@ -97,14 +97,23 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep, bo
 @router.post(
     "/refresh",
     response_model=None,
-    summary="Exchange a refresh token for new tokens (the one sent is revoked, D6)",
-    description="Send the **refresh** token as `Authorization: Bearer <refresh token>`.",
-    responses={**AUTH_RESPONSES, 200: {"model": RefreshRead, "description": "A new access and refresh token"}},
+    summary="Exchange a refresh token for a new access token (D20)",
+    description=(
+        "Send the **refresh** token as `Authorization: Bearer <refresh token>`. It stays valid "
+        "(any number of uses) unless `REFRESH_TOKEN_ROTATION` is on: then the answer adds a new "
+        "`refresh_token`, the one sent keeps working for `REFRESH_TOKEN_REUSE_SECONDS`, and a "
+        "use after that is refused (401) and revokes every token of its login."
+    ),
+    responses={
+        **AUTH_RESPONSES,
+        200: {"model": RefreshRead, "description": "A new access token (and a refresh token when rotating)"},
+    },
 )
 async def refresh(session: SessionDep, settings: SettingsDep, identity: RefreshIdentity) -> dict[str, Any]:
     return await call(
         session,
         auth_service.refresh,
+        settings=settings,
         actor=identity.user,
         claims=identity.claims,
         issue_tokens=issue_tokens(settings),

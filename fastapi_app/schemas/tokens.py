@@ -57,7 +57,7 @@ class VerifyRead(BaseModel):
 
 
 class RefreshRead(BaseModel):
-    """POST /auth/refresh (D6 rotation)."""
+    """POST /auth/refresh (D20): `refresh_token` only when REFRESH_TOKEN_ROTATION is on."""
 
     access_token: str
-    refresh_token: str
+    refresh_token: str | None = None

@@ -41,7 +41,7 @@ def login() -> Answer:
 @authenticated(refresh=True)
 def refresh() -> Answer:
     body = auth_service.refresh(
-        session=db.session, actor=current_user, claims=get_jwt(), issue_tokens=issue_tokens
+        session=db.session, settings=app_settings(), actor=current_user, claims=get_jwt(), issue_tokens=issue_tokens
     )
     return commit_and_respond(body)
 

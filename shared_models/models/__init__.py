@@ -28,6 +28,7 @@ from shared_models.models.rollouts import (
 )
 from shared_models.models.users import (
     ROLES,
+    RefreshTokenUse,
     RevokedToken,
     User,
     UserNotificationPreferences,
@@ -39,6 +40,7 @@ __all__ = [
     "CUTOVER_STATES",
     "ROLLOUT_STATES",
     "CutoverLease",
+    "RefreshTokenUse",
     "Rollout",
     "RolloutDecision",
     "RouteWindow",

@@ -68,3 +68,18 @@ class RevokedToken(Base):
     user_id: Mapped[str | None] = mapped_column(String(36))
     revoked_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+class RefreshTokenUse(Base):
+    """D20, opt-in rotation: one row per token of a rotating family (a login and the
+    refreshes descending from it). `consumed_at` is a refresh token's first use; a use
+    after it plus the reuse window is reuse, and revokes every `jti` of the family."""
+
+    __tablename__ = "refresh_token_uses"
+
+    jti: Mapped[str] = mapped_column(String(36), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    token_type: Mapped[str] = mapped_column(String(10), nullable=False)
+    user_id: Mapped[str | None] = mapped_column(String(36))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    consumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,33 +1,38 @@
-"""Accounts and tokens: register, login, refresh, me (API_CONTRACT.md §3.1.1–§3.1.4, D1, D6).
+"""Accounts and tokens: register, login, refresh, me (API_CONTRACT.md §3.1.1–§3.1.4, D1, D6, D20).
 
 Token signing belongs to each stack (Flask-JWT-Extended on the legacy side), so login
-and refresh take an `issue_tokens(user) -> {"access_token", "refresh_token"}` callable
-and only decide *whether* and *for whom* tokens are issued.
+and refresh take an `issue_tokens(user, refresh=True) -> {"access_token", "refresh_token"}`
+callable and only decide *whether*, *which* and *for whom* tokens are issued.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shared_models import tokens
 from shared_models.clock import utcnow
 from shared_models.errors import ApiError, bad_request
 from shared_models.models import LoginAttempt, User
 from shared_models.passwords import verify_password
 from shared_models.requests import JsonBody, string_field
 from shared_models.serializers import user_to_dict
+from shared_models.services import refresh_rotation
 from shared_models.services.users import create_user
 from shared_models.settings import Settings
 
-TokenIssuer = Callable[[User], Mapping[str, str]]
+
+class TokenIssuer(Protocol):
+    """Signs for one stack: `issuer(user)` → access and refresh token; `refresh=False`
+    → the access token alone."""
+
+    def __call__(self, user: User, *, refresh: bool = True) -> Mapping[str, str]: ...
 
 REQUIRED_FOR_REGISTER = ("username", "email", "password")
 BAD_CREDENTIALS = "Invalid email/username or password"
@@ -141,6 +146,8 @@ def login(
     if not verify_password(password, user.password_hash):
         raise ApiError(401, BAD_CREDENTIALS)
     issued = issue_tokens(user)
+    if settings.REFRESH_TOKEN_ROTATION:
+        refresh_rotation.start_family(session=session, issued=issued)
     return {
         "message": "Login successful",
         "access_token": issued["access_token"],
@@ -150,15 +157,25 @@ def login(
 
 
 def refresh(
-    *, session: Session, actor: User, claims: Mapping[str, Any], issue_tokens: TokenIssuer
+    *,
+    session: Session,
+    settings: Settings,
+    actor: User,
+    claims: Mapping[str, Any],
+    issue_tokens: TokenIssuer,
 ) -> dict[str, Any]:
-    """POST /auth/refresh (D6): rotate, revoking the refresh token just presented.
+    """POST /auth/refresh (D20): a new access token; the refresh token stays valid.
 
+    With `REFRESH_TOKEN_ROTATION` the answer adds a new refresh token of the same family
+    and the presented one is consumed (`refresh_rotation`: reuse window, reuse detection).
     The auth layer has already refused a revoked token and a missing or inactive user
     (401 `{"msg": ...}`), so the legacy "User not found or inactive" error cannot occur.
     """
-    tokens.revoke(session, dict(claims))
-    issued = issue_tokens(actor)
+    if not settings.REFRESH_TOKEN_ROTATION:
+        return {"access_token": issue_tokens(actor, refresh=False)["access_token"]}
+    family_id = refresh_rotation.consume(session=session, settings=settings, claims=claims)
+    issued = issue_tokens(actor, refresh=True)
+    refresh_rotation.record_issued(session=session, family_id=family_id, issued=issued)
     return {"access_token": issued["access_token"], "refresh_token": issued["refresh_token"]}
 
 

@@ -1,14 +1,21 @@
-"""POST /auth/login, /auth/refresh, GET /auth/me and the JWT edge cases (§2.3, §3.1.2–4, D6)."""
+"""POST /auth/login, /auth/refresh, GET /auth/me and the JWT edge cases (§2.3, §3.1.2–4, D6, D20)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import timedelta
+from typing import Any
 
 import jwt
 import pytest
 from sqlalchemy.orm import Session
 
-from shared_models import tokens
-from shared_models.models import RevokedToken, User
+from shared_models import clock, tokens
+from shared_models.clock import utcnow
+from shared_models.models import RefreshTokenUse, RevokedToken, User
 from shared_models.settings import Settings
+from tests.conftest import make_settings
 from tests.helpers import PASSWORD, bearer, make_user, table_rows, token_for
 from tests.stacks import ApiClient
 
@@ -117,30 +124,70 @@ def test_login_bad_bodies_are_400(client: ApiClient, raw: str, expected: dict) -
     assert (response.status_code, response.get_json()) == (400, expected)
 
 
-# --- refresh (D6 rotation) ---------------------------------------------------------------
+# --- refresh (D20: no rotation by default; opt-in rotation) -------------------------------
 
 
-def test_refresh_rotates_and_revokes_the_consumed_token(client: ApiClient, db: Session, settings: Settings) -> None:
+def test_refresh_does_not_rotate_by_default(client: ApiClient, db: Session, settings: Settings) -> None:
+    user = make_user(db, "user")
+    login_refresh = token_for(settings, user, "refresh")
+    for _ in range(3):  # the same refresh token, again and again
+        response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login_refresh}"})
+        assert response.status_code == 200
+        body = response.get_json()
+        assert set(body) == {"access_token"}
+        assert _claims(settings, body["access_token"])["type"] == "access"
+        assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}).status_code == 200
+    assert table_rows(db, RevokedToken) == []
+    assert table_rows(db, RefreshTokenUse) == []
+
+
+def _rotating(settings: Settings, **extra: object) -> Settings:
+    return make_settings(settings.DATABASE_URL, REFRESH_TOKEN_ROTATION=True, **extra)
+
+
+def test_refresh_rotates_when_opted_in_and_the_consumed_token_works_within_the_window(
+    client_for: Callable[[Settings], AbstractContextManager[Any]], db: Session, settings: Settings
+) -> None:
     user = make_user(db, "user")
     old_refresh = token_for(settings, user, "refresh")
-    response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old_refresh}"})
-    assert response.status_code == 200
-    body = response.get_json()
-    assert set(body) == {"access_token", "refresh_token"}
-    access, refresh = _claims(settings, body["access_token"]), _claims(settings, body["refresh_token"])
-    assert (access["type"], refresh["type"]) == ("access", "refresh")
-    assert refresh["jti"] != _claims(settings, old_refresh)["jti"]
-    revoked = table_rows(db, RevokedToken)
-    assert [(row["jti"], row["token_type"], row["user_id"]) for row in revoked] == [
-        (_claims(settings, old_refresh)["jti"], "refresh", user.id)
-    ]
-    # The new access token works; the consumed refresh token does not.
-    assert client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['access_token']}"}).status_code == 200
-    reused = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old_refresh}"})
-    assert (reused.status_code, reused.get_json()) == (401, {"msg": "Token has been revoked"})
-    # The rotated refresh token is good for one more round.
-    again = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {body['refresh_token']}"})
-    assert again.status_code == 200
+    with client_for(_rotating(settings)) as client:
+        response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old_refresh}"})
+        assert response.status_code == 200
+        body = response.get_json()
+        assert set(body) == {"access_token", "refresh_token"}
+        access, refresh = _claims(settings, body["access_token"]), _claims(settings, body["refresh_token"])
+        assert (access["type"], refresh["type"]) == ("access", "refresh")
+        assert refresh["jti"] != _claims(settings, old_refresh)["jti"]
+        # Within the reuse window the consumed token still works (parallel refreshes).
+        again = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {old_refresh}"})
+        assert again.status_code == 200 and set(again.get_json()) == {"access_token", "refresh_token"}
+        assert client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {body['refresh_token']}"}).status_code == 200
+    assert table_rows(db, RevokedToken) == []
+    family = {row["jti"]: row["family_id"] for row in table_rows(db, RefreshTokenUse)}
+    assert len(family) == 1 + 2 * 3 and set(family.values()) == {_claims(settings, old_refresh)["jti"]}
+
+
+def test_a_consumed_token_after_the_window_is_refused_and_revokes_its_family(
+    client_for: Callable[[Settings], AbstractContextManager[Any]], db: Session, settings: Settings
+) -> None:
+    user = make_user(db, "user")
+    start = utcnow()
+    clock.freeze(start)
+    with client_for(_rotating(settings, REFRESH_TOKEN_REUSE_SECONDS=60)) as client:
+        login = _login(client, username=user.username, password=PASSWORD).get_json()
+        first = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login['refresh_token']}"}).get_json()
+        clock.freeze(start + timedelta(seconds=61))
+        replay = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login['refresh_token']}"})
+        assert (replay.status_code, replay.get_json()) == (401, {"msg": "Token has been revoked"})
+        # Every token of that login is revoked: the rotated refresh token and the access tokens.
+        for token, path in ((first["refresh_token"], "/api/auth/refresh"), (first["access_token"], "/api/auth/me"),
+                            (login["access_token"], "/api/auth/me")):
+            refused = client.open(path, method="POST" if path.endswith("refresh") else "GET",
+                                  headers={"Authorization": f"Bearer {token}"})
+            assert (refused.status_code, refused.get_json()) == (401, {"msg": "Token has been revoked"})
+    revoked = {row["jti"] for row in table_rows(db, RevokedToken)}
+    assert revoked == {_claims(settings, token)["jti"] for token in (
+        login["access_token"], login["refresh_token"], first["access_token"], first["refresh_token"])}
 
 
 def test_refresh_carries_the_current_db_role(client: ApiClient, db: Session, settings: Settings) -> None:

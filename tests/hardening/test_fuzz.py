@@ -14,7 +14,7 @@ from tests.helpers import token_for
 
 
 def _identity(settings: Settings, user: Any) -> Any:
-    """Headers per operation: a fresh token where the call consumes one (refresh rotates,
+    """Headers per operation: a fresh token where the call may consume one (refresh may rotate,
     logout revokes), the user's one access token elsewhere."""
     access = {"Authorization": f"Bearer {token_for(settings, user)}"}
 

@@ -64,7 +64,7 @@ def _send(client: TestClient, method: str, path: str, headers: dict[str, str]) -
 
 def _both(client: TestClient, method: str, legacy_path: str, headers: Any) -> tuple[Any, Any]:
     """The request on each stack; `headers` may be a callable (a fresh token per request:
-    refresh rotates, so one refresh token cannot serve both)."""
+    refresh may rotate (D20 opt-in), so one refresh token need not serve both)."""
     v2_path = "/api/v2" + legacy_path[len("/api"):]
     make = headers if callable(headers) else (lambda: headers)
     return _send(client, method, legacy_path, make()), _send(client, method, v2_path, make())

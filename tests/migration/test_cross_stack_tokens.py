@@ -1,5 +1,5 @@
-"""Tokens are one currency across the stacks (D6): both sign the same claims with the
-same key, check one revocation table and the same user row, so a token issued, rotated,
+"""Tokens are one currency across the stacks (D6, D20): both sign the same claims with the
+same key, check one revocation table and the same user row, so a token issued, refreshed,
 revoked or made stale on one stack is treated the same on the other."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from shared_models.models import RevokedToken
+from shared_models.models import RefreshTokenUse, RevokedToken
 from shared_models.settings import Settings
 from tests.helpers import PASSWORD, make_user, table_rows
 
@@ -73,32 +73,37 @@ def test_refresh_with_the_other_stacks_refresh_token(
     db: Session, settings: Settings, stacks: Stacks, issuer: str, consumer: str
 ) -> None:
     user = make_user(db, "user")
-    consumed = stacks.login(issuer, user.username)["refresh_token"]
-    status, rotated = stacks.refresh(consumer, consumed)
-    assert status == 200 and set(rotated) == {"access_token", "refresh_token"}
-    # The consumer's new tokens are good on both stacks.
+    login_refresh = stacks.login(issuer, user.username)["refresh_token"]
+    status, refreshed = stacks.refresh(consumer, login_refresh)
+    assert status == 200 and set(refreshed) == {"access_token"}  # D20: no rotation by default
+    # The consumer's new access token is good on both stacks, and so is the refresh token.
     for stack in ("legacy", "v2"):
-        assert stacks.me(stack, rotated["access_token"])[0] == 200
-    assert [row["jti"] for row in table_rows(db, RevokedToken)] == [_claims(settings, consumed)["jti"]]
-    # The consumed refresh token is refused by both stacks, and nothing more is revoked.
-    for stack in ("legacy", "v2"):
-        assert stacks.refresh(stack, consumed) == (401, REVOKED)
-    assert len(table_rows(db, RevokedToken)) == 1
-    # The rotated one still works on the issuer's side.
-    assert stacks.refresh(issuer, rotated["refresh_token"])[0] == 200
+        assert stacks.me(stack, refreshed["access_token"])[0] == 200
+        assert stacks.refresh(stack, login_refresh)[0] == 200
+    assert table_rows(db, RevokedToken) == []
 
 
-def test_refresh_rotation_chain_alternates_stacks(db: Session, settings: Settings, stacks: Stacks) -> None:
+@pytest.fixture
+def rotating(settings: Settings) -> Settings:
+    """Both stacks of `stacks` share this settings object: switch D20 rotation on."""
+    settings.REFRESH_TOKEN_ROTATION = True
+    return settings
+
+
+def test_refresh_rotation_chain_alternates_stacks(db: Session, rotating: Settings, stacks: Stacks) -> None:
     user = make_user(db, "viewer")
-    token = stacks.login("legacy", user.username)["refresh_token"]
+    login_refresh = token = stacks.login("legacy", user.username)["refresh_token"]
     seen = []
     for stack in ("v2", "legacy", "v2", "legacy"):
         status, body = stacks.refresh(stack, token)
-        assert status == 200, (stack, body)
-        seen.append(_claims(settings, token)["jti"])
+        assert status == 200 and set(body) == {"access_token", "refresh_token"}, (stack, body)
+        seen.append(_claims(rotating, token)["jti"])
         token = body["refresh_token"]
-    assert sorted(row["jti"] for row in table_rows(db, RevokedToken)) == sorted(seen)
     assert len(set(seen)) == 4
+    # One family, whichever stack rotated it: every member was recorded under the login's jti.
+    family = {row["family_id"] for row in table_rows(db, RefreshTokenUse)}
+    assert family == {_claims(rotating, login_refresh)["jti"]}
+    assert table_rows(db, RevokedToken) == []
 
 
 def test_v2_logout_revokes_on_legacy(db: Session, stacks: Stacks) -> None:

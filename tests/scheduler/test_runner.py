@@ -155,7 +155,6 @@ def test_missed_slots_at_leader_start_follow_the_policy(
         service = LeaderService(settings, make_sessionmaker(engine))
         service.start()
         service.scheduler.pause()  # only the catch-up is under test
-        service.catch_up_pool.shutdown(wait=True)
         service.stop()
     [row] = executions(db, job)
     assert row.scheduled_for == datetime(2030, 1, 7, 0, 10, tzinfo=UTC)

@@ -14,7 +14,9 @@ from shared_models.settings import Settings
 
 @pytest.fixture
 def ops_gateway(settings: Settings) -> Gateway:
-    return create_gateway(settings, CutoverConfig(refresh_interval=0.1))
+    """The rollout judge is off: these tests plant the verdicts they read (the browser
+    tests run a gateway with it on)."""
+    return create_gateway(settings, CutoverConfig(refresh_interval=0.1, judge_enabled=False))
 
 
 @pytest.fixture

@@ -15,23 +15,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy.orm import Session
 
 from cutover import flags, rollout
 from cutover.config import CutoverConfig
-from gateway import Gateway, create_gateway
+from gateway import create_gateway
 from shared_models.db import begin_write
 from shared_models.settings import Settings
 from tests.conftest import BACKEND
 from tests.cutover.console.support import PASSWORD, green, operator, plant_mismatch
+from tests.cutover.live import LiveGateway
 
 ROUTE = "GET /api/health"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "reports" / "screenshots"
@@ -68,31 +66,6 @@ def browser() -> Iterator[Browser]:
         launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
-
-
-class LiveGateway:
-    """`uvicorn` serving the gateway on a free loopback port, in a thread of this process."""
-
-    def __init__(self, gateway: Gateway) -> None:
-        self.gateway = gateway
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(gateway, log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
-
-    def __enter__(self) -> LiveGateway:
-        self.thread.start()
-        ready = threading.Event()
-        while not self.server.started and self.thread.is_alive():
-            ready.wait(0.05)
-        assert self.server.started, "the gateway did not start"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-        self.socket.close()
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from starlette.testclient import TestClient
 from cutover import figures, flags, rollout
 from cutover.__main__ import run as cli
 from cutover.console.headers import CSP
+from cutover.verdict import judge
 from gateway import Gateway
 from shared_models.clock import utcnow
+from shared_models.db import begin_write
 from shared_models.models.ops import CutoverAudit
 from shared_models.settings import Settings
 from tests.cutover.console.support import csrf_of, green, log_in, operator, plant_mismatch
@@ -295,3 +297,35 @@ def test_the_overview_counts_what_metrics_counts(ops: TestClient, ops_gateway: G
     for stack, count in served.items():
         cell = re.search(rf'data-figure="arm-{stack}">(.*?)</td>', row, re.S).group(1)
         assert f"{count} req" in cell
+
+
+def test_a_rollouts_verdict_shows_the_figures_the_rollout_cli_prints(
+    ops: TestClient, db: Session, settings: Settings
+) -> None:
+    _admin(ops, db)
+    green(db, ROUTE)
+    db.rollback()
+    begin_write(db)
+    rollout.start(session=db, route_key=ROUTE, actor="cli:op", steps="10,100", hold_seconds=60, min_requests=5)
+    legacy, fastapi = figures.ArmFigures(), figures.ArmFigures()
+    for number in range(30):
+        legacy.add(0.003 + number / 20_000, 200)
+        fastapi.add(0.002 + number / 10_000, 500 if number % 10 == 0 else 200)
+    row = rollout.active(db, ROUTE)
+    rollout.note_wait(db, row, judge(legacy, fastapi, min_requests=5, held=False))
+    db.commit()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert cli(["rollout", "status", ROUTE, "--json"], settings) == 0
+    [listed] = json.loads(out.getvalue())
+    verdict = listed["verdict"]
+    page = ops.get(f"/ops/route?key={ROUTE}").text
+    assert f"Latest verdict: <strong>{verdict['kind']}</strong>" in page
+    for stack in ("legacy", "fastapi"):
+        arm = verdict["figures"][stack]
+        cells = re.findall(r"<td>(.*?)</td>", re.search(rf'<tr data-arm="{stack}">(.*?)</tr>', page, re.S).group(1))
+        assert cells == [str(arm["requests"]), str(arm["errors_5xx"]), f"{arm['error_rate'] * 100:.1f}%",
+                         f"{arm['p50_ms']:g} ms", f"{arm['p99_ms']:g} ms"]
+    stats = re.search(r'<p id="verdict-stats">(.*?)</p>', page, re.S).group(1)
+    assert f"z {verdict['figures']['z']:g}" in stats and f"p99 ratio {verdict['figures']['p99_ratio']:g}" in stats
+    assert "running: step 1/2 at 10%" in page
