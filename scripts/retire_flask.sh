@@ -40,9 +40,8 @@ say "deleted legacy_flask/ cutover/ parity_tests/ gateway.py tests/migration/ te
 # Tests that drive the gateway (gateway.py) and so go with it, each with its reason:
 rm -rf tests/hardening  # fuzz/headers/login-limit/secrets through the gateway; re-point at fastapi_app.main before retiring
 rm -rf tests/deploy     # nginx in front of gateway replicas and the compose file's gateway services
-rm -f tests/fastapi_app/test_app.py tests/fastapi_app/test_tokens.py  # compare v2 with the legacy app side by side
 rm -rf bench scripts/nginx_check.sh scripts/cluster_check.sh scripts/cluster_check.py  # measure or start the gateway
-say "deleted tests/hardening/ tests/deploy/ (they drive the gateway), the v2-vs-legacy tests of tests/fastapi_app, bench/ and the gateway's live checks"
+say "deleted tests/hardening/ tests/deploy/ (they drive the gateway), bench/ and the gateway's live checks"
 
 # 2. The migration-only import contracts and root packages.
 sed -i '/^[[:space:]]*# >>> migration-only[[:space:]]*$/,/^[[:space:]]*# <<< migration-only[[:space:]]*$/d' pyproject.toml
@@ -60,11 +59,10 @@ fi
 sed -i -E '/^[[:space:]]*playwright[[:space:]]*([=<>~!;[]|$)/Id' requirements-dev.txt
 python3 -m venv .venv
 . .venv/bin/activate
-pip install --quiet --disable-pip-version-check -r requirements.txt
 # The test tools, but not schemathesis: it depends on Werkzeug itself (a tool's own need,
 # not the app's), and this virtualenv proves the app and its tests run without Werkzeug.
 grep -Ev '^[[:space:]]*(-r|schemathesis)' requirements-dev.txt >"$WORK/test-tools.txt"
-pip install --quiet --disable-pip-version-check -r "$WORK/test-tools.txt"
+pip install --quiet --disable-pip-version-check -r requirements.txt -r "$WORK/test-tools.txt"
 for module in flask flask_sqlalchemy flask_jwt_extended flask_cors flask_mail werkzeug a2wsgi gunicorn; do
     if python -c "import $module" 2>/dev/null; then
         say "$module is importable in the retired virtualenv"; exit 1
