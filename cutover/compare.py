@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from deepdiff import DeepDiff
 
 _MISSING = object()
@@ -186,6 +187,33 @@ def _bytes_difference(left: bytes, right: bytes, left_name: str, right_name: str
     return [f"body (not JSON): {left_name} {left[:200]!r} != {right_name} {right[:200]!r}"]
 
 
+def equivalent(left: Observed, right: Observed) -> bool:
+    """True when `compare` would find no difference, decided cheaply: same status, same
+    content type, and equal bytes or (JSON) equal canonical documents (sorted keys;
+    `1`, `1.0` and `true` stay distinct). False means "not sure": run `compare`.
+
+    The shadow path's short-circuit: most replays answer the same, and for those the
+    normalisation rules and the differ are pure cost.
+    """
+    if left.status != right.status:
+        return False
+    if left.content_type != right.content_type and (
+            _normalised_content_type(left.content_type) != _normalised_content_type(right.content_type)):
+        return False
+    if left.body == right.body:
+        return True
+    if not is_json(left.content_type):
+        return False
+    try:
+        return _canonical(left.body) == _canonical(right.body)
+    except (ValueError, TypeError, RecursionError):
+        return False
+
+
+def _canonical(body: bytes) -> bytes:
+    return orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
+
+
 def compare(left: Observed, right: Observed, rules: Iterable[Rule] = DEFAULT_RULES, *,
             route_key: str | None = None, left_name: str = "legacy", right_name: str = "v2") -> Comparison:
     """Compare `left` (the reference, legacy) with `right` (the candidate, v2).
@@ -227,7 +255,7 @@ def _copy(value: Any) -> Any:
 RELEVANT_HEADERS = ("allow", "location", "cache-control", "www-authenticate", "retry-after",
                     "access-control-allow-origin", "access-control-allow-credentials",
                     "access-control-allow-methods", "access-control-allow-headers",
-                    "access-control-expose-headers", "access-control-max-age")
+                    "access-control-expose-headers", "access-control-max-age", "vary")
 """Headers a client acts on, compared besides the content type (which `compare` checks).
 
 Left out on purpose: framing and per-response values (content-length, date, server,

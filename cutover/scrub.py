@@ -39,6 +39,12 @@ def secret_name(name: str) -> bool:
     return SECRET_NAME.search(name) is not None
 
 
+def _may_hold_secret(text: str) -> bool:
+    """False only when no field name in `text` can be secret-looking: escapes (`%xx`,
+    `\\uXXXX`) could spell one, so their presence means a full parse."""
+    return "%" in text or "\\u" in text or SECRET_NAME.search(text) is not None
+
+
 def caller(header: str | None, secret: str) -> dict[str, Any] | None:
     """Who the Authorization header names, without the token itself (None: no header).
 
@@ -79,11 +85,12 @@ def mask_pairs(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def mask_query(query: str) -> str:
-    if not query or not SECRET_NAME.search(query):
+    if not query or not _may_hold_secret(query):
         return query
     return urlencode(mask_pairs(parse_qsl(query, keep_blank_values=True)))
 
 
+_UNPARSED = object()
 _PART_NAME = re.compile(rb'name="([^"]*)"')
 
 
@@ -105,23 +112,24 @@ def _mask_multipart(body: bytes, content_type: str) -> bytes | None:
 
 def mask_body(body: bytes, content_type: str) -> bytes | None:
     """`body` with secret fields masked; None when it cannot be made safe (then it is not kept)."""
-    if not body:
-        return body
+    text = body.decode("utf-8", "replace")
+    if not body or not _may_hold_secret(text):
+        return body  # no secret-looking name anywhere: nothing to mask (the common case, no parse)
     kind = content_type.split(";", 1)[0].strip().lower()
     if "json" in kind or (not kind and body.lstrip()[:1] in (b"{", b"[")):
         try:
             value = json.loads(body)
         except ValueError:
-            return None if SECRET_NAME.search(body.decode("utf-8", "replace")) else body
-        return body if mask_json(value) == value else json.dumps(mask_json(value)).encode()
-    if kind == "application/x-www-form-urlencoded":
-        text = body.decode("utf-8", "replace")
+            value = _UNPARSED
+        if value is not _UNPARSED:
+            masked = mask_json(value)
+            return body if masked == value else json.dumps(masked).encode()
+    elif kind == "application/x-www-form-urlencoded":
         return mask_query(text).encode()
-    if kind == "multipart/form-data":
+    elif kind == "multipart/form-data":
         return _mask_multipart(body, content_type)
-    if SECRET_NAME.search(body.decode("utf-8", "replace")):
-        return None  # unknown format mentioning a secret-looking name: not kept
-    return body
+    # Another format (or broken JSON): kept only when no secret-looking name is spelled out.
+    return None if SECRET_NAME.search(text) else body
 
 
 def keep_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:

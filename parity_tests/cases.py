@@ -37,10 +37,12 @@ class Case:
     form: dict[str, str] | None = None
     files: dict[str, tuple[str, bytes | str]] | None = None
     read_only: bool = field(default=False)
+    headers: dict[str, str] | None = None  # extra request headers (e.g. `Origin` for CORS)
+    verb: str | None = None  # another method on the route's path (HEAD, OPTIONS, a 405 one)
 
     @property
     def method(self) -> str:
-        return self.route.split(" ", 1)[0]
+        return self.verb or self.route.split(" ", 1)[0]
 
     @property
     def id(self) -> str:
@@ -95,6 +97,7 @@ def render(case: Case, snapshot: Snapshot, default_path: str) -> Request:
         body = case.body.encode() if isinstance(case.body, str) else case.body
     if case.content_type is not None:
         headers["Content-Type"] = case.content_type
+    headers.update(case.headers or {})
     return Request(case.method, path, headers, body)
 
 

@@ -15,6 +15,8 @@ turns request number `i` into a `Case` of one input class::
     boundary        boundary numbers (0, -1, 2^31, 2^63, 1e308, 1.5, "01", " 5")
     auth            no token, malformed, expired, revoked, inactive, refresh, other roles
     path            ids that do not exist or name a row of another kind
+    method          the route's path with HEAD, a CORS preflight (OPTIONS) or a method it
+                    does not serve (405 and its `Allow` header, D2)
 
 The schemas type every query value as a string and say little about what a route
 accepts, so value pools per parameter and field name (`QUERY_VALUES`, `FIELD_VALUES`)
@@ -37,7 +39,7 @@ from urllib.parse import quote
 from parity_tests.cases import Case
 
 CLASSES = ("valid", "valid", "valid", "invalid-body", "repeated-query", "empty-query", "unknown-query",
-           "content-type", "unicode", "boundary", "auth", "path")
+           "content-type", "unicode", "boundary", "auth", "path", "method")
 
 PATH_IDS = {
     "job_id": ["job_user", "job_other", "job_orphan", "job_github", "job_inactive", "job_expired"],
@@ -48,6 +50,7 @@ PATH_IDS = {
     "notification_id": ["note_unread", "note_read", "note_old", "note_old_unread", "note_other", "note_admin"],
 }
 ODD_PATH_IDS = ["missing", "literal:abc", "literal:" + quote("ジョブ"), "literal:0", "literal:-1"]
+ORIGINS = ["https://app.example.com", "http://localhost:5173", "null"]
 AUTHS = ["admin", "admin", "user", "user", "other", "viewer"]
 ODD_AUTHS = [None, "raw:Bearer", "raw:Bearer x.y.z", "raw:Token abc", "expired", "revoked", "inactive",
              "refresh_user", "refresh_expired"]
@@ -178,8 +181,17 @@ class Generator:
         elif kind == "content-type" or (kind == "invalid-body" and rng.random() < 0.5):
             fields = {"body": rng.choice(["{}", "{bad", "x=1"]), "content_type": rng.choice(
                 ["application/json", "text/plain", "application/x-www-form-urlencoded"])}
+        # A browser's cross-origin call: CORS headers are compared too (allowed origin or not).
+        headers = {"Origin": rng.choice(ORIGINS)} if rng.random() < 0.2 else None
+        verb = None
+        if kind == "method":
+            verb = rng.choice(["HEAD" if op.method == "GET" else "GET", "OPTIONS", "PATCH", "DELETE", "PUT"])
+            if verb == "OPTIONS" and rng.random() < 0.7:
+                headers = {"Origin": rng.choice(ORIGINS), "Access-Control-Request-Method": op.method,
+                           "Access-Control-Request-Headers": "authorization,content-type"}
+            verb = None if verb == op.method else verb
         return Case(op.route, f"fuzz {self.seed}#{index} {kind}", 0, path=path, auth=auth,
-                    query=query or None, **fields)
+                    query=query or None, headers=headers, verb=verb, **fields)
 
     # -- parts -------------------------------------------------------------------------
     valid = False

@@ -16,7 +16,7 @@ from typing import Any
 from parity_tests.cases import _UNSET, Case
 
 PATH = Path(__file__).with_name("regressions.json")
-_FIELDS = ("path", "auth", "json", "body", "content_type", "query", "form", "files")
+_FIELDS = ("path", "auth", "json", "body", "content_type", "query", "form", "files", "headers", "verb")
 
 
 def to_dict(case: Case) -> dict[str, Any]:

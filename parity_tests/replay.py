@@ -15,13 +15,19 @@ when the recorded token had expired, a broken header when the recorded one was b
 Masked fields (`***`) are replayed masked: a recorded login replays as a failed login
 on both stacks. Records whose body was not kept are skipped and listed.
 
-Recorded ids name rows of the database the capture was taken on; on the fixture world
-they resolve when the capture was taken on it (the tests record the corpus through the
-gateway) and otherwise answer 404 on both stacks, which is still compared.
+The snapshot is the fixture world by default: recorded ids resolve there when the
+capture was taken on it (the tests record the corpus through the gateway). For a
+deployment's capture, `--source-url` copies the rows of a database (a backup or a
+staging copy of the one the capture was taken on, migrated to the same head) into the
+scratch database and replays from that copy instead; the source is only read.
+Each record starts from the snapshot (not from the previous record's writes).
 
 `--promote ID` turns the chosen records into corpus regression cases (fixture ids back
 to `{placeholders}`, the caller to a fixture token name, `expect` = the legacy status
-of the replay), written with the regression-case code of the fuzz.
+of the replay), written with the regression-case code of the fuzz
+(`parity_tests/regressions.json`, loaded with the corpus). Every replayed request is
+also observed for the coverage report (`parity_tests.coverage`, source `replay`); the
+report's `coverage_observations` join the fuzz report with `fuzz --coverage-from`.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Iterable
@@ -38,9 +45,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from parity_tests import coverage
 from parity_tests import report as reporting
 from parity_tests.cases import Case
-from parity_tests.fixture import FROZEN_AT, LONG, Snapshot
+from parity_tests.fixture import FROZEN_AT, LONG, Snapshot, _raw_rows, dump, reset
+from parity_tests.junit import TestCase, write_junit
 from parity_tests.runner import CaseResult, Harness, harness, harness_settings
 from shared_models import clock, tokens
 from shared_models.db import make_engine
@@ -111,23 +120,21 @@ def to_case(record: dict[str, Any], minter: TokenMinter) -> Case | str:
 class Replay:
     results: list[CaseResult]
     skipped: list[tuple[str, str]]  # (record id, why)
+    collector: coverage.Coverage  # what the replay exercised
 
 
-def _observe(result: CaseResult) -> None:
-    """Feed the parity coverage (what the replay exercised), when that module is present."""
-    try:
-        from parity_tests import coverage
-    except ImportError:  # the coverage report is not part of this checkout
-        return
+def _observe(result: CaseResult, collector: coverage.Coverage) -> None:
+    """What the replay exercised, for the coverage report (this run's and the process-wide one)."""
     observed = result.legacy.observed
     classes = coverage.classify(result.case.method, observed.status, observed.body)
+    collector.observe(SOURCE, result.case.route, observed.status, classes)
     coverage.observe(SOURCE, result.case.route, observed.status, classes)
 
 
 def replay(records: Iterable[dict[str, Any]], h: Harness) -> Replay:
     """Run every replayable record on both stacks (one case each)."""
     minter = TokenMinter(h.snapshot, h.settings.JWT_SECRET_KEY or "")
-    results, skipped = [], []
+    results, skipped, collector = [], [], coverage.Coverage()
     for record in records:
         case = to_case(record, minter)
         if isinstance(case, str):
@@ -135,9 +142,24 @@ def replay(records: Iterable[dict[str, Any]], h: Harness) -> Replay:
             continue
         result = h.run_case(case)
         result.corpus_error = None  # a replayed request has no expected status of its own
-        _observe(result)
+        _observe(result, collector)
         results.append(result)
-    return Replay(results, skipped)
+    return Replay(results, skipped, collector)
+
+
+def use_source(h: Harness, source_url: str) -> None:
+    """Replay from a copy of `source_url`'s rows instead of the fixture world."""
+    source = make_engine(harness_settings(source_url))
+    try:
+        raw = _raw_rows(source)
+    finally:
+        source.dispose()
+    reset(h.engine, raw)
+    h.snapshot = Snapshot(rows=dump(h.engine), ids={}, tokens={})
+    h._raw, h._dirty = raw, set()
+    changes = getattr(h, "changes", None)
+    if changes is not None:
+        changes.take()  # the copy's own writes are not the first record's effect
 
 
 # --- promotion into the corpus ---------------------------------------------------------
@@ -187,7 +209,7 @@ def promoted_case(record: dict[str, Any], legacy_status: int, snapshot: Snapshot
     query = parse_qsl(record.get("query") or "", keep_blank_values=True)
     return Case(record["route"], f"replay: {record['method']} {record['path']} ({record['id']})", legacy_status,
                 path=_placeholders(record["path"], snapshot), auth=auth,  # type: ignore[arg-type]
-                query=[(k, _placeholders(v, snapshot)) for k, v in query] or None, **fields)
+                query=query or None, **fields)  # the runner fills placeholders in paths and JSON only
 
 
 def promote(ids: Iterable[str], records: list[dict[str, Any]], outcome: Replay, snapshot: Snapshot,
@@ -221,16 +243,14 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--route", action="append", default=[], help="only these route keys (repeatable)")
     parser.add_argument("--report", type=Path, default=Path("reports/replay.json"))
     parser.add_argument("--database-url", help="scratch database (it is emptied); default a fresh SQLite file")
+    parser.add_argument("--source-url", help="replay from a copy of this database's rows (only read), "
+                                             "not from the fixture world")
     parser.add_argument("--promote", nargs="+", default=[], metavar="ID",
                         help="write these records into the corpus as regression cases")
 
 
 def _junit(path: Path, backend: str, results: list[CaseResult]) -> None:
-    """JUnit XML with the corpus run's writer, when that module is present."""
-    try:
-        from parity_tests.junit import TestCase, write_junit
-    except ImportError:
-        return
+    """JUnit XML with the corpus run's writer."""
     write_junit(path, f"parity-replay-{backend}", [
         TestCase(result.case.route, result.case.name, None if result.matched else "\n".join(result.differences),
                  result.seconds) for result in results])
@@ -239,6 +259,9 @@ def _junit(path: Path, backend: str, results: list[CaseResult]) -> None:
 def main(args: argparse.Namespace) -> int:
     """`python -m parity_tests replay`: 0 when every replayed record matched."""
     started = time.perf_counter()
+    if args.promote and args.source_url:
+        print("--promote needs the fixture world (corpus cases run on it): drop --source-url", file=sys.stderr)
+        return 2
     records = read_capture(args.capture)
     if args.route:
         records = [record for record in records if record["route"] in set(args.route)]
@@ -248,6 +271,8 @@ def main(args: argparse.Namespace) -> int:
     upgrade(engine)
     engine.dispose()
     with harness(settings) as h:
+        if args.source_url:
+            use_source(h, args.source_url)
         outcome = replay(records, h)
         snapshot = h.snapshot
     routes = sorted({result.case.route for result in outcome.results})
@@ -255,11 +280,8 @@ def main(args: argparse.Namespace) -> int:
     backend = "postgresql" if scratch.startswith("postgres") else "sqlite"
     data.update(mode="replay", backend=backend, capture=str(args.capture), records=len(records),
                 skipped=[{"id": ident, "why": why} for ident, why in outcome.skipped],
+                coverage_observations=outcome.collector.dump(),  # `fuzz --coverage-from` joins them
                 seconds=round(time.perf_counter() - started, 2))
-    from parity_tests import coverage
-
-    # what the replay exercised, for `python -m parity_tests fuzz --coverage-from REPORT`
-    data["coverage_observations"] = [row for row in coverage.DEFAULT.dump() if row[0] == SOURCE]
     json_path, md_path = reporting.write(data, args.report)
     _junit(json_path.with_suffix(".xml"), backend, outcome.results)
     t = data["totals"]

@@ -124,6 +124,8 @@ def harness_settings(database_url: str) -> Settings:
         "JWT_SECRET_KEY": "parity-secret-key-long-enough-for-hs256-signing", "ALLOW_DEFAULT_ADMIN": False,
         "SCHEDULER_ENABLED": False, "MAIL_ENABLED": False, "WEBHOOK_ALLOWED_HOSTS": HARNESS_HOSTS,
         "GITHUB_TOKEN": "", "DEFAULT_GITHUB_OWNER": "", "DATABASE_POOL_SIZE": 5,
+        # explicit origins, so a generated `Origin` header meets both an allowed and a refused one
+        "CORS_ORIGINS": "https://app.example.com,http://localhost:5173",
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 

@@ -57,6 +57,8 @@ def _candidates(case: Case) -> Iterator[Case]:
         yield replace(case, content_type=None)
     if case.body is not None:
         yield replace(case, body=None, content_type=None)
+    if case.headers:
+        yield replace(case, headers=None)
 
 
 def _simpler(value: Any) -> Any:

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     SCHEDULER_FAILURE_ALERT_THRESHOLD: int = 3
     SCHEDULER_LOCK_PATH: str = ""
     SCHEDULER_STANDBY_POLL_SECONDS: float = 1.0
+    SCHEDULER_METRICS_PORT: int = Field(0, ge=0, le=65535)  # python -m scheduler's /metrics (0: off)
     GITHUB_TOKEN: str = ""
     GITHUB_API_URL: str = "https://api.github.com"
     DEFAULT_GITHUB_OWNER: str = ""

@@ -34,6 +34,8 @@ def required_reason(reason: str | None) -> str:
         raise ApiError(400, "Missing required fields", "A reason is required: it is kept in the audit trail.")
     if len(text) > MAX_REASON:
         raise invalid_payload(f"The reason must be at most {MAX_REASON} characters.")
+    if "\x00" in text:  # PostgreSQL cannot store it; no reason needs it
+        raise invalid_payload("The reason must not contain NUL characters.")
     return text
 
 

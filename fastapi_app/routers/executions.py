@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from fastapi_app import read_path
 from fastapi_app.deps import CurrentUser, SessionDep, call
+from fastapi_app.openapi_bodies import DATE_OR_INSTANT, query_doc
 from fastapi_app.read_path import ReadClaims
 from fastapi_app.schemas.common import AUTH_RESPONSES, ErrorBody
 from fastapi_app.schemas.executions import (
@@ -38,19 +39,8 @@ def error(description: str) -> dict[str, Any]:
     return {"model": ErrorBody, "description": description}
 
 
-def query_doc(*parameters: tuple[str, str]) -> dict[str, Any]:
-    """`openapi_extra` listing string query parameters. They are documented, not
-    declared: the shared service reads them (a declared int would give FastAPI's 422)."""
-    return {
-        "parameters": [
-            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
-            for name, text in parameters
-        ]
-    }
-
-
-FROM = ("from", "Inclusive lower bound: YYYY-MM-DD (midnight UTC) or an ISO datetime (naive = UTC)")
-TO = ("to", "Exclusive upper bound, same formats; a date-only value includes that whole day")
+FROM = ("from", "Inclusive lower bound: YYYY-MM-DD (midnight UTC) or an ISO datetime (naive = UTC)", DATE_OR_INSTANT)
+TO = ("to", "Exclusive upper bound, same formats; a date-only value includes that whole day", DATE_OR_INSTANT)
 STATUS = ("status", "A status or a comma list of them (running, success, failed)")
 TRIGGER = ("trigger_type", "scheduled or manual")
 BAD_DATES = {400: error("`from`/`to` not a date (Invalid date), `from` not before `to`, or NUL in a query value")}

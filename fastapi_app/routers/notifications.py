@@ -14,8 +14,9 @@ from starlette.responses import Response
 
 from fastapi_app import read_path
 from fastapi_app.deps import CurrentUser, SessionDep, call
+from fastapi_app.openapi_bodies import query_doc
 from fastapi_app.read_path import ReadClaims
-from fastapi_app.routers.executions import BAD_DATES, FROM, TO, error, query_doc
+from fastapi_app.routers.executions import BAD_DATES, FROM, TO, error
 from fastapi_app.schemas.common import AUTH_RESPONSES
 from fastapi_app.schemas.notifications import (
     AllMarkedRead,

@@ -115,10 +115,11 @@ class ListQuery:
         """Unknown `is_active`, `sort_by` or `sort_order` values are 400 "Invalid query":
         a typo should not silently return an unfiltered or differently sorted list.
         Non-integer `page`/`per_page` fall back to the defaults (Werkzeug `type=int`)."""
-        sort_by = (query.get("sort_by") or "created_at").strip()
+        # Blank means not given, as for every other filter of this list.
+        sort_by = (query.get("sort_by") or "").strip() or "created_at"
         if sort_by not in SORT_COLUMNS:
             raise bad_request("Invalid query", f"sort_by must be one of: {', '.join(SORT_COLUMNS)}.")
-        sort_order = (query.get("sort_order") or "desc").strip().lower()
+        sort_order = (query.get("sort_order") or "").strip().lower() or "desc"
         if sort_order not in ("asc", "desc"):
             raise bad_request("Invalid query", "sort_order must be asc or desc.")
         return cls(

@@ -124,6 +124,8 @@ def test_empty_page_has_zero_total_pages(client: Any, settings: Settings, viewer
         ({"sort_by": "name", "sort_order": "asc"}, ["Alpha report", "beta 100% sync", "delta", "Gamma", "tie one", "tie two"]),
         ({"sort_by": "name"}, ["tie two", "tie one", "Gamma", "delta", "beta 100% sync", "Alpha report"]),
         ({"sort_by": "updated_at", "sort_order": "ASC"}, ["tie", "tie", "delta", "Gamma", "beta 100% sync", "Alpha report"]),
+        # Blank sort values are not given, like blank filters: the default order.
+        ({"sort_by": " \r\n", "sort_order": "\t"}, ["tie", "tie", "delta", "Gamma", "beta 100% sync", "Alpha report"]),
     ],
 )
 def test_filters_and_sorting(

@@ -20,10 +20,11 @@ from parity_tests import corpus
 from parity_tests.__main__ import main
 from parity_tests.cases import render
 from parity_tests.fixture import build_snapshot
-from parity_tests.replay import read_capture, replay
+from parity_tests.replay import promote, read_capture, replay
 from parity_tests.runner import all_cases, harness
 from shared_models.db import begin_write, make_engine
 from shared_models.settings import Settings
+from tests.helpers import make_job, make_user
 
 EXECUTE = "POST /api/jobs/<job_id>/execute"  # its real background run would call out from the gateway
 
@@ -122,9 +123,65 @@ def test_cli_reports_and_mints_tokens_for_recorded_callers(tmp_path: Path, datab
     assert by_route["GET /api/jobs"]["statuses"] == [200, 401]  # a fresh token, then an expired one
     assert by_route["GET /api/auth/me"]["statuses"] == [422]
     assert report.with_suffix(".md").exists()
+    assert 'tests="3" failures="0"' in report.with_suffix(".xml").read_text()
+    assert {row[1] for row in data["coverage_observations"]} == {"GET /api/jobs", "GET /api/auth/me"}
 
 
 def _settings(database_url: str) -> Settings:
     from parity_tests.runner import harness_settings
 
     return harness_settings(database_url)
+
+
+def test_replay_from_a_copy_of_a_source_database(tmp_path: Path, database_url: str, db: Session) -> None:
+    """--source-url: recorded ids of a deployment resolve in the copy (not in the fixture world)."""
+    admin = make_user(db, "admin")
+    job = make_job(db, admin)
+    capture = tmp_path / "capture-host-1-1-0001.jsonl"
+    auth = {"user_id": admin.id, "role": "admin", "type": "access", "expired": False}
+    capture.write_text(json.dumps(_record("s-1", "GET /api/jobs/<job_id>", f"/api/jobs/{job.id}", auth=auth)) + "\n"
+                       + json.dumps(_record("s-2", "DELETE /api/jobs/<job_id>", f"/api/jobs/{job.id}", auth=auth))
+                       + "\n")
+    db.close()
+    report = tmp_path / "replay.json"
+    scratch = f"sqlite:///{tmp_path}/scratch.db"
+    assert main(["replay", str(capture), "--report", str(report), "--database-url", scratch,
+                 "--source-url", database_url]) == 0
+    data = json.loads(report.read_text())
+    assert {row["route"]: row["statuses"] for row in data["routes"]} == {
+        "GET /api/jobs/<job_id>": [200], "DELETE /api/jobs/<job_id>": [200]}
+    assert main(["replay", str(capture), "--report", str(report), "--database-url", scratch]) == 0
+    assert {row["route"]: row["statuses"] for row in json.loads(report.read_text())["routes"]} == {
+        "GET /api/jobs/<job_id>": [401], "DELETE /api/jobs/<job_id>": [401]}  # the fixture has neither user nor job
+    assert main(["replay", str(capture), "--report", str(report), "--database-url", scratch,
+                 "--source-url", database_url, "--promote", "s-1"]) == 2
+    assert db.get(type(job), job.id) is not None  # the source was only read
+
+
+def test_promoted_records_become_corpus_cases_that_pass(parity_settings: Settings, tmp_path: Path) -> None:
+    from parity_tests import regressions
+
+    with harness(parity_settings) as h:
+        ids = h.snapshot.ids
+        user = {"user_id": ids["user"], "role": "user", "type": "access", "expired": False}
+        stranger = {"user_id": "00000000-0000-4000-8000-00000000dead", "role": "admin", "type": "access",
+                    "expired": False}
+        records = [
+            _record("p-1", "PUT /api/jobs/<job_id>", f"/api/jobs/{ids['job_user']}", auth=user,
+                    headers={"content-type": "application/json"}, body=json.dumps({"name": "renamed"})),
+            _record("p-2", "DELETE /api/jobs/<job_id>", f"/api/jobs/{ids['job_other']}", auth=user,
+                    query=f"x={ids['job_other']}"),
+            _record("p-3", "GET /api/jobs", "/api/jobs", auth=stranger),
+        ]
+        outcome = replay(records, h)
+        target = tmp_path / "regressions.json"
+        target.write_text("[]")
+        added, refusals = promote(["p-1", "p-2", "p-3", "nope"], records, outcome, h.snapshot, target)
+        assert added == 2
+        assert refusals == ["p-3: its caller is not a fixture user", "nope: not a replayed record of this capture"]
+        cases = regressions.load(target)
+        assert [(c.path, c.auth, c.expect) for c in cases] == [
+            ("/api/jobs/{job_user}", "user", 200), ("/api/jobs/{job_other}", "user", 403)]
+        assert cases[0].json == {"name": "renamed"} and cases[1].query == [("x", ids["job_other"])]
+        results = list(h.run(cases))
+    assert [(r.matched, r.legacy.observed.status) for r in results] == [(True, 200), (True, 403)]
