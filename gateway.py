@@ -69,6 +69,7 @@ from shared_models.settings import Settings, get_settings
 
 log = logging.getLogger("gateway")
 METRICS_PATH = "/metrics"
+SUBJECT_CACHE = 4096
 CONSOLE_PREFIX = "/ops"
 
 
@@ -109,7 +110,7 @@ class Gateway:
         self.shadow = ShadowReplayer(
             lambda scope, receive, send: self.v2(scope, receive, send), self.sessions,
             concurrency=self.config.shadow_concurrency, sample_rate=self.config.shadow_sample_rate,
-            keep=self.config.shadow_keep,
+            keep=self.config.shadow_keep, queue=self.config.shadow_queue,
         )
         self.capture = CaptureRecorder(
             self.config.capture_dir, secret=settings.JWT_SECRET_KEY or "",
@@ -126,6 +127,7 @@ class Gateway:
         self.observer = Observer(self.sessions, slot_seconds=self.config.figures_slot_seconds,
                                  flush_interval=self.config.figures_flush_interval,
                                  metrics=self.config.metrics, request_log=self.config.request_log)
+        self._subjects: dict[bytes, str | None] = {}
         if self.config.request_log:
             configure_request_log()
 
@@ -167,7 +169,7 @@ class Gateway:
             if name == request_ids.HEADER:
                 request_id = request_ids.accept(value)
             elif name == b"authorization":
-                user_id = unverified_subject(value)
+                user_id = self._subject(value)
         request_id = request_id or request_ids.new()
         token = request_ids.bind(request_id)
         echoed = (request_ids.HEADER, request_id.encode())
@@ -187,6 +189,18 @@ class Gateway:
             request_ids.reset(token)
             self.observer.observe(seen, status=status, seconds=time.perf_counter() - started,
                                   request_id=request_id, user_id=user_id, method=scope.get("method", ""))
+
+    def _subject(self, authorization: bytes) -> str | None:
+        """The token's `sub` for the request log, decoded once per token (bounded cache)."""
+        try:
+            return self._subjects[authorization]
+        except KeyError:
+            if len(authorization) > 2048:  # no real token of ours is that long: don't keep it
+                return unverified_subject(authorization)
+            if len(self._subjects) >= SUBJECT_CACHE:
+                self._subjects.clear()
+            subject = self._subjects[authorization] = unverified_subject(authorization)
+            return subject
 
     async def _route(self, scope: Scope, receive: Receive, send: Send, seen: Seen) -> None:
         path = scope.get("path", "")
@@ -316,7 +330,7 @@ class Gateway:
         try:
             async with self.v2_app.router.lifespan_context(self.v2_app):  # type: ignore[attr-defined]
                 yield
-                await self.shadow.drain()
+                await self.shadow.close()
                 await asyncio.gather(*list(self._background), return_exceptions=True)
         finally:
             if self.judge is not None:

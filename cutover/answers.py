@@ -6,32 +6,37 @@
 
 Why a module of its own: the mismatch row is read by operators in a browser, so what is
 stored must already be safe to show. Credentials never leave it: cookie and auth headers
-are dropped, JSON values under token/secret/password-like keys are replaced by
-`REDACTED`, and a body is capped at `MAX_BODY_CHARS` (a mismatch of a 5 MB list must
-not bloat the table). JSON bodies are pretty-printed with sorted keys, so a diff lines
+are dropped, JSON values under secret-looking keys (`cutover.scrub`'s rule, plus
+webhook URLs) are replaced by `REDACTED`, and a body is capped at `MAX_BODY_CHARS`
+(a mismatch of a 5 MB list must not bloat the table). JSON bodies are pretty-printed with sorted keys, so a diff lines
 up field by field whatever order each stack wrote.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from cutover.compare import is_json
+from cutover.scrub import MASK, secret_name
 
 MAX_BODY_CHARS = 20_000
-REDACTED = "[redacted]"
+REDACTED = MASK
 _SECRET_HEADERS = frozenset({"set-cookie", "cookie", "authorization", "proxy-authorization"})
-_SECRET_KEY = re.compile(r"token|secret|password|api[_-]?key|webhook_url", re.IGNORECASE)
+
+
+def _secret(key: object) -> bool:
+    """`cutover.scrub`'s rule for secret names, plus webhook URLs (a Slack incoming-webhook
+    URL is itself the credential, and GET /api/settings/slack answers it)."""
+    return isinstance(key, str) and (secret_name(key) or "webhook" in key.lower())
 
 
 def redact(value: Any) -> Any:
-    """`value` with every value under a secret-looking key replaced by `REDACTED`."""
+    """`value` with every non-empty value under a secret-looking key replaced by `REDACTED`."""
     if isinstance(value, dict):
-        return {key: REDACTED if _SECRET_KEY.search(str(key)) and item not in (None, "")
-                else redact(item) for key, item in value.items()}
+        return {key: REDACTED if _secret(key) and item not in (None, "") else redact(item)
+                for key, item in value.items()}
     if isinstance(value, list):
         return [redact(item) for item in value]
     return value
@@ -56,7 +61,8 @@ def body_text(body: bytes, content_type: str) -> str:
 
 def capture(*, status: int, headers: Mapping[str, str], body: bytes) -> str:
     """The JSON text stored in `shadow_mismatches.legacy_answer` / `fastapi_answer`."""
-    kept = {name.lower(): value for name, value in headers.items() if name.lower() not in _SECRET_HEADERS}
+    kept = {name.lower(): value for name, value in headers.items()
+            if name.lower() not in _SECRET_HEADERS and not secret_name(name)}
     return json.dumps({
         "status": status,
         "headers": dict(sorted(kept.items())),

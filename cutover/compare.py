@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from deepdiff import DeepDiff
 
 _MISSING = object()
@@ -184,6 +185,33 @@ def _bytes_difference(left: bytes, right: bytes, left_name: str, right_name: str
     if left == right:
         return []
     return [f"body (not JSON): {left_name} {left[:200]!r} != {right_name} {right[:200]!r}"]
+
+
+def equivalent(left: Observed, right: Observed) -> bool:
+    """True when `compare` would find no difference, decided cheaply: same status, same
+    content type, and equal bytes or (JSON) equal canonical documents (sorted keys;
+    `1`, `1.0` and `true` stay distinct). False means "not sure": run `compare`.
+
+    The shadow path's short-circuit: most replays answer the same, and for those the
+    normalisation rules and the differ are pure cost.
+    """
+    if left.status != right.status:
+        return False
+    if left.content_type != right.content_type and (
+            _normalised_content_type(left.content_type) != _normalised_content_type(right.content_type)):
+        return False
+    if left.body == right.body:
+        return True
+    if not is_json(left.content_type):
+        return False
+    try:
+        return _canonical(left.body) == _canonical(right.body)
+    except (ValueError, TypeError, RecursionError):
+        return False
+
+
+def _canonical(body: bytes) -> bytes:
+    return orjson.dumps(orjson.loads(body), option=orjson.OPT_SORT_KEYS)
 
 
 def compare(left: Observed, right: Observed, rules: Iterable[Rule] = DEFAULT_RULES, *,

@@ -4,7 +4,7 @@
                                   switch `flask_retired` does the same               (off)
     CUTOVER_REFRESH_INTERVAL      seconds between flag snapshot refreshes            (0.5)
     CUTOVER_SHADOW_SAMPLE_RATE    share of shadow-route requests replayed, 0..1      (1.0)
-    CUTOVER_SHADOW_CONCURRENCY    replays in flight per worker; more are dropped     (4)
+    CUTOVER_SHADOW_CONCURRENCY    replay tasks per worker process                    (4)
     CUTOVER_SHADOW_KEEP           mismatches kept per route                          (20)
     CUTOVER_ROLLBACK_ERRORS       N: 5xx answers among the last M that flip back     (5)
     CUTOVER_ROLLBACK_WINDOW       M: FastAPI answers remembered per route            (20)

@@ -12,6 +12,7 @@ commit (the caller owns the transaction; writers call `begin_write` first).
     auto_rollback(session=, route_key=, reason=)            actor "gateway"; True if it flipped
     list_flags / history / shadow_stats                      read views (plain dicts)
     record_shadow(session=, route_key=, matched=, request=, diff=, keep=, legacy_answer=, fastapi_answer=)
+    record_shadow_batch(session=, counts={route_key: (matched, mismatched)}, samples=[ShadowSample], keep=)
 
 Audit entries: `from_state`/`to_state` are the state, with the percentage for canary
 (`"canary:25"`); `parity` is the route's latest ParityResult as JSON at that moment;
@@ -22,8 +23,9 @@ route_key `"switch:<name>"` with states `"on"`/`"off"`.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -327,36 +329,30 @@ def shadow_stats(*, session: Session, route_key: str | None = None, mismatches: 
 # --- shadow counters ------------------------------------------------------------------
 
 
-def _bump(session: Session, route_key: str, matched: bool) -> int:
+def _bump(session: Session, route_key: str, matched: int, mismatched: int) -> int:
     return session.execute(
         update(ShadowStat)
         .where(ShadowStat.route_key == route_key)
-        .values(compared=ShadowStat.compared + 1,
-                matched=ShadowStat.matched + int(matched),
-                mismatched=ShadowStat.mismatched + int(not matched),
+        .values(compared=ShadowStat.compared + matched + mismatched,
+                matched=ShadowStat.matched + matched,
+                mismatched=ShadowStat.mismatched + mismatched,
                 updated_at=utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
 
 
-def record_shadow(*, session: Session, route_key: str, matched: bool, request: str = "",
-                  diff: str = "", keep: int = 20, legacy_answer: str | None = None,
-                  fastapi_answer: str | None = None) -> None:
-    """Count one comparison (an atomic `x = x + 1`, safe across workers) and keep the
-    mismatch with both answers (`cutover.answers.capture`), pruning the route's samples
-    to the newest `keep`."""
-    if not _bump(session, route_key, matched):
+def _count(session: Session, route_key: str, matched: int, mismatched: int) -> None:
+    """Add to the route's counters: an atomic `x = x + n`, safe across workers."""
+    if not _bump(session, route_key, matched, mismatched):
         try:
             with session.begin_nested():
-                session.add(ShadowStat(route_key=route_key, compared=1, matched=int(matched),
-                                       mismatched=int(not matched)))
+                session.add(ShadowStat(route_key=route_key, compared=matched + mismatched, matched=matched,
+                                       mismatched=mismatched))
         except IntegrityError:  # another worker inserted the row first
-            _bump(session, route_key, matched)
-    if matched:
-        return
-    session.add(ShadowMismatch(route_key=route_key, request=request, diff=diff,
-                               legacy_answer=legacy_answer, fastapi_answer=fastapi_answer))
-    session.flush()
+            _bump(session, route_key, matched, mismatched)
+
+
+def _prune(session: Session, route_key: str, keep: int) -> None:
     newest = (select(ShadowMismatch.id).where(ShadowMismatch.route_key == route_key)
               .order_by(ShadowMismatch.at.desc(), ShadowMismatch.id.desc()).limit(keep))
     session.execute(
@@ -364,6 +360,53 @@ def record_shadow(*, session: Session, route_key: str, matched: bool, request: s
         .where(ShadowMismatch.route_key == route_key, ShadowMismatch.id.not_in(newest.scalar_subquery()))
         .execution_options(synchronize_session=False)
     )
+
+
+def record_shadow(*, session: Session, route_key: str, matched: bool, request: str = "",
+                  diff: str = "", keep: int = 20, legacy_answer: str | None = None,
+                  fastapi_answer: str | None = None) -> None:
+    """Count one comparison and keep the mismatch with both answers (`cutover.answers.capture`),
+    pruning the route's samples to the newest `keep`."""
+    sample = None if matched else ShadowSample(route_key=route_key, request=request, diff=diff,
+                                               legacy_answer=legacy_answer, fastapi_answer=fastapi_answer)
+    record_shadow_batch(session=session, counts={route_key: (int(matched), int(not matched))},
+                        samples=[sample] if sample else [], keep=keep)
+
+
+@dataclass(frozen=True)
+class ShadowSample:
+    """One mismatch to keep: the request line, the readable diff and both answers."""
+
+    route_key: str
+    request: str
+    diff: str
+    legacy_answer: str | None = None
+    fastapi_answer: str | None = None
+    at: datetime | None = None
+
+
+def record_shadow_batch(*, session: Session, counts: Mapping[str, tuple[int, int]],
+                        samples: Sequence[ShadowSample] = (), keep: int = 20) -> None:
+    """Add a batch of verdicts: `counts` is route_key → (matched, mismatched), `samples`
+    the mismatches to keep (oldest first); each touched route is pruned to its newest `keep`.
+
+    One transaction per batch instead of one per comparison: the shadow path writes this
+    about once a second per worker. Routes are updated in key order (no deadlock between
+    two workers flushing at once on PostgreSQL).
+    """
+    for route_key in sorted(counts):
+        matched, mismatched = counts[route_key]
+        if matched or mismatched:
+            _count(session, route_key, matched, mismatched)
+    if not samples:
+        return
+    for sample in samples:
+        session.add(ShadowMismatch(route_key=sample.route_key, request=sample.request, diff=sample.diff,
+                                   legacy_answer=sample.legacy_answer, fastapi_answer=sample.fastapi_answer,
+                                   **({"at": sample.at} if sample.at is not None else {})))
+    session.flush()
+    for route_key in sorted({sample.route_key for sample in samples}):
+        _prune(session, route_key, keep)
 
 
 def shadow_total(session: Session, route_key: str) -> int:

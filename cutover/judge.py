@@ -18,7 +18,8 @@ One pass, per running rollout, in its own write transaction (the rollout row loc
   the step started (`cutover.figures.arm_figures`), shadow mismatches stored since then,
   parity mismatches of parity runs since then, and whether the hold is over. At 100 %
   there are no legacy callers left, so the legacy arm is what legacy served during the
-  rollout's earlier steps;
+  rollout's earlier steps and one hold before it began (a rollout of just `100` is
+  judged against that hold alone);
 - pass: next step (or `fastapi` after the last), fail: back to legacy, wait: the
   judgement is kept on the row. Promotions and rollbacks are decisions with their figures
   (`rollout_decisions`) and flag moves in the flag audit (actor `rollout`).
@@ -98,8 +99,9 @@ def step_verdict(session: Session, row: Rollout) -> Verdict:
     since, share = row.step_started_at, rollout.percent(row)
     arms = arm_figures(session, route_key=row.route_key, since=since)
     legacy, baseline = arms["legacy"], "this step"
-    if share == 100:  # every caller is on FastAPI: compare with legacy's earlier steps
-        legacy = arm_figures(session, route_key=row.route_key, since=row.started_at, until=since)["legacy"]
+    if share == 100:  # every caller is on FastAPI: compare with legacy before this step
+        legacy = arm_figures(session, route_key=row.route_key, until=since,
+                             since=row.started_at - timedelta(seconds=row.hold_seconds))["legacy"]
         baseline = "earlier steps"
     shadow, parity = _mismatches(session, row.route_key, since)
     held_for = (utcnow() - since).total_seconds()

@@ -21,7 +21,6 @@ token, body or query string.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import threading
@@ -29,6 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy.orm import Session
 
 from cutover.figures import ArmFigures, add_figures, slot_of
@@ -96,11 +96,11 @@ class Observer:
                     figures = self._pending[(seen.route, seen.stack)] = ArmFigures()
                 figures.add(seconds, status)
         if self.request_log and REQUEST_LOG.isEnabledFor(logging.INFO):
-            REQUEST_LOG.info(json.dumps({
+            REQUEST_LOG.info(orjson.dumps({
                 "ts": round(time.time(), 3), "request_id": request_id, "method": method, "route": seen.route,
                 "stack": seen.stack, "state": seen.state, "status": status,
                 "duration_ms": round(seconds * 1000, 3), "user_id": user_id,
-            }))
+            }).decode())
 
     # --- the figures flusher --------------------------------------------------------
 

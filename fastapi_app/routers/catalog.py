@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from fastapi_app.deps import AdminUser, CurrentUser, JsonBodyDep, SessionDep, call
-from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.openapi_bodies import json_body_doc, query_doc
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.catalog import (
     CategoryCreate,
@@ -34,17 +34,9 @@ from shared_models.services.catalog import CATEGORIES, PIC_TEAMS
 
 router = APIRouter(tags=["catalog"])
 
-INCLUDE_INACTIVE_DOC = {
-    "parameters": [
-        {
-            "name": "include_inactive",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "string"},
-            "description": "Admins only: 1, true, yes, y or on (any case) also lists disabled rows.",
-        }
-    ]
-}
+INCLUDE_INACTIVE_DOC = query_doc(
+    ("include_inactive", "Admins only: 1, true, yes, y or on (any case) also lists disabled rows."),
+)
 
 
 def _error(description: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from fastapi_app import read_path
 from fastapi_app.deps import CurrentUser, SessionDep, call
+from fastapi_app.openapi_bodies import DATE_OR_INSTANT, query_doc
 from fastapi_app.read_path import ReadClaims
 from fastapi_app.schemas.common import AUTH_RESPONSES, ErrorBody
 from fastapi_app.schemas.executions import (
@@ -38,19 +39,8 @@ def error(description: str) -> dict[str, Any]:
     return {"model": ErrorBody, "description": description}
 
 
-def query_doc(*parameters: tuple[str, str]) -> dict[str, Any]:
-    """`openapi_extra` listing string query parameters. They are documented, not
-    declared: the shared service reads them (a declared int would give FastAPI's 422)."""
-    return {
-        "parameters": [
-            {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
-            for name, text in parameters
-        ]
-    }
-
-
-FROM = ("from", "Inclusive lower bound: YYYY-MM-DD (midnight UTC) or an ISO datetime (naive = UTC)")
-TO = ("to", "Exclusive upper bound, same formats; a date-only value includes that whole day")
+FROM = ("from", "Inclusive lower bound: YYYY-MM-DD (midnight UTC) or an ISO datetime (naive = UTC)", DATE_OR_INSTANT)
+TO = ("to", "Exclusive upper bound, same formats; a date-only value includes that whole day", DATE_OR_INSTANT)
 STATUS = ("status", "A status or a comma list of them (running, success, failed)")
 TRIGGER = ("trigger_type", "scheduled or manual")
 BAD_DATES = {400: error("`from`/`to` not a date (Invalid date), `from` not before `to`, or NUL in a query value")}
@@ -121,10 +111,10 @@ async def get_job_execution(
     ),
 )
 async def list_executions(request: Request, claims: ReadClaims) -> Response:
-    # The read path: the same statements as `service.list_executions`, without ORM entities.
+    # The read path: `service.list_executions` on a plain connection, after the token owner check.
     query = request.query_params
     return await read_path.respond(
-        request, claims, read_path.executions_page, heavy=_counts_rows(query, EXECUTION_FILTER_KEYS), query=query
+        request, claims, service.list_executions, heavy=_counts_rows(query, EXECUTION_FILTER_KEYS), query=query
     )
 
 
@@ -138,7 +128,7 @@ async def list_executions(request: Request, claims: ReadClaims) -> Response:
 async def execution_statistics(request: Request, claims: ReadClaims) -> Response:
     query = request.query_params
     return await read_path.respond(
-        request, claims, read_path.execution_statistics, heavy=_counts_rows(query, service.STATISTICS_FILTER_KEYS), query=query
+        request, claims, service.execution_statistics, heavy=_counts_rows(query, service.STATISTICS_FILTER_KEYS), query=query
     )
 
 
@@ -159,4 +149,4 @@ def _counts_rows(query: Mapping[str, str], accept: frozenset[str]) -> bool:
     responses={**AUTH_RESPONSES, 404: error("No execution with this id"), 200: {"model": ExecutionEnvelope}},
 )
 async def get_execution(execution_id: str, request: Request, claims: ReadClaims) -> Response:
-    return await read_path.respond(request, claims, read_path.execution_detail, execution_id=execution_id)
+    return await read_path.respond(request, claims, service.get_execution, execution_id=execution_id)

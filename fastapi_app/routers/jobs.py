@@ -16,12 +16,13 @@ from starlette.responses import Response
 
 from fastapi_app import read_path
 from fastapi_app.deps import CurrentUser, EditorUser, JsonBodyDep, SessionDep, SettingsDep, call
-from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.openapi_bodies import json_body_doc, one_of_words, query_doc
 from fastapi_app.read_path import ReadClaims
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import AUTH_RESPONSES, ROLE_RESPONSES, ErrorBody
 from fastapi_app.schemas.jobs import JobCreateBody, JobDeleted, JobEnvelope, JobList, JobSaved, JobUpdateBody
 from shared_models.services import jobs as service
+from shared_models.services.jobs import SORT_COLUMNS
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -31,21 +32,17 @@ def error(description: str) -> dict[str, Any]:
 
 
 NO_JOB = {404: error("No job with this id")}
-LIST_QUERY = {
-    "parameters": [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}, "description": text}
-        for name, text in (
-            ("page", "Page number (≥1). With page or per_page the list is paged (D9); otherwise every job"),
-            ("per_page", "Page size: default 20, clamped to 1..100; not an integer → the default"),
-            ("category", "Only jobs of this category slug"),
-            ("pic_team", "Only jobs of this PIC team slug"),
-            ("is_active", "true/1 or false/0"),
-            ("search", "Case-insensitive substring of the name"),
-            ("sort_by", "name, created_at (default), updated_at or end_date; ties by id (D18)"),
-            ("sort_order", "desc (default) or asc"),
-        )
-    ]
-}
+LIST_QUERY = query_doc(
+    ("page", "Page number (≥1). With page or per_page the list is paged (D9); otherwise every job"),
+    ("per_page", "Page size: default 20, clamped to 1..100; not an integer → the default"),
+    ("category", "Only jobs of this category slug"),
+    ("pic_team", "Only jobs of this PIC team slug"),
+    ("is_active", "true/1 or false/0", one_of_words("true", "false", "1", "0", any_case=True)),
+    ("search", "Case-insensitive substring of the name"),
+    ("sort_by", "name, created_at (default), updated_at or end_date; ties by id (D18)",
+     one_of_words(*SORT_COLUMNS)),
+    ("sort_order", "desc (default) or asc", one_of_words("asc", "desc", any_case=True)),
+)
 
 
 @router.get(
@@ -60,8 +57,8 @@ LIST_QUERY = {
     openapi_extra=LIST_QUERY,
 )
 async def list_jobs(request: Request, claims: ReadClaims) -> Response:
-    # The read path: the same statements as `service.list_jobs`, without ORM entities.
-    return await read_path.respond(request, claims, read_path.jobs_page, query=request.query_params)
+    # The read path: `service.list_jobs` on a plain connection, after the token owner check.
+    return await read_path.respond(request, claims, service.list_jobs, query=request.query_params)
 
 
 @router.get(
@@ -71,7 +68,7 @@ async def list_jobs(request: Request, claims: ReadClaims) -> Response:
     responses={**AUTH_RESPONSES, **NO_JOB, 200: {"model": JobEnvelope}},
 )
 async def get_job(job_id: str, request: Request, claims: ReadClaims) -> Response:
-    return await read_path.respond(request, claims, read_path.job_detail, job_id=job_id)
+    return await read_path.respond(request, claims, service.get_job, job_id=job_id)
 
 
 @router.post(

@@ -14,8 +14,9 @@ from starlette.responses import Response
 
 from fastapi_app import read_path
 from fastapi_app.deps import CurrentUser, SessionDep, call
+from fastapi_app.openapi_bodies import query_doc
 from fastapi_app.read_path import ReadClaims
-from fastapi_app.routers.executions import BAD_DATES, FROM, TO, error, query_doc
+from fastapi_app.routers.executions import BAD_DATES, FROM, TO, error
 from fastapi_app.schemas.common import AUTH_RESPONSES
 from fastapi_app.schemas.notifications import (
     AllMarkedRead,
@@ -49,8 +50,8 @@ def forbidden(verb: str) -> dict[int | str, dict[str, Any]]:
     ),
 )
 async def list_notifications(request: Request, claims: ReadClaims) -> Response:
-    # The read path: the same statements as `service.list_notifications`, without ORM entities.
-    return await read_path.respond(request, claims, read_path.notifications_page, query=request.query_params)
+    # The read path: `service.list_notifications` on a plain connection, after the token owner check.
+    return await read_path.respond(request, claims, service.list_notifications, query=request.query_params)
 
 
 @router.get(

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from fastapi_app.schemas.common import (
+    SLUG_FROM_NAME_OR_SLUG,
+    Flag,
+    NonEmptyText,
+    OptionalSlugSource,
+    SluggableName,
+    omittable,
+)
 
 _STAMPS = {"created_at": "2026-11-26T12:51:04.775Z", "updated_at": "2026-11-26T12:51:04.775Z"}
 _CATEGORY = {"id": "2d0c6f1a-7e3b-4b9a-8c5d-0e1f2a3b4c5d", "slug": "regression", "name": "Regression",
@@ -64,10 +73,15 @@ class CategoryDisabled(BaseModel):
 class CategoryCreate(BaseModel):
     """POST body (documentation only). `slug` defaults to slugify(name)."""
 
-    model_config = _examples({"name": "Regression"}, {"name": "Prod / Canary", "slug": "prod-canary"})
+    model_config = ConfigDict(
+        json_schema_extra={
+            **SLUG_FROM_NAME_OR_SLUG,
+            "examples": [{"name": "Regression"}, {"name": "Prod / Canary", "slug": "prod-canary"}],
+        }
+    )
 
-    name: str
-    slug: str | None = None
+    name: str = Field(pattern=r"\S", max_length=255)
+    slug: OptionalSlugSource = None
 
 
 class CategoryUpdate(BaseModel):
@@ -76,8 +90,8 @@ class CategoryUpdate(BaseModel):
 
     model_config = _examples({"name": "Regression suite"}, {"is_active": False})
 
-    name: str | None = None
-    is_active: bool | None = None
+    name: SluggableName = omittable()
+    is_active: Flag = omittable()
 
 
 # --- PIC teams -------------------------------------------------------------------------
@@ -126,11 +140,13 @@ class PicTeamDisabled(BaseModel):
 class PicTeamCreate(BaseModel):
     """POST body (documentation only). `slug` defaults to slugify(name)."""
 
-    model_config = _examples({"name": "QA Team", "slack_handle": "@qa-team"})
+    model_config = ConfigDict(
+        json_schema_extra={**SLUG_FROM_NAME_OR_SLUG, "examples": [{"name": "QA Team", "slack_handle": "@qa-team"}]}
+    )
 
-    name: str
-    slack_handle: str
-    slug: str | None = None
+    name: str = Field(pattern=r"\S", max_length=255)
+    slack_handle: str = Field(pattern=r"\S", max_length=255)
+    slug: OptionalSlugSource = None
 
 
 class PicTeamUpdate(BaseModel):
@@ -138,6 +154,6 @@ class PicTeamUpdate(BaseModel):
 
     model_config = _examples({"name": "QA", "slack_handle": "<!subteam^S123>"}, {"is_active": False})
 
-    name: str | None = None
-    is_active: bool | None = None
-    slack_handle: str | None = None
+    name: SluggableName = omittable()
+    is_active: Flag = omittable()
+    slack_handle: NonEmptyText = omittable("At most 255 characters")

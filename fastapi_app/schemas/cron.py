@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from fastapi_app.schemas.common import NumberOrDefault
+
 
 class CronExpressionBody(BaseModel):
     """Request body (documentation only): `expression`, else `cron_expression`."""
@@ -21,7 +23,7 @@ class CronPreviewBody(CronExpressionBody):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"expression": "0 9 * * 1-5", "count": 3}]})
 
-    count: int | float | str | None = None
+    count: NumberOrDefault = None
 
 
 class CronValidation(BaseModel):

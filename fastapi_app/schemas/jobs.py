@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from fastapi_app.schemas.common import Flag, omittable
+
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
@@ -132,11 +134,11 @@ class _JobFields(BaseModel):
     category: str | None = Field(None, description="A category slug or display name; empty → general")
     pic_team: str | None = Field(None, description="A PIC team slug or display name (active)")
     pic_team_slug: str | None = Field(None, description="Read when pic_team is absent")
-    enable_email_notifications: bool | None = None
+    enable_email_notifications: Flag = omittable()
     notification_emails: list[str] | str | None = Field(
         None, description="A list or a comma-joined string; kept only with enable_email_notifications"
     )
-    notify_on_success: bool | None = None
+    notify_on_success: Flag = omittable()
 
 
 class JobCreateBody(_JobFields):
@@ -159,10 +161,10 @@ class JobUpdateBody(_JobFields):
 
     model_config = _examples({"cron_expression": "0 3 * * *"}, {"is_active": False})
 
-    name: str | None = None
-    cron_expression: str | None = None
-    end_date: str | None = None
-    is_active: bool | None = None
+    name: str = omittable()
+    cron_expression: str = omittable("Five-field cron in the scheduler zone (D3)")
+    end_date: str = omittable("YYYY-MM-DD, today (JST) or later")
+    is_active: Flag = omittable()
 
 
 # --- POST /jobs/bulk-upload ---------------------------------------------------------------

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from fastapi_app.schemas.common import Flag, omittable
+
 _PREFERENCES_EXAMPLE = {
     "id": "0b7a3c52-8f0e-4a8e-9a57-1c2d3e4f5a6b",
     "user_id": "4f6c1a0e-9b1d-4c55-9d59-5a0d7e2b9c11",
@@ -60,12 +62,12 @@ class NotificationPreferencesUpdate(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"daily_digest": True, "weekly_report": False}]})
 
-    email_on_job_success: bool | None = None
-    email_on_job_failure: bool | None = None
-    email_on_job_disabled: bool | None = None
-    browser_notifications: bool | None = None
-    daily_digest: bool | None = None
-    weekly_report: bool | None = None
+    email_on_job_success: Flag = omittable()
+    email_on_job_failure: Flag = omittable()
+    email_on_job_disabled: Flag = omittable()
+    browser_notifications: Flag = omittable()
+    daily_digest: Flag = omittable()
+    weekly_report: Flag = omittable()
 
 
 class JobsTableColumns(BaseModel):
@@ -91,11 +93,11 @@ class UiPreferencesEnvelope(BaseModel):
 class JobsTableColumnsUpdate(BaseModel):
     """Keys left out go back to their defaults (not to the stored values); unknown keys are dropped."""
 
-    pic_team: bool | None = None
-    end_date: bool | None = None
-    cron_expression: bool | None = None
-    target_url: bool | None = None
-    last_execution_at: bool | None = None
+    pic_team: Flag = omittable()
+    end_date: Flag = omittable()
+    cron_expression: Flag = omittable()
+    target_url: Flag = omittable()
+    last_execution_at: Flag = omittable()
 
 
 class UiPreferencesUpdate(BaseModel):

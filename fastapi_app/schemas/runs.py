@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from fastapi_app.schemas.common import NumberOrDefault, ObjectOrNothing
 from fastapi_app.schemas.executions import ExecutionRead
 
 
@@ -32,8 +33,8 @@ class TestRunBody(BaseModel):
     github_owner: str | None = None
     github_repo: str | None = None
     github_workflow_name: str | None = None
-    metadata: dict[str, Any] | None = None
-    timeout_seconds: float | str | None = None
+    metadata: ObjectOrNothing = None
+    timeout_seconds: NumberOrDefault = None
 
 
 class TestRunResult(BaseModel):

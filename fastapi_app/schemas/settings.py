@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from fastapi_app.schemas.common import Flag, omittable
+
 _SLACK_EXAMPLE = {
     "id": "6a1f0c3e-2b4d-4e8f-9a0b-1c2d3e4f5a6b",
     "is_enabled": True,
@@ -57,6 +59,6 @@ class SlackSettingsUpdate(BaseModel):
         }
     )
 
-    is_enabled: bool | None = None
+    is_enabled: Flag = omittable()
     webhook_url: str | None = None
     channel: str | None = None

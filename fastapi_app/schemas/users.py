@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from fastapi_app.schemas.common import Flag, omittable
 
 Role = Literal["admin", "user", "viewer"]
 
@@ -52,9 +54,9 @@ class RegisterBody(BaseModel):
         {"username": "bob", "email": "bob@example.com", "password": "s3cret!", "role": "user"}
     )
 
-    username: str
-    email: str
-    password: str
+    username: str = Field(pattern=r"^\s*[A-Za-z0-9_]{3,80}\s*$")
+    email: str = Field(json_schema_extra={"format": "email", "maxLength": 120})
+    password: str = Field(min_length=6)
     role: Role | None = "viewer"
 
 
@@ -66,7 +68,7 @@ class UserUpdateBody(BaseModel):
     email: str | None = None
     password: str | None = None
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: Flag = omittable()
 
 
 # --- responses ----------------------------------------------------------------------------

@@ -20,15 +20,16 @@ from shared_models.settings import Settings
 
 def test_capture_drops_credentials_and_caps_the_body() -> None:
     body = json.dumps({"user": {"username": "a", "api_key": "k-1", "refresh_token": "r-1"},
-                       "items": [{"password": "p-1", "n": 1}], "github_token": ""}).encode()
+                       "items": [{"password": "p-1", "n": 1}], "github_token": "",
+                       "webhook_url": "https://hooks.example/w-1"}).encode()
     stored = answers.load(answers.capture(status=200, body=body, headers={
         "Content-Type": "application/json", "Set-Cookie": "session=s-1", "Authorization": "Bearer b-1"}))
     assert stored is not None
     text = json.dumps(stored)
-    for secret in ("k-1", "r-1", "p-1", "s-1", "b-1"):
+    for secret in ("k-1", "r-1", "p-1", "s-1", "b-1", "w-1"):
         assert secret not in text
     assert stored["headers"] == {"content-type": "application/json"}
-    assert '"username": "a"' in stored["body"] and stored["body"].count(answers.REDACTED) == 3
+    assert '"username": "a"' in stored["body"] and stored["body"].count(answers.REDACTED) == 4
     big = answers.capture(status=200, headers={"content-type": "text/plain"}, body=b"x" * 50_000)
     assert len(answers.load(big)["body"]) < answers.MAX_BODY_CHARS + 100
     assert answers.load(answers.capture(status=200, headers={}, body=b"\xff\xfe"))["body"] == "(2 bytes, not text)"

@@ -243,3 +243,20 @@ def test_the_gateway_lifespan_runs_the_judge_and_lets_its_lease_go(
             assert lease.holder_of(session, LEASE_NAME) == gateway.judge.holder
     with sessions() as session:  # shut down: released, a standby need not wait for it to lapse
         assert lease.holder_of(session, LEASE_NAME) is None
+
+
+def test_a_single_100_percent_step_is_judged_against_legacy_before_the_start(
+        db: Session, sessions: sessionmaker[Session], now: list) -> None:
+    legacy = ArmFigures()
+    for _ in range(300):
+        legacy.add(0.010, 200)
+    begin_write(db)
+    add_figures(db, slot_start=T0 - timedelta(seconds=HOLD / 2), arms={(ROUTE, "legacy"): legacy})
+    add_figures(db, slot_start=T0 - timedelta(seconds=HOLD * 2), arms={(ROUTE, "legacy"): legacy})  # too old
+    db.commit()
+    start(db, steps=(100,))
+    serve(db, now, fastapi=300, fastapi_ms=30)
+    move(now, 2)
+    [outcome] = Judge(sessions).tick()
+    assert outcome.action == "rollback" and "p99" in outcome.reason
+    assert rollout.decisions(db, ROUTE)[0]["figures"]["legacy"]["requests"] == 300

@@ -128,7 +128,7 @@ def test_request_id_round_trip_through_the_edge(client: httpx.Client) -> None:
     assert len(made) == 32 and made != given  # nginx's $request_id, passed on and echoed
     time.sleep(0.2)  # log lines are written after the response
     replica_logs = "".join(_replica_logs())
-    assert f'"request_id": "{given}"' in replica_logs and f'"request_id": "{made}"' in replica_logs
+    assert f'"request_id":"{given}"' in replica_logs and f'"request_id":"{made}"' in replica_logs
     edge_log = Path(os.environ["NGINX_CHECK_ACCESS_LOG"]).read_text()
     assert f"rid={given}" in edge_log and f"rid={made}" in edge_log
 

@@ -82,8 +82,14 @@ def test_route_is_documented(spec: dict[str, Any], route: tuple) -> None:
     assert operation["tags"] == (["notifications"] if "/notifications" in path else ["executions"])
     assert "requestBody" not in operation
     parameters = operation.get("parameters", [])
-    # Every parameter is a plain string FastAPI cannot refuse (the services read them).
-    assert all(parameter["schema"]["type"] == "string" for parameter in parameters)
+    # Every parameter is a string FastAPI cannot refuse (the services read them); the
+    # schema may narrow its text (`from`/`to`: a date, an instant or blank).
+    for parameter in parameters:
+        alternatives = parameter["schema"].get("anyOf", [parameter["schema"]])
+        assert {alternative["type"] for alternative in alternatives} == {"string"}, parameter["name"]
+    dated = {p["name"]: p["schema"] for p in parameters if p["name"] in ("from", "to")}
+    for schema in dated.values():
+        assert [a.get("format") for a in schema["anyOf"]] == ["date", "date-time", None]
     path_names = {part.strip("{}") for part in path.split("/") if part.startswith("{")}
     assert {p["name"] for p in parameters if p["in"] == "path"} == path_names
     assert {p["name"] for p in parameters if p["in"] == "query"} == query

@@ -77,11 +77,12 @@ def test_mismatches_are_kept_with_their_diff_newest_n(
     assert stats[0]["mismatched"] == 3 and len(stats[0]["recent_mismatches"]) == 2
 
 
-def test_replays_beyond_the_concurrency_are_dropped(settings: Settings, db: Session) -> None:
+def test_replays_beyond_the_queue_are_dropped(settings: Settings, db: Session) -> None:
     from cutover.config import CutoverConfig
     from gateway import create_gateway
 
-    gateway = create_gateway(settings, CutoverConfig(refresh_interval=0.1, shadow_concurrency=1))
+    # One replay running (held by slow_v2), one waiting in the queue: the third is dropped.
+    gateway = create_gateway(settings, CutoverConfig(refresh_interval=0.1, shadow_concurrency=1, shadow_queue=1))
     inner = gateway.v2
     release = anyio.Event()
 
@@ -95,7 +96,7 @@ def test_replays_beyond_the_concurrency_are_dropped(settings: Settings, db: Sess
         refreshed(gateway)
         for _ in range(3):
             assert client.get("/api/health").status_code == 200  # never waits for the replay
-        assert gateway.shadow.dropped == 2
+        assert gateway.shadow.dropped == 1
         client.portal.call(release.set)  # type: ignore[union-attr]
         _drain(client, gateway)
-    assert _stat(db, "GET /api/health") == (1, 1, 0)
+    assert _stat(db, "GET /api/health") == (2, 2, 0)
