@@ -1,8 +1,8 @@
-"""The v2 read path of the hot GET routes: shared statements on a plain connection.
+"""The v2 read path of the hot GET routes: the shared reads on a plain connection.
 
     @router.get("/executions")
     async def list_executions(request: Request, claims: ReadClaims) -> Response:
-        return await respond(request, claims, read_path.executions_page, query=request.query_params)
+        return await respond(request, claims, executions.list_executions, query=request.query_params)
 
 Why (measured at 10k jobs / 1M executions, one worker, see bench/api_throughput.py):
 the generic path (AsyncSession + `run_sync` of the ORM service, then FastAPI's
@@ -11,9 +11,9 @@ aiosqlite thread once per statement and walking the body twice. Here a request i
 
 - the token decoded without the database (`ReadClaims`, the legacy refusals),
 - ONE unit of work on one connection in one transaction: the revocation check and the
-  user lookup as one query (`token_owner_statement`), then the route's statements,
-  built by the same `shared_models.services` builders the legacy stack runs through
-  its ORM session, rows serialized by the shared serializers (Core rows have the
+  user lookup as one query (`token_owner_statement`), then the route's read from
+  `shared_models.services` (the very function the legacy stack calls with its session's
+  connection), rows serialized by the shared serializers (Core rows have the
   attributes they read),
 - the body written once by orjson (`LegacyJSONResponse`).
 
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
 import anyio.to_thread
@@ -39,22 +38,13 @@ from starlette.responses import Response
 from fastapi_app.deps import oauth2_scheme
 from fastapi_app.responses import LegacyJSONResponse
 from shared_models import tokens
-from shared_models.clock import utcnow
 from shared_models.db import is_sqlite, make_engine
 from shared_models.errors import TokenError
 from shared_models.models import RevokedToken, User
-from shared_models.services import executions, jobs, notifications
-from shared_models.services.execution_totals import execution_count, execution_totals
-from shared_models.services.filters import (
-    STATEMENT_CACHE_SIZE,
-    page_window,
-    parse_date_range,
-    parse_execution_filters,
-)
-from shared_models.services.ownership import job_not_found
 from shared_models.settings import Settings
 
 Work = Callable[..., dict[str, Any]]
+"""A read of `shared_models.services`: `(connection, *, user_id, settings, **route args)`."""
 T = TypeVar("T")
 
 
@@ -166,92 +156,3 @@ async def respond(
         return work(connection, user_id=user_id, settings=settings, **kwargs)
 
     return LegacyJSONResponse(await run_unit(request, unit, heavy=heavy))
-
-
-# --- units of work (the shared services' flow, on a Connection) ------------------------
-
-
-def page_with_total(
-    connection: Connection, page: Select[Any], count: Select[Any], window: Mapping[str, int]
-) -> tuple[list[Any], int]:
-    """A page (`window`: its bind values) and the total it is part of, in one round trip
-    where there is a page.
-
-    The total rides along as an uncorrelated scalar subquery column, which SQLite and
-    PostgreSQL evaluate once per statement; only a page past the end (no row to carry
-    it) costs a second query. Saves one execute per paged request (~10% of its time).
-    """
-    rows = connection.execute(_with_total(page, count), window).all()
-    total = rows[0].page_total if rows else connection.execute(count).scalar_one()
-    return rows, total
-
-
-@lru_cache(maxsize=STATEMENT_CACHE_SIZE)
-def _with_total(page: Select[Any], count: Select[Any]) -> Select[Any]:
-    """Keyed by the (memoized) statements themselves."""
-    return page.add_columns(count.scalar_subquery().label("page_total"))
-
-
-def jobs_page(connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
-    """GET /jobs: `services.jobs.list_jobs` without ORM entities."""
-    params = jobs.ListQuery.parse(query)
-    count = params.count_statement()
-    if count is None:
-        rows, total = connection.execute(params.page_statement()).all(), None
-    else:
-        rows, total = page_with_total(connection, params.page_statement(), count, params.window())
-    return params.body(total, [(row, row.last_started) for row in rows], now=utcnow(), settings=settings)
-
-
-def job_detail(connection: Connection, *, user_id: str, settings: Settings, job_id: str) -> dict[str, Any]:
-    """GET /jobs/<id>: `services.jobs.get_job` without ORM entities."""
-    row = connection.execute(jobs.job_statement(job_id)).first()
-    if row is None:
-        raise job_not_found(job_id)
-    return {"job": jobs.job_with_schedule(row, row.last_started, now=utcnow(), settings=settings)}
-
-
-def executions_page(
-    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
-) -> dict[str, Any]:
-    """GET /executions: `services.executions.list_executions` without ORM entities."""
-    filters = parse_execution_filters(query)
-    page, limit = executions.global_paging(query)
-    total = execution_count(connection, filters)
-    rows = connection.execute(executions.executions_page_statement(filters), page_window(page, limit)).all()
-    return executions.executions_page_body([executions.execution_row_to_dict(row) for row in rows], total, page, limit)
-
-
-def execution_detail(
-    connection: Connection, *, user_id: str, settings: Settings, execution_id: str
-) -> dict[str, Any]:
-    """GET /executions/<id>: `services.executions.get_execution` without ORM entities."""
-    statement = executions.execution_with_job_statement(execution_id)
-    row = connection.execute(statement).first()
-    if row is None:
-        raise executions.execution_not_found(execution_id)
-    return {"execution": executions.execution_row_to_dict(row)}
-
-
-def execution_statistics(
-    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
-) -> dict[str, Any]:
-    """GET /executions/statistics: `services.executions.execution_statistics`."""
-    filters = parse_execution_filters(query, accept=executions.STATISTICS_FILTER_KEYS)
-    return executions.global_statistics_body(filters, execution_totals(connection, filters))
-
-
-def notifications_page(
-    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
-) -> dict[str, Any]:
-    """GET /notifications: `services.notifications.list_notifications` without ORM entities."""
-    date_range = parse_date_range(query)
-    page, per_page = notifications.paging(query)
-    unread_only = notifications.unread_only_flag(query)
-    rows, total = page_with_total(
-        connection,
-        notifications.notifications_page_statement(user_id, date_range, unread_only),
-        notifications.notifications_count_statement(user_id, date_range, unread_only),
-        page_window(page, per_page),
-    )
-    return notifications.notifications_page_body(rows, total, page, per_page, date_range)

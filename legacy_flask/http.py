@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
@@ -31,6 +32,15 @@ def commit_and_respond(body: dict[str, Any], status: int = 200) -> tuple[Respons
     """Commit the request's transaction, then answer `body` as JSON."""
     db.session.commit()
     return jsonify(body), status
+
+
+def read(work: Callable[..., dict[str, Any]], **arguments: Any) -> tuple[Response, int]:
+    """Answer a read of `shared_models.services` (`work(connection, *, user_id, settings,
+    **arguments)`) on this request's connection: the same function v2's read path runs."""
+    from flask_jwt_extended import current_user
+
+    body = work(db.session.connection(), user_id=current_user.id, settings=app_settings(), **arguments)
+    return commit_and_respond(body)
 
 
 def app_settings() -> Settings:

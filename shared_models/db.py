@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from shared_models.settings import INSTANCE_DIR, Settings
 
@@ -124,11 +124,14 @@ def make_async_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSess
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def begin_write(session: Session) -> None:
+def begin_write(session: Session | scoped_session[Session]) -> None:
     """Start `session`'s transaction as a write transaction (IMMEDIATE on SQLite).
 
-    Call before the first statement of a request or task that will write.
+    Call before the first statement of a request or task that will write. A scoped
+    session (Flask-SQLAlchemy's `db.session`, as services get it) means its current one.
     """
+    if isinstance(session, scoped_session):
+        session = session()
     if not session.in_transaction():
         session.connection(execution_options={WRITE_OPTION: True})
 

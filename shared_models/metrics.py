@@ -27,14 +27,19 @@ def multiprocess_dir() -> str | None:
     return os.environ.get(MULTIPROC_ENV) or None
 
 
-def exposition() -> tuple[bytes, str]:
-    """The text exposition of every metric (all processes' in multiprocess mode)."""
+def collecting_registry() -> CollectorRegistry:
+    """The registry to read: every process's samples in multiprocess mode, else this process's."""
     path = multiprocess_dir()
     if path is None:
-        return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        return REGISTRY
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=path)
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    return registry
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text exposition of every metric (all processes' in multiprocess mode)."""
+    return generate_latest(collecting_registry()), CONTENT_TYPE_LATEST
 
 
 def mark_process_dead(pid: int | None = None) -> None:

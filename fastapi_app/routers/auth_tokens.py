@@ -1,6 +1,7 @@
 """v2-only token routes (D17): OAuth2 form login, logout, verify.
 
 The JSON login/refresh/me twins belong to the auth router; these three exist only in v2.
+Through the gateway they also answer at their /api path (D17 amended, `Registry.v2_only`).
 """
 
 from __future__ import annotations
@@ -32,10 +33,13 @@ from shared_models.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
+AT_API_TOO = "v2-only; through the gateway it also answers at its `/api` path (e.g. `{path}`), served by FastAPI."
+
 
 @router.post(
     "/login/form",
     summary="Log in with an OAuth2 password form (Swagger's Authorize button)",
+    description=AT_API_TOO.format(path="POST /api/auth/login/form"),
     responses={
         200: {"model": LoginFormRead},
         400: {"model": ErrorBody, "description": "username or password missing"},
@@ -90,6 +94,7 @@ def _logout(session: Session, *, settings: Settings, claims: dict[str, Any], bod
 @router.post(
     "/logout",
     summary="Revoke the presented access token (and a refresh token sent in the body)",
+    description=AT_API_TOO.format(path="POST /api/auth/logout"),
     responses={
         **AUTH_RESPONSES,
         200: {"model": MessageBody},
@@ -112,6 +117,7 @@ async def logout(
 @router.get(
     "/verify",
     summary="Check the presented access token",
+    description=AT_API_TOO.format(path="GET /api/auth/verify"),
     responses={**AUTH_RESPONSES, 200: {"model": VerifyRead}},
 )
 async def verify(user: CurrentUser) -> dict[str, Any]:

@@ -111,10 +111,10 @@ async def get_job_execution(
     ),
 )
 async def list_executions(request: Request, claims: ReadClaims) -> Response:
-    # The read path: the same statements as `service.list_executions`, without ORM entities.
+    # The read path: `service.list_executions` on a plain connection, after the token owner check.
     query = request.query_params
     return await read_path.respond(
-        request, claims, read_path.executions_page, heavy=_counts_rows(query, EXECUTION_FILTER_KEYS), query=query
+        request, claims, service.list_executions, heavy=_counts_rows(query, EXECUTION_FILTER_KEYS), query=query
     )
 
 
@@ -128,7 +128,7 @@ async def list_executions(request: Request, claims: ReadClaims) -> Response:
 async def execution_statistics(request: Request, claims: ReadClaims) -> Response:
     query = request.query_params
     return await read_path.respond(
-        request, claims, read_path.execution_statistics, heavy=_counts_rows(query, service.STATISTICS_FILTER_KEYS), query=query
+        request, claims, service.execution_statistics, heavy=_counts_rows(query, service.STATISTICS_FILTER_KEYS), query=query
     )
 
 
@@ -149,4 +149,4 @@ def _counts_rows(query: Mapping[str, str], accept: frozenset[str]) -> bool:
     responses={**AUTH_RESPONSES, 404: error("No execution with this id"), 200: {"model": ExecutionEnvelope}},
 )
 async def get_execution(execution_id: str, request: Request, claims: ReadClaims) -> Response:
-    return await read_path.respond(request, claims, read_path.execution_detail, execution_id=execution_id)
+    return await read_path.respond(request, claims, service.get_execution, execution_id=execution_id)

@@ -57,8 +57,8 @@ LIST_QUERY = query_doc(
     openapi_extra=LIST_QUERY,
 )
 async def list_jobs(request: Request, claims: ReadClaims) -> Response:
-    # The read path: the same statements as `service.list_jobs`, without ORM entities.
-    return await read_path.respond(request, claims, read_path.jobs_page, query=request.query_params)
+    # The read path: `service.list_jobs` on a plain connection, after the token owner check.
+    return await read_path.respond(request, claims, service.list_jobs, query=request.query_params)
 
 
 @router.get(
@@ -68,7 +68,7 @@ async def list_jobs(request: Request, claims: ReadClaims) -> Response:
     responses={**AUTH_RESPONSES, **NO_JOB, 200: {"model": JobEnvelope}},
 )
 async def get_job(job_id: str, request: Request, claims: ReadClaims) -> Response:
-    return await read_path.respond(request, claims, read_path.job_detail, job_id=job_id)
+    return await read_path.respond(request, claims, service.get_job, job_id=job_id)
 
 
 @router.post(

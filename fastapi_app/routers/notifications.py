@@ -50,8 +50,8 @@ def forbidden(verb: str) -> dict[int | str, dict[str, Any]]:
     ),
 )
 async def list_notifications(request: Request, claims: ReadClaims) -> Response:
-    # The read path: the same statements as `service.list_notifications`, without ORM entities.
-    return await read_path.respond(request, claims, read_path.notifications_page, query=request.query_params)
+    # The read path: `service.list_notifications` on a plain connection, after the token owner check.
+    return await read_path.respond(request, claims, service.list_notifications, query=request.query_params)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from fastapi_app.schemas.users import UserRead
 
@@ -60,4 +60,6 @@ class RefreshRead(BaseModel):
     """POST /auth/refresh (D20): `refresh_token` only when REFRESH_TOKEN_ROTATION is on."""
 
     access_token: str
-    refresh_token: str | None = None
+    refresh_token: str | None = Field(
+        None, description="Only with REFRESH_TOKEN_ROTATION on: the next refresh token of the same login"
+    )

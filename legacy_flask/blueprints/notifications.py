@@ -11,7 +11,7 @@ from flask_jwt_extended import current_user
 
 from legacy_flask.auth import authenticated
 from legacy_flask.extensions import db
-from legacy_flask.http import commit_and_respond
+from legacy_flask.http import commit_and_respond, read
 from shared_models.services import notifications as service
 
 bp = Blueprint("notifications", __name__)
@@ -20,8 +20,7 @@ bp = Blueprint("notifications", __name__)
 @bp.get("")
 @authenticated()
 def list_notifications() -> tuple[Response, int]:
-    body = service.list_notifications(session=db.session, actor=current_user, query=request.args)
-    return commit_and_respond(body)
+    return read(service.list_notifications, query=request.args)
 
 
 @bp.get("/unread-count")

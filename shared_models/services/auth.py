@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
+from shared_models.db import begin_write
 from shared_models.errors import ApiError, bad_request
 from shared_models.models import LoginAttempt, User
 from shared_models.passwords import verify_password
@@ -145,6 +146,12 @@ def login(
         raise ApiError(401, "Account is inactive. Contact administrator.")
     if not verify_password(password, user.password_hash):
         raise ApiError(401, BAD_CREDENTIALS)
+    if settings.REFRESH_TOKEN_ROTATION:
+        # The rate-limit commit left a deferred (read) transaction; writing in it would
+        # fail on a busy SQLite file ("database is locked"). Start a write transaction for
+        # the family rows, after the password check so logins do not queue behind it.
+        session.commit()
+        begin_write(session)
     issued = issue_tokens(user)
     if settings.REFRESH_TOKEN_ROTATION:
         refresh_rotation.start_family(session=session, issued=issued)

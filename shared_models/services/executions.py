@@ -8,11 +8,11 @@ both on a sync Session. Order everywhere: `started_at` desc, then `id` desc (D18
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Connection, Select, select
 from sqlalchemy.orm import Session
 
 from shared_models.errors import ApiError, not_found
@@ -29,6 +29,7 @@ from shared_models.services.filters import (
     windowed,
 )
 from shared_models.services.ownership import get_job_or_404
+from shared_models.settings import Settings
 
 JOB_LIST_DEFAULT_LIMIT = 50
 GLOBAL_LIST_DEFAULT_LIMIT = 20
@@ -113,19 +114,10 @@ def execution_not_found(execution_id: str) -> ApiError:
     return not_found("Execution not found", f"No execution found with ID: {execution_id}")
 
 
-def execution_with_job_to_dict(row: Row[Any] | Sequence[Any]) -> dict[str, Any]:
-    """{execution} + `job_name` + `github_repo` from a (execution, name, repo) row."""
-    execution, job_name, github_repo = row
-    body = execution_to_dict(execution)
-    body["job_name"] = job_name
-    body["github_repo"] = github_repo
-    return body
-
-
 def execution_row_to_dict(row: Any) -> dict[str, Any]:
     """{execution} + `job_name` + `github_repo` from a flat Core row of
     `executions_page_statement` / `execution_with_job_statement` (execution columns,
-    then `name` and `github_repo`), as the v2 read path runs them without the ORM."""
+    then `name` and `github_repo`), as the reads run them without the ORM."""
     body = execution_to_dict(row)
     body["job_name"] = row.name
     body["github_repo"] = row.github_repo
@@ -214,25 +206,29 @@ def job_execution_stats(*, session: Session, job_id: str) -> dict[str, Any]:
     return job_statistics_body(job, totals, latest)
 
 
-def list_executions(*, session: Session, query: Mapping[str, str]) -> dict[str, Any]:
+def list_executions(
+    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
+) -> dict[str, Any]:
     """GET /executions (§3.6.4, D9): one page, with the effective page and limit."""
     filters = parse_execution_filters(query)
     page, limit = global_paging(query)
-    total = execution_count(session, filters)
-    rows = session.execute(executions_page_statement(filters), page_window(page, limit)).all()
-    return executions_page_body([execution_with_job_to_dict(row) for row in rows], total, page, limit)
+    total = execution_count(connection, filters)
+    rows = connection.execute(executions_page_statement(filters), page_window(page, limit)).all()
+    return executions_page_body([execution_row_to_dict(row) for row in rows], total, page, limit)
 
 
-def get_execution(*, session: Session, execution_id: str) -> dict[str, Any]:
+def get_execution(connection: Connection, *, user_id: str, settings: Settings, execution_id: str) -> dict[str, Any]:
     """GET /executions/<execution_id> (§3.6.5)."""
-    row = session.execute(execution_with_job_statement(execution_id)).first()
+    row = connection.execute(execution_with_job_statement(execution_id)).first()
     if row is None:
         raise execution_not_found(execution_id)
-    return {"execution": execution_with_job_to_dict(row)}
+    return {"execution": execution_row_to_dict(row)}
 
 
-def execution_statistics(*, session: Session, query: Mapping[str, str]) -> dict[str, Any]:
+def execution_statistics(
+    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
+) -> dict[str, Any]:
     """GET /executions/statistics (§3.6.6): filters `job_id`, `from`, `to` only."""
     filters = parse_execution_filters(query, accept=STATISTICS_FILTER_KEYS)
-    return global_statistics_body(filters, execution_totals(session, filters))
+    return global_statistics_body(filters, execution_totals(connection, filters))
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Label, Select, func, select
+from sqlalchemy import Connection, Label, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,7 @@ from shared_models.requests import MISSING, JsonBody, query_int
 from shared_models.serializers import job_to_dict, metadata_to_text
 from shared_models.services import job_rules as rules
 from shared_models.services.catalog import resolve_category, resolve_pic_team
-from shared_models.services.filters import STATEMENT_CACHE_SIZE, page_window, windowed
+from shared_models.services.filters import STATEMENT_CACHE_SIZE, page_window, page_with_total, windowed
 from shared_models.services.ownership import get_job_or_404, job_not_found, require_job_owner
 from shared_models.settings import Settings
 
@@ -87,13 +87,16 @@ def job_with_schedule(
     return body
 
 
-def get_job(*, session: Session, settings: Settings, job_id: str) -> dict[str, Any]:
-    """GET /jobs/<id>: 200 {"job": ...} or 404."""
-    row = session.execute(job_statement(job_id)).first()
+def get_job(connection: Connection, *, user_id: str, settings: Settings, job_id: str) -> dict[str, Any]:
+    """GET /jobs/<id>: 200 {"job": ...} or 404 (any caller may read any job).
+
+    Like every read of the hot routes, it runs on a plain connection (both stacks:
+    legacy passes its session's): Core rows carry the attributes the serializers read,
+    without the cost of ORM entities."""
+    row = connection.execute(job_statement(job_id)).first()
     if row is None:
         raise job_not_found(job_id)
-    job, last = row
-    return {"job": job_with_schedule(job, last, now=utcnow(), settings=settings)}
+    return {"job": job_with_schedule(row, row.last_started, now=utcnow(), settings=settings)}
 
 
 @dataclass(frozen=True)
@@ -214,16 +217,18 @@ def _active_filter(raw: str | None) -> bool | None:
     raise bad_request("Invalid query", "is_active must be true or false.")
 
 
-def list_jobs(*, session: Session, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+def list_jobs(connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
     """GET /jobs. Without `page`/`per_page`: every (matching) job; with them: one page.
 
     Filters and sorting apply in both modes (the legacy had none; D9 adds them).
     """
     params = ListQuery.parse(query)
     count = params.count_statement()
-    total = session.scalar(count) if count is not None else None
-    rows = session.execute(params.page_statement(), params.window()).all()
-    return params.body(total, [(job, last) for job, last in rows], now=utcnow(), settings=settings)
+    if count is None:
+        rows, total = connection.execute(params.page_statement()).all(), None
+    else:
+        rows, total = page_with_total(connection, params.page_statement(), count, params.window())
+    return params.body(total, [(row, row.last_started) for row in rows], now=utcnow(), settings=settings)
 
 
 # --------------------------------------------------------------------------------------

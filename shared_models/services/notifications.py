@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Delete, Select, Update, delete, func, select, update
+from sqlalchemy import ColumnElement, Connection, Delete, Select, Update, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
@@ -24,10 +24,12 @@ from shared_models.services.filters import (
     STATEMENT_CACHE_SIZE,
     DateRange,
     page_window,
+    page_with_total,
     parse_date_range,
     total_pages,
     windowed,
 )
+from shared_models.settings import Settings
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -124,16 +126,20 @@ def notifications_page_body(
 # --- services ------------------------------------------------------------------------------
 
 
-def list_notifications(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:
-    """GET /notifications (§3.7.1)."""
+def list_notifications(
+    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
+) -> dict[str, Any]:
+    """GET /notifications (§3.7.1): the caller's."""
     date_range = parse_date_range(query)
     page, per_page = paging(query)
     unread_only = unread_only_flag(query)
-    total = session.execute(notifications_count_statement(actor.id, date_range, unread_only)).scalar_one()
-    rows = session.scalars(
-        notifications_page_statement(actor.id, date_range, unread_only), page_window(page, per_page)
+    rows, total = page_with_total(
+        connection,
+        notifications_page_statement(user_id, date_range, unread_only),
+        notifications_count_statement(user_id, date_range, unread_only),
+        page_window(page, per_page),
     )
-    return notifications_page_body(list(rows), total, page, per_page, date_range)
+    return notifications_page_body(rows, total, page, per_page, date_range)
 
 
 def unread_count(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Metrics and window figures add up across two gateway processes (PROMETHEUS_MULTIPROC_DIR).
 
 Two `uvicorn gateway:app` processes (as two workers or two replicas on one host) share
-one multiprocess directory and the test database. Known traffic goes to each; either
-one's /metrics reports the sum, a stopped process's live gauges go away while its
-counts stay, and both processes' figures land in the same database rows.
+one multiprocess directory and the test database, both scheduler candidates. Known
+traffic (shadowed) goes to each; either one's /metrics reports the sums (requests,
+shadow verdicts, one leader, idle bridges, the route's state), a stopped process's live
+gauges go away while its counts stay, and both processes' figures and shadow verdicts
+land in the same database rows.
 Cost: two process start-ups (~3 s each on this machine) per backend.
 """
 
@@ -23,8 +25,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
+from cutover import flags
 from cutover.figures import arm_figures
-from shared_models.db import make_sessionmaker
+from cutover.flags import set_flag
+from shared_models.db import begin_write, make_sessionmaker
 from shared_models.settings import PROJECT_ROOT
 from tests.metrics_text import value
 
@@ -72,11 +76,14 @@ class Process:
 
 
 @pytest.fixture
-def processes(database_url: str, tmp_path: Path) -> Iterator[tuple[Process, Process, Path]]:
+def processes(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[tuple[Process, Process, Path]]:
+    """Started after `engine` (which empties a PostgreSQL database first), stopped before it."""
     multiproc = tmp_path / "prom"
     multiproc.mkdir()
-    env = {**os.environ, "DATABASE_URL": database_url, "SCHEDULER_ENABLED": "false",
-           "ALLOW_DEFAULT_ADMIN": "false", "CUTOVER_FIGURES_FLUSH_SECONDS": "0.2",
+    # Both processes are scheduler candidates on one lock: exactly one leads.
+    env = {**os.environ, "DATABASE_URL": database_url, "SCHEDULER_ENABLED": "true",
+           "SCHEDULER_LOCK_PATH": str(tmp_path / "scheduler.lock"), "SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
+           "ALLOW_DEFAULT_ADMIN": "false", "CUTOVER_FIGURES_FLUSH_SECONDS": "0.2", "CUTOVER_REFRESH_INTERVAL": "0.2",
            "PROMETHEUS_MULTIPROC_DIR": str(multiproc), "PYTHONPATH": str(PROJECT_ROOT)}
     first = Process(env, tmp_path, "first")
     second = Process(env, tmp_path, "second")
@@ -89,30 +96,60 @@ def processes(database_url: str, tmp_path: Path) -> Iterator[tuple[Process, Proc
         second.stop()
 
 
+def _eventually(read, expected, timeout: float = 30):  # noqa: ANN001, ANN202
+    """Poll `read()` until it returns `expected` (background work: flushes, replays, election)."""
+    deadline = time.monotonic() + timeout
+    while (found := read()) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
 def test_two_processes_add_up(processes: tuple[Process, Process, Path], engine: Engine) -> None:
     first, second, multiproc = processes
+    sessions = make_sessionmaker(engine)
+    with sessions() as db:  # shadow on the route: each process replays what it served
+        begin_write(db)
+        set_flag(session=db, route_key=HEALTH, state="shadow", actor="test")
+        db.commit()
+    time.sleep(1)  # both processes' flag snapshots (refreshed every 0.2 s)
     for process, count in ((first, 3), (second, 4)):
         with httpx.Client(base_url=process.base, timeout=10) as http:
             for _ in range(count):
                 answer = http.get("/api/health")
                 assert answer.status_code == 200 and answer.headers["x-request-id"]
-    labels = {"route": HEALTH, "stack": "legacy", "state": "legacy", "status_class": "2xx"}
+    labels = {"route": HEALTH, "stack": "legacy", "state": "shadow", "status_class": "2xx"}
+
+    def scrape(process: Process) -> str:
+        return httpx.get(f"{process.base}/metrics", timeout=10).text
+
+    def shadowed(process: Process) -> float:
+        return value(scrape(process), "cutover_shadow_comparisons_total", route=HEALTH, verdict="matched")
+
+    assert _eventually(lambda: shadowed(first), 7) == 7
+    assert _eventually(lambda: value(scrape(first), "scheduler_is_leader"), 1) == 1  # one leader of two
     for process in (first, second):
-        text = httpx.get(f"{process.base}/metrics", timeout=10).text
+        text = scrape(process)
         assert value(text, COUNT, **labels) == 7  # whichever process answers the scrape
-        assert value(text, "cutover_route_state", route=HEALTH, state="legacy") == 1
+        assert value(text, "cutover_route_state", route=HEALTH, state="shadow") == 1
+        assert value(text, "cutover_route_state", route=HEALTH, state="legacy") == 0
+        assert value(text, "cutover_shadow_comparisons_total", route=HEALTH, verdict="matched") == 7
+        assert value(text, "scheduler_is_leader") == 1
+        assert (value(text, "gateway_wsgi_busy_threads"), value(text, "gateway_wsgi_queue_depth")) == (0, 0)
     pids = {path.stem.rsplit("_", 1)[-1] for path in multiproc.glob("histogram_*.db")}
     assert pids == {str(first.popen.pid), str(second.popen.pid)}
 
-    sessions = make_sessionmaker(engine)
-    deadline = time.monotonic() + 30
-    while True:  # each process flushes its own figures within ~0.2 s
+    def legacy_arm() -> tuple[int, int, int]:
         with sessions() as db:
-            legacy = arm_figures(db, route_key=HEALTH, since=datetime(2000, 1, 1, tzinfo=UTC))["legacy"]
-        if legacy.requests == 7 or time.monotonic() > deadline:
-            break
-        time.sleep(0.1)
-    assert (legacy.requests, legacy.errors_5xx, sum(legacy.buckets.values())) == (7, 0, 7)
+            arm = arm_figures(db, route_key=HEALTH, since=datetime(2000, 1, 1, tzinfo=UTC))["legacy"]
+        return arm.requests, arm.errors_5xx, sum(arm.buckets.values())
+
+    assert _eventually(legacy_arm, (7, 0, 7)) == (7, 0, 7)  # each process flushes its own every 0.2 s
+
+    def verdicts() -> int:
+        with sessions() as db:
+            return flags.shadow_total(db, HEALTH)
+
+    assert _eventually(verdicts, 7) == 7  # and its batched shadow verdicts, once a second
 
     second.stop()  # its counts stay in the sums; its live gauges are dropped
     text = httpx.get(f"{first.base}/metrics", timeout=10).text

@@ -178,6 +178,7 @@ def test_takeover_resolves_each_phase(
 
     gave_up = row(db, resend_in_flight.id)
     assert gave_up.status == "failed" and gave_up.error_message.startswith("Outcome unknown")
+    assert gave_up.duration_seconds is not None and gave_up.duration_seconds >= 60.0  # claimed a minute before
     assert slot_key(job.id, slots[2]) in gave_up.error_message
 
     done = row(db, answered.id)

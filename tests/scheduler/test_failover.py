@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from scheduler.trigger import EngineCronTrigger
 from shared_models import clock
 from shared_models.alerts import MISSED_RUN_PREFIX
 from shared_models.models import JobExecution
-from tests.helpers import make_job
+from tests.helpers import committed, make_job
 from tests.scheduler.conftest import Candidates, slot_counts
 
 SPEED = 30.0
@@ -29,7 +30,7 @@ ORIGIN = datetime(2030, 1, 7, 0, 0, 20, tzinfo=UTC)
 
 
 def test_leader_killed_repeatedly_every_slot_runs_exactly_once(
-    db: Session, candidates: Candidates, webhook: str, scaled_clock
+    db: Session, candidates: Candidates, webhook: str, scaled_clock, http_server
 ) -> None:  # noqa: ANN001
     scaled_clock(ORIGIN, SPEED)
     for _ in range(3):
@@ -74,3 +75,10 @@ def test_leader_killed_repeatedly_every_slot_runs_exactly_once(
     assert all(t < 5.0 for t in takeovers), takeovers
     still_running = db.scalars(select(JobExecution).where(JobExecution.status == "running")).all()
     assert still_running == []
+    # Issue 15: each run reached the target under its slot's key once; twice only when a
+    # new leader resent a run that was in flight when its leader died (and says so).
+    received = Counter(request.headers.get("Idempotency-Key") for request in http_server.requests)
+    for row in committed(db, JobExecution):
+        n = received[f"{row.job_id}:{row.scheduled_for.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"]
+        assert n == 1 or (n == 2 and "first outcome is unknown" in (row.output or "")), (row.output, n)
+    assert sum(received.values()) >= len(expected)

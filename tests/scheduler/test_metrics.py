@@ -6,8 +6,11 @@ the registry is process-wide.
 
 from __future__ import annotations
 
+import socket
+import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy.orm import Session
 
@@ -61,3 +64,25 @@ def test_is_leader_is_one_while_leading_and_zero_after(leader_settings: Settings
     finally:
         handle.stop()
     assert value(scrape(), "scheduler_is_leader") == 0
+
+
+def test_a_standalone_scheduler_serves_its_own_metrics(candidates) -> None:  # noqa: ANN001
+    """`python -m scheduler` in its own container shares no multiprocess directory with a
+    gateway: with SCHEDULER_METRICS_PORT it answers /metrics itself."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    candidates.env.update(SCHEDULER_METRICS_PORT=str(port), SCHEDULER_METRICS_ADDR="127.0.0.1")
+    candidates.spawn()
+    candidates.wait_for_leader(30)
+    deadline = time.monotonic() + 30
+    while True:  # the leader gauge is set right after the lock is taken
+        try:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            text = ""
+        if value(text, "scheduler_is_leader") == 1 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert value(text, "scheduler_is_leader") == 1
+    assert "scheduler_fire_lateness_seconds_bucket" in text and "http_server_request_duration" not in text

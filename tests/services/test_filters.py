@@ -140,7 +140,7 @@ def test_instants_are_written_in_utc_with_truncated_milliseconds(value: datetime
     assert utc_instant(value) == expected
 
 
-def test_statistics_take_one_statement(db: Session, engine: Engine) -> None:
+def test_statistics_take_one_statement(db: Session, engine: Engine, settings: Settings) -> None:
     """The 1M-row benchmark and the v2 stack rely on a single aggregate pass."""
     job = make_job(db)
     make_execution(db, job, status="success", duration_seconds=2.0)
@@ -152,7 +152,7 @@ def test_statistics_take_one_statement(db: Session, engine: Engine) -> None:
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        body = executions.execution_statistics(session=db, query={"job_id": job.id})
+        body = executions.execution_statistics(db.connection(), user_id="anyone", settings=settings, query={"job_id": job.id})
     finally:
         event.remove(engine, "before_cursor_execute", record)
     queries = [sql for sql in statements if sql.lstrip().upper() != "BEGIN"]  # SQLite's explicit BEGIN
@@ -182,8 +182,8 @@ def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> 
     job = make_job(db, name="async-job", github_repo="repo")
     run = make_execution(db, job, status="failed", duration_seconds=2.0, started_at=at(2026, 1, 2))
     filters = parse_execution_filters({"status": "failed", "from": "2026-01-01"})
-    expected_row = executions.execution_with_job_to_dict(
-        db.execute(executions.executions_page_statement(filters), page_window(1, 20)).one()
+    expected_row = executions.execution_row_to_dict(
+        db.connection().execute(executions.executions_page_statement(filters), page_window(1, 20)).one()
     )
 
     async def run_async() -> tuple[dict, dict]:
@@ -191,8 +191,9 @@ def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> 
         try:
             async with make_async_sessionmaker(engine)() as session:
                 totals = await session.run_sync(execution_totals, filters)
-                rows = (await session.execute(executions.executions_page_statement(filters), page_window(1, 20))).all()
-                return executions.global_statistics_body(filters, totals), executions.execution_with_job_to_dict(rows[0])
+            async with engine.connect() as connection:
+                rows = (await connection.execute(executions.executions_page_statement(filters), page_window(1, 20))).all()
+            return executions.global_statistics_body(filters, totals), executions.execution_row_to_dict(rows[0])
         finally:
             await engine.dispose()
 

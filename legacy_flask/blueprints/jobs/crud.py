@@ -8,20 +8,20 @@ from flask_jwt_extended import current_user
 from legacy_flask.auth import authenticated
 from legacy_flask.blueprints.jobs import bp
 from legacy_flask.extensions import db
-from legacy_flask.http import app_settings, commit_and_respond, json_body
+from legacy_flask.http import app_settings, commit_and_respond, json_body, read
 from shared_models.services import jobs
 
 
 @bp.get("/jobs")
 @authenticated()
 def list_jobs() -> tuple[Response, int]:
-    return commit_and_respond(jobs.list_jobs(session=db.session, settings=app_settings(), query=request.args))
+    return read(jobs.list_jobs, query=request.args)
 
 
 @bp.get("/jobs/<job_id>")
 @authenticated()
 def get_job(job_id: str) -> tuple[Response, int]:
-    return commit_and_respond(jobs.get_job(session=db.session, settings=app_settings(), job_id=job_id))
+    return read(jobs.get_job, job_id=job_id)
 
 
 @bp.post("/jobs")

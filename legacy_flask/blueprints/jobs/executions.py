@@ -7,7 +7,7 @@ from flask import Response, request
 from legacy_flask.auth import authenticated
 from legacy_flask.blueprints.jobs import bp
 from legacy_flask.extensions import db
-from legacy_flask.http import commit_and_respond
+from legacy_flask.http import commit_and_respond, read
 from shared_models.services import executions as service
 
 
@@ -33,16 +33,16 @@ def job_execution_stats(job_id: str) -> tuple[Response, int]:
 @bp.get("/executions")
 @authenticated()
 def list_executions() -> tuple[Response, int]:
-    return commit_and_respond(service.list_executions(session=db.session, query=request.args))
+    return read(service.list_executions, query=request.args)
 
 
 @bp.get("/executions/<execution_id>")
 @authenticated()
 def get_execution(execution_id: str) -> tuple[Response, int]:
-    return commit_and_respond(service.get_execution(session=db.session, execution_id=execution_id))
+    return read(service.get_execution, execution_id=execution_id)
 
 
 @bp.get("/executions/statistics")
 @authenticated()
 def execution_statistics() -> tuple[Response, int]:
-    return commit_and_respond(service.execution_statistics(session=db.session, query=request.args))
+    return read(service.execution_statistics, query=request.args)

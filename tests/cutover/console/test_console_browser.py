@@ -166,6 +166,11 @@ def test_flip_a_route_and_watch_x_served_by_change(page: Page, db: Session) -> N
         page.wait_for_timeout(100)  # the gateway's flag refresher picks the flip up
         waited += 100
     assert served_by(page, "/api/health") == "fastapi"
+    page.get_by_role("link", name="Audit trail").click()
+    entry = page.locator('table.audit tbody tr[data-actor="console:admin-op"]').first
+    expect(entry).to_contain_text("legacy → fastapi")
+    expect(entry).to_contain_text("parity green, shadow clean")
+    shot(page, "audit")
 
 
 def test_the_gate_refusal_is_shown_and_force_is_a_choice(page: Page, db: Session) -> None:

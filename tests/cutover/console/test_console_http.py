@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from cutover import figures, flags, rollout
 from cutover.__main__ import run as cli
@@ -22,7 +23,7 @@ from shared_models.models.ops import CutoverAudit
 from shared_models.settings import Settings
 from tests.cutover.console.support import csrf_of, green, log_in, operator, plant_mismatch
 from tests.helpers import token_for
-from tests.metrics_text import samples
+from tests.metrics_text import samples, value
 
 ROUTE = "GET /api/health"
 
@@ -350,3 +351,35 @@ def test_hostile_input_is_refused_with_a_page_never_a_500(ops: TestClient, db: S
     db.rollback()
     [entry] = flags.history(session=db, route_key=ROUTE)
     assert entry["reason"] == "ünïcødé → ok"
+
+
+def test_the_shadow_match_rate_is_what_metrics_counted(ops: TestClient, ops_gateway: Gateway, db: Session) -> None:
+    """Three replays, one of them drifting: the route page and /metrics say 1 of 3 mismatched."""
+    csrf = _admin(ops, db)
+    inner, calls = ops_gateway.v2, []
+
+    async def drifting_once(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_changed(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": message["body"].replace(b'"ok"', b'"drift"')}
+            await send(message)
+
+        replay = scope["path"] == "/api/v2/health"
+        calls.append(replay)
+        await inner(scope, receive, send_changed if replay and calls.count(True) == 1 else send)
+
+    ops_gateway.v2 = drifting_once
+    ops.post("/ops/actions/state", data={"route_key": ROUTE, "state": "shadow", "reason": "x", "csrf": csrf})
+    ops_gateway.flags.refresh()
+    before = ops.get("/metrics").text
+    for _ in range(3):
+        assert ops.get("/api/health").headers["x-served-by"] == "legacy"
+        ops.portal.call(ops_gateway.shadow.drain)  # type: ignore[union-attr]
+    after = ops.get("/metrics").text
+    counted = {verdict: int(value(after, "cutover_shadow_comparisons_total", route=ROUTE, verdict=verdict)
+                            - value(before, "cutover_shadow_comparisons_total", route=ROUTE, verdict=verdict))
+               for verdict in ("matched", "mismatched")}
+    assert counted == {"matched": 2, "mismatched": 1}
+    page = ops.get(f"/ops/route?key={ROUTE}").text
+    assert "1/3 mismatched" in page and "66.7%" in page
+    assert "&#34;drift&#34;" in page  # the kept mismatch, FastAPI's side

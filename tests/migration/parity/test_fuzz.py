@@ -61,7 +61,9 @@ def test_a_clean_run_is_green(scratch: Settings, ops: list[Operation]) -> None:
 
 @pytest.mark.parametrize("plant", sorted(PLANTS))
 def test_each_planted_divergence_is_found_within_the_ci_budget(scratch: Settings, ops: list[Operation],
-                                                               plant: str) -> None:
+                                                               plant: str, tmp_path: Path) -> None:
+    from parity_tests import regressions
+
     wrap = PLANTS[plant](scratch)
     with harness(scratch, wrap(create_app(scratch, prepare=False))) as h:
         run = fuzz(h, ops, seed=CI_SEED, count=CI_COUNT, stop_on_first=True)
@@ -69,6 +71,11 @@ def test_each_planted_divergence_is_found_within_the_ci_budget(scratch: Settings
         found = run.divergences[0]
         assert EXPECTED[plant] in kinds(found.differences), found.differences
         assert not h.run_case(found.case).matched, "the shrunk request must still diverge"
+        # written as a regression case, it reads back and fails the same way (legacy status as expected)
+        assert regressions.append([found.regression()], tmp_path / "r.json") == 1
+        (case,) = regressions.load(tmp_path / "r.json")
+        again = h.run_case(case)
+        assert again.corpus_error is None and EXPECTED[plant] in kinds(again.differences)
     print(f"{plant}: found after {run.requests} requests, shrunk to {found.case}")
 
 

