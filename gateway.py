@@ -319,8 +319,7 @@ class Gateway:
                     log.info("route map: %s", line)
         await anyio.to_thread.run_sync(self.flags.refresh)
         refresher = asyncio.create_task(self.flags.run())
-        if self.judge is not None:
-            self.judge.start()
+        judging = self.judge.start() if self.judge is not None else None
         self.observer.start()
         scheduler = None
         if self.settings.SCHEDULER_ENABLED:
@@ -333,8 +332,8 @@ class Gateway:
                 await self.shadow.close()
                 await asyncio.gather(*list(self._background), return_exceptions=True)
         finally:
-            if self.judge is not None:
-                await self.judge.stop()
+            if self.judge is not None and judging is not None:
+                await self.judge.stop(judging)
             refresher.cancel()
             await anyio.to_thread.run_sync(self.capture.close)
             await anyio.to_thread.run_sync(self.observer.stop)

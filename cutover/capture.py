@@ -13,7 +13,8 @@ the caller's id and role, secret fields masked, cookies dropped) and appends one
 line to `capture-<host>-<pid>-<start>-<n>.jsonl`. A file is rotated at `file_bytes`;
 after a rotation the oldest files of the directory (any process) are deleted until the
 whole directory holds at most `total_bytes`. When the queue is full the record is
-dropped and counted (`dropped`): capturing never makes a caller wait.
+dropped and counted (`dropped`, and `cutover_capture_records_total{outcome="dropped"}`
+next to `written` on /metrics): capturing never makes a caller wait.
 
 One line (`parity_tests.replay` reads it):
 
@@ -44,6 +45,7 @@ from typing import Any, TextIO
 from starlette.types import Message, Receive, Scope, Send
 
 from cutover import scrub
+from cutover.metrics import CAPTURE_RECORDS
 
 log = logging.getLogger("gateway.capture")
 
@@ -186,6 +188,7 @@ class CaptureRecorder:
             self.queue.put_nowait(record)
         except queue.Full:
             self.dropped += 1
+            CAPTURE_RECORDS.labels(record.route, "dropped").inc()
             return False
         return True
 
@@ -225,6 +228,7 @@ class CaptureRecorder:
         self._file.write(line)
         self._file_size += size
         self.written += 1
+        CAPTURE_RECORDS.labels(raw.route, "written").inc()
 
     def _rotate(self) -> None:
         if self._file is not None:

@@ -3,7 +3,7 @@
     judge = Judge(sessionmaker, interval=2.0, lease_seconds=10.0)
     judge.tick()                  # one pass (sync): [Outcome("GET /api/jobs", "promote", ...)]
     task = judge.start()          # the gateway's lifespan: a pass every `interval` seconds
-    await judge.stop()            # cancel, then let the lease go so a standby takes over
+    await judge.stop(task)        # cancel, then let the lease go so a standby takes over
 
 Every gateway worker and replica runs a judge, but only the holder of the DB lease
 `rollout-judge` (`cutover.lease`, renewed on each pass, lapsing `lease_seconds` after a
@@ -125,7 +125,6 @@ class Judge:
         self._pruned_at = time.monotonic()  # the first prune PRUNE_EVERY after start, not at every start
         self.holder = holder or default_holder()
         self.on_change = on_change
-        self._task: asyncio.Task[None] | None = None
 
     # --- one pass -------------------------------------------------------------------
 
@@ -192,9 +191,9 @@ class Judge:
     # --- the loop ---------------------------------------------------------------------
 
     def start(self) -> asyncio.Task[None]:
-        if self._task is None:
-            self._task = asyncio.create_task(self.run(), name="rollout-judge")
-        return self._task
+        """The loop as a task of the running event loop (one per lifespan: a gateway whose
+        lifespan runs twice, as under schemathesis, gets two, each stopped by its own)."""
+        return asyncio.create_task(self.run(), name="rollout-judge")
 
     async def run(self) -> None:
         while True:
@@ -215,11 +214,8 @@ class Judge:
         if self.on_change is not None:
             self.on_change(outcome)
 
-    async def stop(self) -> None:
-        """Stop judging and let the lease lapse now (a standby judges at its next pass)."""
-        task, self._task = self._task, None
-        if task is None:
-            return
+    async def stop(self, task: asyncio.Task[None]) -> None:
+        """Stop `task` (from `start`) and let the lease lapse now (a standby judges at its next pass)."""
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -7,6 +7,7 @@
     cutover_rollout_decisions_total{route,action} the rollout judge's promote | complete |
                                                   rollback | superseded (cutover.judge)
     cutover_shadow_comparisons_total{route,verdict}   matched | mismatched | dropped
+    cutover_capture_records_total{route,outcome}      written | dropped (cutover.capture)
     gateway_wsgi_busy_threads                     Flask threads running a request
     gateway_wsgi_queue_depth                      requests admitted, waiting for a thread
 
@@ -45,6 +46,10 @@ ROLLOUT_DECISIONS = Counter(
 SHADOW_COMPARISONS = Counter(
     "cutover_shadow_comparisons", "Shadow replays by verdict (dropped: not replayed, the queue was full).",
     ("route", "verdict"),
+)
+CAPTURE_RECORDS = Counter(
+    "cutover_capture_records", "Captured exchanges by outcome (dropped: the writer's queue was full).",
+    ("route", "outcome"),
 )
 WSGI_BUSY = Gauge("gateway_wsgi_busy_threads", "Flask (WSGI bridge) threads running a request.",
                   multiprocess_mode="livesum")

@@ -4,7 +4,7 @@ Flask sorts keys, escapes every non-ASCII character (`→` is sent as `\\u2192`)
 compact separators and ends with a newline. v2 answers produce the same bytes for the
 same value, so the parity harness and the existing frontend see no difference:
 `{"b": 1, "a": "→"}` is sent as the bytes `{"a":"\\u2192","b":1}` plus a newline.
-(`FLASK_DEBUG`'s indented output is not reproduced: it is a development nicety. One
+(`APP_DEBUG`'s (formerly `FLASK_DEBUG`) indented output is not reproduced: it is a development nicety. One
 known difference: a float NaN/Infinity, which Flask writes as the invalid JSON `NaN`,
 is written as `null` by orjson.)
 """

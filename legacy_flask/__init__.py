@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fla
     url = database_url(settings)
     app.config.update(
         SECRET_KEY=settings.SECRET_KEY,
-        DEBUG=settings.FLASK_DEBUG,
+        DEBUG=settings.APP_DEBUG,
         SQLALCHEMY_DATABASE_URI=url.render_as_string(hide_password=False),
         SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings, url),
         MAX_CONTENT_LENGTH=max(settings.MAX_UPLOAD_BYTES, settings.MAX_JSON_BODY_BYTES),

@@ -20,7 +20,9 @@ capture was taken on it (the tests record the corpus through the gateway). For a
 deployment's capture, `--source-url` copies the rows of a database (a backup or a
 staging copy of the one the capture was taken on, migrated to the same head) into the
 scratch database and replays from that copy instead; the source is only read.
-Each record starts from the snapshot (not from the previous record's writes).
+Each record starts from the snapshot (not from the previous record's writes). A case's
+method is its route's, so a recorded HEAD replays as the GET it was routed to, and
+request headers other than the content type are not replayed.
 
 `--promote ID` turns the chosen records into corpus regression cases (fixture ids back
 to `{placeholders}`, the caller to a fixture token name, `expect` = the legacy status

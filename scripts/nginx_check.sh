@@ -43,7 +43,7 @@ edge_render "$WORK" "$EDGE_PORT" "$PORT1" "$PORT2"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export DATABASE_URL="sqlite:///$WORK/api.db"
 export SCHEDULER_ENABLED=false
-export FLASK_ENV=development
+export APP_ENV=development
 export ALLOW_DEFAULT_ADMIN=true
 export SECRET_KEY="nginx-check-secret-key-0123456789abcdef"
 export JWT_SECRET_KEY="nginx-check-jwt-secret-key-0123456789abcdef"

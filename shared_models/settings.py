@@ -2,6 +2,10 @@
 
 Read from the environment and `.env`. Names are the environment variables of
 API_CONTRACT.md §6 plus DATABASE_URL, GITHUB_API_URL and WEBHOOK_ALLOWED_HOSTS.
+
+`APP_ENV` / `APP_DEBUG` are the successors of `FLASK_ENV` / `FLASK_DEBUG` (nothing named
+after Flask has to survive it): the old names are still read, as deprecated aliases, and
+the new name wins when both are set.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -31,8 +35,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
 
     SECRET_KEY: str = DEV_SECRET_KEY
-    FLASK_ENV: str = "development"
-    FLASK_DEBUG: bool = False
+    APP_ENV: str = Field("development", validation_alias=AliasChoices("APP_ENV", "FLASK_ENV"))
+    APP_DEBUG: bool = Field(False, validation_alias=AliasChoices("APP_DEBUG", "FLASK_DEBUG"))
     EXPOSE_ERROR_DETAILS: bool | None = None
     ALLOW_DEFAULT_ADMIN: bool | None = None
     JWT_SECRET_KEY: str | None = None
@@ -99,7 +103,7 @@ class Settings(BaseSettings):
     LOGIN_RATE_LIMIT_PER_MINUTE: int = 10
 
     @field_validator(
-        "FLASK_DEBUG", "SCHEDULER_ENABLED", "MAIL_USE_TLS", "MAIL_USE_SSL",
+        "APP_DEBUG", "SCHEDULER_ENABLED", "MAIL_USE_TLS", "MAIL_USE_SSL",
         "MAIL_ENABLED", "SQL_ECHO", "GATEWAY_FLASK_RETIRED", "GATEWAY_METRICS", "GATEWAY_REQUEST_LOG",
         "CUTOVER_JUDGE_ENABLED", mode="before",
     )
@@ -143,7 +147,17 @@ class Settings(BaseSettings):
 
     @property
     def is_production(self) -> bool:
-        return self.FLASK_ENV.strip().lower() == "production"
+        return self.APP_ENV.strip().lower() == "production"
+
+    @property
+    def FLASK_ENV(self) -> str:  # noqa: N802 - the deprecated name, kept for old readers
+        """Deprecated: read `APP_ENV`."""
+        return self.APP_ENV
+
+    @property
+    def FLASK_DEBUG(self) -> bool:  # noqa: N802 - the deprecated name, kept for old readers
+        """Deprecated: read `APP_DEBUG`."""
+        return self.APP_DEBUG
 
     @cached_property
     def timezone(self) -> zoneinfo.ZoneInfo:

@@ -18,7 +18,9 @@ def test_unknown_path_is_json_404(client: ApiClient) -> None:
 
 
 def test_trailing_slash_is_404(client: ApiClient) -> None:
-    assert client.get("/api/health/").status_code == 404
+    response = client.get("/api/health/")
+    assert (response.status_code, response.get_json()) == (
+        404, {"error": "Not found", "message": "The requested URL was not found."})
 
 
 def test_wrong_method_is_json_405_with_allow(client: ApiClient) -> None:

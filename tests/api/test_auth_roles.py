@@ -90,8 +90,11 @@ def test_login_is_public_for_every_role(client: ApiClient, db: Session, role: st
 
 @pytest.mark.parametrize("role", ["viewer", "user", "admin"])
 def test_refresh_works_for_every_role(client: ApiClient, db: Session, settings: Settings, role: str) -> None:
-    response = client.post("/api/auth/refresh", headers=bearer(settings, make_user(db, role), "refresh"))
+    user = make_user(db, role)
+    response = client.post("/api/auth/refresh", headers=bearer(settings, user, "refresh"))
     assert response.status_code == 200
+    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {response.get_json()['access_token']}"})
+    assert (me.get_json()["user"]["id"], me.get_json()["user"]["role"]) == (user.id, role)
 
 
 def test_admin_role_check_uses_the_database_role(client: ApiClient, db: Session, settings: Settings) -> None:

@@ -57,7 +57,9 @@ def test_login_by_email_with_padding_trimmed(client: ApiClient, db: Session) -> 
 
 def test_login_identifier_matches_email_given_as_username(client: ApiClient, db: Session) -> None:
     user = make_user(db, "viewer")
-    assert _login(client, username=user.email, password=PASSWORD).status_code == 200
+    response = _login(client, username=user.email, password=PASSWORD)
+    assert response.status_code == 200
+    assert response.get_json()["user"]["id"] == user.id
 
 
 def test_login_identifier_is_case_sensitive(client: ApiClient, db: Session) -> None:
@@ -222,6 +224,8 @@ def test_login_then_refresh_end_to_end(client: ApiClient, db: Session) -> None:
     login = _login(client, username=user.username, password=PASSWORD).get_json()
     response = client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {login['refresh_token']}"})
     assert response.status_code == 200
+    me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {response.get_json()['access_token']}"})
+    assert me.get_json()["user"]["username"] == user.username
 
 
 # --- me ---------------------------------------------------------------------------------

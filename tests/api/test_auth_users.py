@@ -159,6 +159,7 @@ def test_registered_user_can_log_in(client: ApiClient, as_admin: dict) -> None:
     _register(client, as_admin, username="fresh_one", email="fresh@example.com", password="abcdef")
     login = client.post("/api/auth/login", json={"email": "fresh@example.com", "password": "abcdef"})
     assert login.status_code == 200
+    assert (login.get_json()["user"]["username"], login.get_json()["user"]["role"]) == ("fresh_one", "viewer")
 
 
 # --- list ---------------------------------------------------------------------------------
@@ -209,7 +210,9 @@ def test_get_uses_db_role_not_token_role(client: ApiClient, db: Session, setting
     demoted.role = "user"
     db.commit()
     other = make_user(db, "viewer")
-    assert client.get(f"/api/auth/users/{other.id}", headers=headers).status_code == 403
+    response = client.get(f"/api/auth/users/{other.id}", headers=headers)
+    assert (response.status_code, response.get_json()) == (
+        403, {"error": "Forbidden. You can only view your own profile."})
 
 
 # --- update ------------------------------------------------------------------------------------

@@ -198,9 +198,9 @@ def test_create_bad_bodies(client: Any, db: Session, admin: dict, kwargs: dict, 
 
 def test_create_accepts_json_with_charset_and_vendor_type(client: Any, admin: dict) -> None:
     response = client.post("/api/job-categories", data='{"name": "A1"}', content_type="application/json; charset=utf-8", headers=admin)
-    assert response.status_code == 201
+    assert (response.status_code, response.get_json()["category"]["name"]) == (201, "A1")
     response = client.post("/api/job-categories", data='{"name": "A2"}', content_type="application/merge-patch+json", headers=admin)
-    assert response.status_code == 201
+    assert (response.status_code, response.get_json()["category"]["name"]) == (201, "A2")
 
 
 # -- PUT /job-categories/<id> ----------------------------------------------------------

@@ -290,14 +290,19 @@ def test_every_role_may_read_and_anonymous_is_401(
     owner = make_user(db, "user")
     execution = make_execution(db, make_job(db, created_by=owner))
     url = path.format(eid=execution.id)
-    for user in (make_user(db, "viewer"), owner, make_user(db, "user"), make_user(db, "admin")):
-        assert client.get(url, headers=bearer(settings, user)).status_code == 200
+    answers = [client.get(url, headers=bearer(settings, user))
+               for user in (make_user(db, "viewer"), owner, make_user(db, "user"), make_user(db, "admin"))]
+    assert [answer.status_code for answer in answers] == [200] * 4
+    assert answers[0].get_json()  # a real body, and every role reads the same one
+    assert all(answer.get_json() == answers[0].get_json() for answer in answers)
     anonymous = client.get(url)
     assert (anonymous.status_code, anonymous.get_json()) == (401, MISSING_TOKEN)
 
 
 def test_trailing_slash_is_404(client: ApiClient, headers: dict) -> None:
-    assert client.get("/api/executions/", headers=headers).status_code == 404
+    response = client.get("/api/executions/", headers=headers)
+    assert (response.status_code, response.get_json()) == (
+        404, {"error": "Not found", "message": "The requested URL was not found."})
 
 
 def test_statistics_segment_wins_over_an_execution_id(client: ApiClient, db: Session, headers: dict) -> None:

@@ -295,8 +295,11 @@ def test_every_role_may_read_and_anonymous_is_401(
     job = make_job(db, created_by=owner)
     execution = make_execution(db, job)
     url = f"/api/jobs/{job.id}/executions" + suffix.format(eid=execution.id)
-    for user in (make_user(db, "viewer"), owner, make_user(db, "user"), make_user(db, "admin")):
-        assert client.get(url, headers=bearer(settings, user)).status_code == 200
+    answers = [client.get(url, headers=bearer(settings, user))
+               for user in (make_user(db, "viewer"), owner, make_user(db, "user"), make_user(db, "admin"))]
+    assert [answer.status_code for answer in answers] == [200] * 4
+    assert answers[0].get_json()  # a real body, and every role reads the same one
+    assert all(answer.get_json() == answers[0].get_json() for answer in answers)
     anonymous = client.get(url)
     assert (anonymous.status_code, anonymous.get_json()) == (401, MISSING_TOKEN)
 

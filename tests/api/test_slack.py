@@ -119,6 +119,8 @@ def test_put_accepts_an_allowed_local_host_over_http(client: Any, db: Session, a
     # WEBHOOK_ALLOWED_HOSTS (127.0.0.1 in the tests) is exempt, as for job targets (D11).
     response = client.put("/api/settings/slack", json={"webhook_url": "http://127.0.0.1:8080/hook"}, headers=admin)
     assert response.status_code == 200
+    assert response.get_json()["slack_settings"]["webhook_url"] == "http://127.0.0.1:8080/hook"
+    assert [row.webhook_url for row in _rows(db)] == ["http://127.0.0.1:8080/hook"]
 
 
 @pytest.mark.parametrize(

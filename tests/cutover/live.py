@@ -1,5 +1,9 @@
 """A live gateway for tests: `uvicorn` serving it on a free loopback port, in a thread
-of the test process (lifespan on: flag refresher, observer, rollout judge)."""
+of the test process (lifespan on: flag refresher, observer, rollout judge).
+
+In-process on purpose: a test can reach into the `Gateway` it serves (wrap an arm,
+refresh flags). `tests/live_gateway.py` runs `uvicorn gateway:app` as its own process
+when a test needs the whole process from settings alone."""
 
 from __future__ import annotations
 

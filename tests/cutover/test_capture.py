@@ -17,6 +17,7 @@ from cutover import captures
 from cutover.__main__ import run
 from cutover.capture import CaptureRecorder, RawRecord
 from cutover.config import CutoverConfig
+from cutover.metrics import CAPTURE_RECORDS
 from gateway import Gateway, create_gateway
 from shared_models.models import CutoverAudit, CutoverCapture
 from shared_models.passwords import hash_password
@@ -162,8 +163,11 @@ def test_a_full_queue_drops_and_counts_instead_of_waiting(tmp_path: Path) -> Non
                                max_body=1024)
     recorder._start = lambda: None  # type: ignore[method-assign]  # no writer: the queue only fills
     recorder._thread = object()  # type: ignore[assignment]
+    counted = CAPTURE_RECORDS.labels(LIST, "dropped")
+    before = counted._value.get()
     accepted = [recorder.submit(_raw(n)) for n in range(5)]
     assert accepted == [True, True, False, False, False] and recorder.dropped == 3
+    assert counted._value.get() == before + 3  # also on /metrics
 
 
 def test_a_large_body_is_not_kept(tmp_path: Path) -> None:

@@ -1,18 +1,17 @@
 """The v2 foundation: legacy JSON errors, HEAD/OPTIONS, CORS, sessions, body, docs.
 
-Where the legacy stack has the same behaviour, both are asked and compared.
+The side-by-side comparisons with the legacy stack (404/405/HEAD/OPTIONS, jsonify bytes,
+health, Flask-CORS headers) are in tests/migration/test_app_like_flask.py: they go with
+Flask, these stay.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
-from flask import Flask
-from flask.testing import FlaskClient
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -29,8 +28,6 @@ from fastapi_app.deps import (
     require_roles,
 )
 from fastapi_app.errors import validation_error_body
-from fastapi_app.responses import LegacyJSONResponse
-from legacy_flask import create_app as create_legacy_app
 from shared_models.db import WRITE_OPTION
 from shared_models.errors import ApiError
 from shared_models.models import RevokedToken, User
@@ -41,44 +38,13 @@ from tests.helpers import bearer, make_user
 NOT_FOUND = {"error": "Not found", "message": "The requested URL was not found."}
 
 
-# Legacy paths whose v2 twin is not /api/v2/<same rest> (a 401 route present on both).
-V2_PATHS = {"/api/auth/me": "/api/v2/auth/verify"}
-
-
-def _both(legacy_client: FlaskClient, v2_client: TestClient, method: str, legacy_path: str,
-          headers: dict[str, str] | None = None) -> tuple[Any, Any]:
-    legacy = legacy_client.open(legacy_path, method=method, headers=headers or {})
-    v2_path = V2_PATHS.get(legacy_path, legacy_path.replace("/api/", "/api/v2/", 1))
-    v2 = v2_client.request(method, v2_path, headers=headers or {})
-    return legacy, v2
-
-
-# --- D2: JSON 404 / 405, HEAD and OPTIONS like Flask --------------------------------
-
-
-@pytest.mark.parametrize("path", ["/api/nope", "/api/health/", "/api/auth/verify/extra", "/api/jobs/x/y/z"])
-def test_unknown_paths_answer_json_404(path: str, legacy_client: FlaskClient, v2_client: TestClient) -> None:
-    legacy, v2 = _both(legacy_client, v2_client, "GET", path)
-
-    assert (v2.status_code, v2.json()) == (404, NOT_FOUND)
-    assert (legacy.status_code, legacy.get_json()) == (404, NOT_FOUND)
-    assert v2.headers["content-type"] == legacy.headers["Content-Type"] == "application/json"
+# --- D2: JSON 404 / 405 and HEAD -------------------------------------------------------
 
 
 def test_paths_outside_api_v2_are_json_404_too(v2_client: TestClient) -> None:
     response = v2_client.get("/somewhere")
 
     assert (response.status_code, response.json()) == (404, NOT_FOUND)
-
-
-@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-def test_wrong_method_is_json_405_with_allow(method: str, legacy_client: FlaskClient, v2_client: TestClient) -> None:
-    legacy, v2 = _both(legacy_client, v2_client, method, "/api/health")
-
-    expected = {"error": "Method not allowed", "message": f"The method {method} is not allowed for the requested URL."}
-    assert (v2.status_code, v2.json()) == (405, expected)
-    assert (legacy.status_code, legacy.get_json()) == (405, expected)
-    assert v2.headers["allow"] == legacy.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_405_lists_the_methods_of_every_route_on_the_path(v2_app: FastAPI, v2_client: TestClient) -> None:
@@ -97,14 +63,6 @@ def test_405_lists_the_methods_of_every_route_on_the_path(v2_app: FastAPI, v2_cl
     assert response.json()["message"] == "The method DELETE is not allowed for the requested URL."
 
 
-def test_head_is_the_get_without_body(legacy_client: FlaskClient, v2_client: TestClient) -> None:
-    legacy, v2 = _both(legacy_client, v2_client, "HEAD", "/api/health")
-
-    assert v2.status_code == legacy.status_code == 200
-    assert v2.content == legacy.data == b""
-    assert v2.headers["content-length"] == legacy.headers["Content-Length"]
-
-
 def test_head_on_a_post_only_route_names_head(v2_client: TestClient) -> None:
     response = v2_client.head("/api/v2/auth/logout")
 
@@ -112,40 +70,7 @@ def test_head_on_a_post_only_route_names_head(v2_client: TestClient) -> None:
     assert response.headers["allow"] == "OPTIONS, POST"
 
 
-def test_options_on_a_known_path_is_answered_like_flask(legacy_client: FlaskClient, v2_client: TestClient) -> None:
-    legacy, v2 = _both(legacy_client, v2_client, "OPTIONS", "/api/health")
-
-    assert v2.status_code == legacy.status_code == 200
-    assert v2.content == legacy.data == b""
-    assert v2.headers["content-type"] == legacy.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert set(v2.headers["allow"].split(", ")) == set(legacy.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
-
-
-def test_options_on_an_unknown_path_is_404(legacy_client: FlaskClient, v2_client: TestClient) -> None:
-    legacy, v2 = _both(legacy_client, v2_client, "OPTIONS", "/api/nope")
-
-    assert (v2.status_code, v2.json()) == (legacy.status_code, legacy.get_json()) == (404, NOT_FOUND)
-
-
 # --- responses: Flask's jsonify bytes ------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        {"b": 1, "a": {"d": [1, 2.5, None], "c": True}},
-        {"message": "Run 0 9 * * * → next at 09:00 é ☃ 😀"},
-        [],
-        {"n": 2.0, "big": 10**20, "neg": -0.5},
-    ],
-)
-def test_json_bytes_are_flask_jsonify_bytes(value: Any, legacy_app: Flask) -> None:
-    with legacy_app.app_context():
-        from flask import jsonify
-
-        expected = jsonify(value).get_data()
-
-    assert LegacyJSONResponse(value).body == expected
 
 
 def test_routes_returning_dicts_use_the_legacy_json(v2_app: FastAPI, v2_client: TestClient) -> None:
@@ -156,19 +81,6 @@ def test_routes_returning_dicts_use_the_legacy_json(v2_app: FastAPI, v2_client: 
     response = v2_client.get("/api/v2/_test/dict")
 
     assert response.content == b'{"alpha":1,"zeta":"\\u2192"}\n'
-
-
-# --- health (D16) --------------------------------------------------------------------
-
-
-def test_health_is_the_legacy_health(legacy_client: FlaskClient, v2_client: TestClient) -> None:
-    legacy, v2 = _both(legacy_client, v2_client, "GET", "/api/health")
-
-    assert v2.status_code == legacy.status_code == 200
-    assert v2.json() == legacy.get_json() == {
-        "status": "healthy", "scheduler_running": False, "scheduled_jobs_count": 0, "database": "ok"
-    }
-    assert v2.content == legacy.data
 
 
 # --- errors --------------------------------------------------------------------------
@@ -271,26 +183,7 @@ def test_a_fault_hides_its_text_when_details_are_off(database_url: str, engine: 
     assert response.json()["message"] == "Internal server error"
 
 
-# --- CORS: the legacy Flask-CORS headers, side by side -------------------------------
-
-CORS_REQUESTS: list[tuple[str, str, dict[str, str]]] = [
-    ("GET", "/api/health", {}),
-    ("GET", "/api/health", {"Origin": "https://a.example"}),
-    ("GET", "/api/health", {"Origin": "HTTPS://A.EXAMPLE"}),
-    ("GET", "/api/health", {"Origin": "https://evil.example"}),
-    ("OPTIONS", "/api/health", {"Origin": "https://a.example", "Access-Control-Request-Method": "GET"}),
-    ("OPTIONS", "/api/health", {"Origin": "https://b.example", "Access-Control-Request-Method": "POST",
-                                "Access-Control-Request-Headers": "content-type, Authorization, x-foo"}),
-    ("OPTIONS", "/api/health", {"Origin": "https://a.example", "Access-Control-Request-Method": "PATCH"}),
-    ("OPTIONS", "/api/health", {"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"}),
-    ("OPTIONS", "/api/health", {"Origin": "https://a.example", "Access-Control-Request-Method": "GET",
-                                "Access-Control-Request-Private-Network": "true"}),
-    ("OPTIONS", "/api/health", {}),
-    ("OPTIONS", "/api/nope", {"Origin": "https://a.example", "Access-Control-Request-Method": "DELETE"}),
-    ("GET", "/api/nope", {"Origin": "https://a.example"}),
-    ("POST", "/api/health", {"Origin": "https://a.example"}),
-    ("GET", "/api/auth/me", {"Origin": "https://a.example"}),
-]
+# --- CORS -------------------------------------------------------------------------
 
 
 def _cors_headers(headers: Any) -> list[tuple[str, str]]:
@@ -298,29 +191,6 @@ def _cors_headers(headers: Any) -> list[tuple[str, str]]:
         (name.lower(), value) for name, value in headers.items()
         if name.lower().startswith("access-control-") or name.lower() == "vary"
     )
-
-
-@pytest.fixture(params=["*", "https://a.example,https://b.example", "https://a.example", "https://*.example"])
-def cors_pair(request: pytest.FixtureRequest, database_url: str, engine: Engine) -> Iterator[tuple[FlaskClient, TestClient]]:
-    settings = make_settings(database_url, CORS_ORIGINS=request.param)
-    legacy_app = create_legacy_app(settings, prepare=False)
-    with TestClient(create_app(settings, prepare=False)) as v2_client:
-        yield legacy_app.test_client(), v2_client
-    with legacy_app.app_context():
-        from legacy_flask.extensions import db
-
-        db.engine.dispose()
-
-
-@pytest.mark.parametrize(("method", "path", "headers"), CORS_REQUESTS)
-def test_cors_headers_match_flask_cors(
-    method: str, path: str, headers: dict[str, str], cors_pair: tuple[FlaskClient, TestClient]
-) -> None:
-    legacy_client, v2_client = cors_pair
-    legacy, v2 = _both(legacy_client, v2_client, method, path, headers)
-
-    assert v2.status_code == legacy.status_code
-    assert _cors_headers(v2.headers) == _cors_headers(legacy.headers)
 
 
 def test_cors_echoes_the_origin_with_credentials(v2_client: TestClient) -> None:

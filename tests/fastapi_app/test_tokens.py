@@ -1,7 +1,8 @@
 """The v2 JWT layer answers exactly as the legacy `@authenticated()` (§2.3, D6, D17).
 
-Each case sends the same Authorization header to legacy GET /api/auth/me and to v2
-GET /api/v2/auth/verify and expects the same status and body from both.
+Each case sends an Authorization header to v2 GET /api/v2/auth/verify and expects the
+legacy stack's status and body; tests/migration/test_tokens_on_legacy.py sends the same
+cases to legacy GET /api/auth/me while that stack exists (and goes with it).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 import jwt
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
@@ -126,50 +126,25 @@ def _headers(value: str | None) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_refusals_match_the_legacy_stack(
-    name: str, settings: Settings, db: Session, legacy_client: FlaskClient, v2_client: TestClient
-) -> None:
+def test_refusals(name: str, settings: Settings, db: Session, v2_client: TestClient) -> None:
+    """The legacy stack's refusals, byte for byte (tests/migration/test_tokens_on_legacy.py
+    checks the legacy stack against the same CASES while it exists)."""
     build, status, body = CASES[name]
     user = make_user(db, "viewer")
-    headers = _headers(build(settings, user, db))
 
-    legacy = legacy_client.get("/api/auth/me", headers=headers)
-    v2 = v2_client.get("/api/v2/auth/verify", headers=headers)
+    v2 = v2_client.get("/api/v2/auth/verify", headers=_headers(build(settings, user, db)))
 
-    assert (legacy.status_code, legacy.get_json()) == (status, body)
     assert (v2.status_code, v2.json()) == (status, body)
     assert v2.headers["content-type"] == "application/json"
 
 
-def test_a_good_token_is_verified(settings: Settings, db: Session, legacy_client: FlaskClient, v2_client: TestClient) -> None:
+def test_a_good_token_is_verified(settings: Settings, db: Session, v2_client: TestClient) -> None:
     user = make_user(db, "user")
-    headers = _headers(f"Bearer {token_for(settings, user)}")
 
-    v2 = v2_client.get("/api/v2/auth/verify", headers=headers)
-    legacy = legacy_client.get("/api/auth/me", headers=headers)
+    v2 = v2_client.get("/api/v2/auth/verify", headers=_headers(f"Bearer {token_for(settings, user)}"))
 
     assert v2.status_code == 200
     assert v2.json() == {"valid": True, "user": user_to_dict(user)}
-    assert legacy.get_json() == {"user": v2.json()["user"]}
-
-
-def test_legacy_tokens_work_on_v2_and_back(settings: Settings, db: Session, legacy_client: FlaskClient,
-                                           v2_client: TestClient) -> None:
-    user = make_user(db, "admin")
-    legacy_login = legacy_client.post("/api/auth/login", json={"username": user.username, "password": PASSWORD})
-    v2_login = v2_client.post("/api/v2/auth/login/form", data={"username": user.username, "password": PASSWORD})
-    assert legacy_login.status_code == v2_login.status_code == 200
-
-    for issued in (legacy_login.get_json(), v2_login.json()):
-        access = {"Authorization": f"Bearer {issued['access_token']}"}
-        assert v2_client.get("/api/v2/auth/verify", headers=access).json()["user"]["id"] == user.id
-        assert legacy_client.get("/api/auth/me", headers=access).get_json()["user"]["id"] == user.id
-        refresh = {"Authorization": f"Bearer {issued['refresh_token']}"}
-        assert legacy_client.post("/api/auth/refresh", headers=refresh).status_code == 200
-    # Same claim names, in the same order, from both stacks (D6).
-    legacy_claims = jwt.decode(legacy_login.get_json()["access_token"], options={"verify_signature": False})
-    v2_claims = jwt.decode(v2_login.json()["access_token"], options={"verify_signature": False})
-    assert list(v2_claims) == [key for key in legacy_claims if key != "csrf"]
 
 
 # --- POST /api/v2/auth/login/form ---------------------------------------------------
@@ -186,28 +161,29 @@ def test_login_form_answers_the_login_body_with_token_type(db: Session, v2_clien
     assert jwt.decode(body["refresh_token"], options={"verify_signature": False})["type"] == "refresh"
 
 
-@pytest.mark.parametrize(
-    ("form", "status", "error"),
-    [
+LOGIN_FORM_ERRORS = [
         ({}, 400, "Email/Username and password are required"),
         ({"username": "USER"}, 400, "Email/Username and password are required"),
         ({"password": PASSWORD}, 400, "Email/Username and password are required"),
         ({"username": "nobody", "password": PASSWORD}, 401, "Invalid email/username or password"),
         ({"username": "USER", "password": "wrong-password"}, 401, "Invalid email/username or password"),
         ({"username": "INACTIVE", "password": "wrong-password"}, 401, "Account is inactive. Contact administrator."),
-    ],
-)
-def test_login_form_errors_are_the_login_errors(
-    form: dict[str, str], status: int, error: str, db: Session, legacy_client: FlaskClient, v2_client: TestClient
-) -> None:
-    names = {"USER": make_user(db, "user").username, "INACTIVE": make_user(db, "user", is_active=False).username}
-    form = {key: names.get(value, value) for key, value in form.items()}
+]
 
-    v2 = v2_client.post("/api/v2/auth/login/form", data=form)
-    legacy = legacy_client.post("/api/auth/login", json=form)
+
+def login_form(db: Session, form: dict[str, str]) -> dict[str, str]:
+    """`form` with USER / INACTIVE replaced by the names of new users of that kind."""
+    names = {"USER": make_user(db, "user").username, "INACTIVE": make_user(db, "user", is_active=False).username}
+    return {key: names.get(value, value) for key, value in form.items()}
+
+
+@pytest.mark.parametrize(("form", "status", "error"), LOGIN_FORM_ERRORS)
+def test_login_form_errors_are_the_login_errors(
+    form: dict[str, str], status: int, error: str, db: Session, v2_client: TestClient
+) -> None:
+    v2 = v2_client.post("/api/v2/auth/login/form", data=login_form(db, form))
 
     assert (v2.status_code, v2.json()) == (status, {"error": error})
-    assert (legacy.status_code, legacy.get_json()) == (status, {"error": error})
 
 
 # --- POST /api/v2/auth/logout -------------------------------------------------------
@@ -222,9 +198,7 @@ def _jti(token: str) -> str:
     return jwt.decode(token, options={"verify_signature": False})["jti"]
 
 
-def test_logout_revokes_the_access_token_on_both_stacks(
-    settings: Settings, db: Session, legacy_client: FlaskClient, v2_client: TestClient
-) -> None:
+def test_logout_revokes_the_access_token(settings: Settings, db: Session, v2_client: TestClient) -> None:
     user = make_user(db, "user")
     access = token_for(settings, user)
     headers = {"Authorization": f"Bearer {access}"}
@@ -235,15 +209,13 @@ def test_logout_revokes_the_access_token_on_both_stacks(
     assert _revoked_jtis(db) == {_jti(access)}
     revoked = (401, {"msg": "Token has been revoked"})
     v2 = v2_client.get("/api/v2/auth/verify", headers=headers)
-    legacy = legacy_client.get("/api/auth/me", headers=headers)
     assert (v2.status_code, v2.json()) == revoked
-    assert (legacy.status_code, legacy.get_json()) == revoked
     again = v2_client.post("/api/v2/auth/logout", headers=headers)
     assert (again.status_code, again.json()) == revoked
 
 
 def test_logout_revokes_the_refresh_token_sent_in_the_body(
-    settings: Settings, db: Session, legacy_client: FlaskClient, v2_client: TestClient
+    settings: Settings, db: Session, v2_client: TestClient
 ) -> None:
     user = make_user(db, "viewer")
     access, refresh = token_for(settings, user), token_for(settings, user, "refresh")
@@ -254,8 +226,8 @@ def test_logout_revokes_the_refresh_token_sent_in_the_body(
 
     assert (response.status_code, response.json()) == (200, {"message": "Logged out"})
     assert _revoked_jtis(db) == {_jti(access), _jti(refresh)}
-    legacy = legacy_client.post("/api/auth/refresh", headers={"Authorization": f"Bearer {refresh}"})
-    assert (legacy.status_code, legacy.get_json()) == (401, {"msg": "Token has been revoked"})
+    again = v2_client.post("/api/v2/auth/refresh", headers={"Authorization": f"Bearer {refresh}"})
+    assert (again.status_code, again.json()) == (401, {"msg": "Token has been revoked"})
 
 
 def test_logout_skips_an_expired_refresh_token(settings: Settings, db: Session, v2_client: TestClient) -> None:

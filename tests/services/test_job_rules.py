@@ -27,6 +27,15 @@ def error_of(call, *args, **kwargs) -> dict:
     return caught.value.body
 
 
+def refusal_of(call, *args, **kwargs) -> dict | None:
+    """The 400 body `call` raises, or None when it accepts its input."""
+    try:
+        call(*args, **kwargs)
+    except ApiError as exc:
+        return exc.body
+    return None
+
+
 def test_read_fields_types() -> None:
     fields = rules.read_fields({"name": " x ", "target_url": None, "metadata": None, "is_active": 0,
                                 "notification_emails": ["a@example.com"]})
@@ -113,7 +122,11 @@ def test_default_owner_d13() -> None:
 
 @pytest.mark.parametrize("workflow", ["deploy.yml", "deploy.yaml", "CI.YML", "12345"])
 def test_workflow_accepted(workflow: str) -> None:
-    rules.check_target(rules.Target(github_owner="o", github_repo="r", github_workflow_name=workflow), SETTINGS)
+    target = rules.Target(github_owner="o", github_repo="r", github_workflow_name=workflow)
+    assert refusal_of(rules.check_target, target, SETTINGS) is None
+    # The same target with a workflow no rule accepts is refused: the check ran.
+    refused = rules.Target(github_owner="o", github_repo="r", github_workflow_name=workflow + "/x")
+    assert refusal_of(rules.check_target, refused, SETTINGS)["error"] == "Invalid GitHub configuration"
 
 
 @pytest.mark.parametrize("workflow", ["deploy", ".yml.txt", "a/b.yml", "12a", "yml"])
@@ -138,8 +151,11 @@ def test_target_url_rules(url: str, message: str) -> None:
 
 
 def test_allowed_hosts_are_exempt() -> None:
-    rules.check_target_field("target_url", "http://localhost:8080/hook", SETTINGS)  # WEBHOOK_ALLOWED_HOSTS in tests
-    rules.check_target_field("target_url", "https://8.8.8.8/hook", SETTINGS)
+    # WEBHOOK_ALLOWED_HOSTS (localhost in the tests) may be plain http and loopback.
+    assert refusal_of(rules.check_target_field, "target_url", "http://localhost:8080/hook", SETTINGS) is None
+    assert refusal_of(rules.check_target_field, "target_url", "https://8.8.8.8/hook", SETTINGS) is None
+    # A loopback host not in the list is refused.
+    assert refusal_of(rules.check_target_field, "target_url", "http://127.0.0.2:8080/hook", SETTINGS) is not None
 
 
 def test_emails() -> None:

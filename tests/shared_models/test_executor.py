@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from shared_models import clock
@@ -258,7 +258,9 @@ def test_finished_row_is_left_alone(engine: Engine, db: Session, settings: Setti
 def test_missing_row_is_a_no_op(engine: Engine, settings: Settings) -> None:
     from shared_models.db import make_sessionmaker
 
-    run_execution(session_factory=make_sessionmaker(engine), settings=settings, execution_id="nope")
+    assert run_execution(session_factory=make_sessionmaker(engine), settings=settings, execution_id="nope") is None
+    with make_sessionmaker(engine)() as session:
+        assert session.scalar(select(func.count()).select_from(JobExecution)) == 0
 
 
 # --- e-mail (D14) ------------------------------------------------------------------------
