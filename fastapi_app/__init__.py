@@ -30,7 +30,7 @@ from fastapi_app.first_query_value import FirstQueryValueMiddleware
 from fastapi_app.http_methods import HeadAsGetMiddleware
 from fastapi_app.responses import LegacyJSONResponse
 from fastapi_app.schemas.common import COMMON_RESPONSES
-from fastapi_app.security_headers import NoSniffMiddleware
+from fastapi_app.security_headers import ResponseHeadersMiddleware
 from fastapi_app.url_guard import UrlGuardMiddleware
 from shared_models.bootstrap import prepare_database
 from shared_models.db import make_async_engine, make_async_sessionmaker, make_engine
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.add_middleware(UrlGuardMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(LegacyCORSMiddleware, origins=settings.cors_origins)
-    app.add_middleware(NoSniffMiddleware)  # outermost: every answer, errors included
+    app.add_middleware(ResponseHeadersMiddleware)  # outermost: nosniff on every answer, errors included
 
     from fastapi_app.routers import (
         auth,

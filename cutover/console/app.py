@@ -45,7 +45,8 @@ from cutover.console.auth import (
     NotAdmin,
     NotLoggedIn,
 )
-from cutover.console.headers import SecurityHeaders
+from cutover.console.headers import SECURITY_HEADERS
+from fastapi_app.security_headers import ResponseHeadersMiddleware
 from shared_models.clock import utcnow
 from shared_models.db import begin_write
 from shared_models.errors import ApiError
@@ -106,7 +107,7 @@ class Console:
             Mount(f"{PREFIX}/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
         app = Starlette(routes=routes, exception_handlers={HTTPException: self._http_error})
-        self.app = SecurityHeaders(app)
+        self.app = ResponseHeadersMiddleware(app, SECURITY_HEADERS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
