@@ -11,11 +11,6 @@ Cost: two process start-ups (~3 s each on this machine) per backend.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,67 +24,29 @@ from cutover import flags
 from cutover.figures import arm_figures
 from cutover.flags import set_flag
 from shared_models.db import begin_write, make_sessionmaker
-from shared_models.settings import PROJECT_ROOT
+from tests.live_gateway import GatewayProcess, gateway_env
 from tests.metrics_text import value
 
 HEALTH = "GET /api/health"
 COUNT = "http_server_request_duration_seconds_count"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Process:
-    def __init__(self, env: dict[str, str], tmp: Path, name: str) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = tmp / f"{name}.log"
-        with self.log.open("wb") as out:
-            self.popen = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "gateway:app", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--no-access-log"],
-                cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )
-
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.base}/metrics", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            assert self.popen.poll() is None and time.monotonic() < deadline, self.log.read_text()
-            time.sleep(0.1)
-
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGINT)  # a graceful stop: the lifespan shutdown runs
-            try:
-                self.popen.wait(20)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(5)
-
-
 @pytest.fixture
-def processes(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[tuple[Process, Process, Path]]:
+def processes(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[tuple[GatewayProcess, GatewayProcess, Path]]:
     """Started after `engine` (which empties a PostgreSQL database first), stopped before it."""
     multiproc = tmp_path / "prom"
     multiproc.mkdir()
     # Both processes are scheduler candidates on one lock: exactly one leads.
-    env = {**os.environ, "DATABASE_URL": database_url, "SCHEDULER_ENABLED": "true",
-           "SCHEDULER_LOCK_PATH": str(tmp_path / "scheduler.lock"), "SCHEDULER_STANDBY_POLL_SECONDS": "0.2",
-           "ALLOW_DEFAULT_ADMIN": "false", "CUTOVER_FIGURES_FLUSH_SECONDS": "0.2", "CUTOVER_REFRESH_INTERVAL": "0.2",
-           "PROMETHEUS_MULTIPROC_DIR": str(multiproc), "PYTHONPATH": str(PROJECT_ROOT)}
-    first = Process(env, tmp_path, "first")
-    second = Process(env, tmp_path, "second")
+    env = gateway_env(
+        database_url, SCHEDULER_ENABLED="true", SCHEDULER_LOCK_PATH=str(tmp_path / "scheduler.lock"),
+        SCHEDULER_STANDBY_POLL_SECONDS="0.2", CUTOVER_FIGURES_FLUSH_SECONDS="0.2", CUTOVER_REFRESH_INTERVAL="0.2",
+        PROMETHEUS_MULTIPROC_DIR=str(multiproc),
+    )
+    first = GatewayProcess(tmp_path, env, "--no-access-log", name="first")
+    second = GatewayProcess(tmp_path, env, "--no-access-log", name="second")
     try:
-        first.wait_ready()
-        second.wait_ready()
+        first.wait_ready("/metrics")
+        second.wait_ready("/metrics")
         yield first, second, multiproc
     finally:
         first.stop()
@@ -104,7 +61,7 @@ def _eventually(read, expected, timeout: float = 30):  # noqa: ANN001, ANN202
     return found
 
 
-def test_two_processes_add_up(processes: tuple[Process, Process, Path], engine: Engine) -> None:
+def test_two_processes_add_up(processes: tuple[GatewayProcess, GatewayProcess, Path], engine: Engine) -> None:
     first, second, multiproc = processes
     sessions = make_sessionmaker(engine)
     with sessions() as db:  # shadow on the route: each process replays what it served
@@ -119,10 +76,10 @@ def test_two_processes_add_up(processes: tuple[Process, Process, Path], engine: 
                 assert answer.status_code == 200 and answer.headers["x-request-id"]
     labels = {"route": HEALTH, "stack": "legacy", "state": "shadow", "status_class": "2xx"}
 
-    def scrape(process: Process) -> str:
+    def scrape(process: GatewayProcess) -> str:
         return httpx.get(f"{process.base}/metrics", timeout=10).text
 
-    def shadowed(process: Process) -> float:
+    def shadowed(process: GatewayProcess) -> float:
         return value(scrape(process), "cutover_shadow_comparisons_total", route=HEALTH, verdict="matched")
 
     assert _eventually(lambda: shadowed(first), 7) == 7

@@ -11,11 +11,7 @@ the test also checks both workers served requests around the flips.
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,17 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cutover.flags import set_flag
 from shared_models.db import begin_write, make_sessionmaker
-from shared_models.settings import PROJECT_ROOT
+from tests.live_gateway import GatewayProcess, gateway_env
 
 ROUTE = "GET /api/health"
 FLIPS = ["fastapi", "legacy", "fastapi", "legacy"]
 SETTLE = 1.0  # a flip must be served by every worker within this
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _log_config(path: Path) -> Path:
@@ -59,33 +49,13 @@ def _log_config(path: Path) -> Path:
 @pytest.fixture
 def server(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[tuple[str, sessionmaker[Session], Path]]:
     """The gateway on the test database (SQLite copy or PostgreSQL), two workers."""
-    port = _free_port()
-    # No dev admin: two workers seeding it at once would race on PostgreSQL.
-    env = {**os.environ, "DATABASE_URL": database_url, "SCHEDULER_ENABLED": "false",
-           "ALLOW_DEFAULT_ADMIN": "false", "CUTOVER_REFRESH_INTERVAL": "0.2",
-           "PYTHONPATH": str(PROJECT_ROOT)}
-    server_log = tmp_path / "server.log"
-    with server_log.open("wb") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "gateway:app", "--workers", "2", "--host", "127.0.0.1",
-             "--port", str(port), "--log-config", str(_log_config(tmp_path / "log.json"))],
-            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL,
-        )
-    base = f"http://127.0.0.1:{port}"
+    env = gateway_env(database_url, CUTOVER_REFRESH_INTERVAL="0.2")
+    process = GatewayProcess(tmp_path, env, "--workers", "2", "--log-config", str(_log_config(tmp_path / "log.json")))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, server_log.read_text()
-            time.sleep(0.1)
-        yield base, make_sessionmaker(engine), tmp_path / "access.log"
+        process.wait_ready()
+        yield process.base, make_sessionmaker(engine), tmp_path / "access.log"
     finally:
-        process.terminate()
-        process.wait(15)
+        process.stop()
 
 
 def test_flags_flip_under_load_without_a_failed_request(
