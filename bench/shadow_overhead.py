@@ -3,7 +3,7 @@
     python bench/shadow_overhead.py [--rounds 5] [--duration 5] [--connections 8]
         [--database /tmp/cronjob_shadow_bench.db] [--reseed]
 
-Four `uvicorn gateway:app` processes (one worker each, pinned to the same server CPU,
+Five `uvicorn gateway:app` processes (one worker each, pinned to the same server CPU,
 PROMETHEUS_MULTIPROC_DIR set as in a deployment), on two copies of one seeded SQLite file
 (10,000 jobs; bench/seed.py):
 
@@ -11,6 +11,8 @@ PROMETHEUS_MULTIPROC_DIR set as in a deployment), on two copies of one seeded SQ
     shadow100  the routes at `shadow`, CUTOVER_SHADOW_SAMPLE_RATE=1.0
     shadow10   the routes at `shadow`, CUTOVER_SHADOW_SAMPLE_RATE=0.1
     bare       the routes at `legacy`, GATEWAY_METRICS=false GATEWAY_REQUEST_LOG=false
+    fastapi    the routes at `fastapi`: the cost of the v2 answer a replay adds, giving the
+               ceiling of shadow100 / legacy (legacy ÷ (legacy + fastapi), per request CPU)
 
 Routes: GET /api/jobs?page=3&per_page=20 and GET /api/jobs/<id> (wrk cycles through
 1,000 ids, bench/rotate.lua, the seeded admin's token). Each round loads every gateway
@@ -63,6 +65,7 @@ GATEWAYS = {
     "shadow100": ("shadow", {"CUTOVER_SHADOW_SAMPLE_RATE": "1.0"}),
     "shadow10": ("shadow", {"CUTOVER_SHADOW_SAMPLE_RATE": "0.1"}),
     "bare": ("plain", {"GATEWAY_METRICS": "false", "GATEWAY_REQUEST_LOG": "false"}),
+    "fastapi": ("fastapi", {}),
 }
 RATIOS = (("shadow100", "legacy", 0.70), ("shadow10", "legacy", 0.95), ("legacy", "bare", 0.97))
 
@@ -71,14 +74,19 @@ def sessions_for(database: Path):  # noqa: ANN201 - a sessionmaker
     return make_sessionmaker(make_engine(Settings(_env_file=None, DATABASE_URL=f"sqlite:///{database}")))
 
 
-def shadow_copy(database: Path, target: Path) -> None:
-    """A copy of the seeded file with both routes at `shadow` (shadow is never gated)."""
+def flagged_copy(database: Path, target: Path, state: str) -> None:
+    """A copy of the seeded file with both routes at `state` (forced past the parity gate)."""
     shutil.copyfile(database, target)
     with sessions_for(target)() as session:
         begin_write(session)
         for key in ROUTES.values():
-            flags.set_flag(session=session, route_key=key, state="shadow", actor="bench", reason="shadow bench")
+            flags.set_flag(session=session, route_key=key, state=state, actor="bench", reason="shadow bench", force=True)
         session.commit()
+
+
+def ceiling(legacy_cpu: float, fastapi_cpu: float) -> float:
+    """The best shadow-at-100% ratio: each request costs its legacy answer plus one v2 replay."""
+    return legacy_cpu / (legacy_cpu + fastapi_cpu)
 
 
 def compared(database: Path) -> int:
@@ -126,7 +134,10 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="shadow-bench-"))
     files = {name: work / f"{name}.db" for name in GATEWAYS}
     for name, (kind, _extra) in GATEWAYS.items():
-        (shadow_copy if kind == "shadow" else shutil.copyfile)(database, files[name])
+        if kind == "plain":
+            shutil.copyfile(database, files[name])
+        else:
+            flagged_copy(database, files[name], kind)
     server_cpus, client_cpu = cpu_split()
     ports = {name: free_port() for name in GATEWAYS}
     rates: dict[tuple[str, str], list[Result]] = {(g, r): [] for g in GATEWAYS for r in ROUTES}
@@ -177,6 +188,12 @@ def main() -> int:
             print(f"          {top} / {bottom}: req/s {median:.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f}), "
                   f"CPU per request {cpu_median:.2f} (rounds {min(by_cpu):.2f}-{max(by_cpu):.2f}); "
                   f"target >= {target:.2f}{'' if cpu_median >= target else ', MISSED'}")
+        legacy_cpu = statistics.median(cpu_per_request["legacy", route])
+        fastapi_cpu = statistics.median(cpu_per_request["fastapi", route])
+        shadow_cpu = statistics.median(cpu_per_request["shadow100", route])
+        print(f"          ceiling of shadow100 / legacy (legacy + one v2 answer per request): "
+              f"{ceiling(legacy_cpu, fastapi_cpu):.2f}; shadow100 reaches "
+              f"{(legacy_cpu / shadow_cpu) / ceiling(legacy_cpu, fastapi_cpu):.0%} of it")
     for name, (done, total) in shares.items():
         print(f"{name}: {done} comparisons stored for {total} requests served ({done / max(total, 1):.1%})")
     shutil.rmtree(work, ignore_errors=True)
