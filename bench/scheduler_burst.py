@@ -32,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
 
 from bench.loadgen import free_port  # noqa: E402
 from scheduler import start_candidate  # noqa: E402
@@ -67,6 +68,19 @@ def receipts(base: str) -> list[datetime]:
     """When each call reached the target, on this process's (shifted) clock."""
     with urllib.request.urlopen(f"{base}/receipts", timeout=10) as reply:
         return [clock.to_virtual(datetime.fromtimestamp(at, UTC)) for at in json.load(reply)]
+
+
+def wait_for_records(session: Session, count: int, *, seconds: float) -> None:
+    """Until `count` executions are recorded (not running) or `seconds` pass, then one
+    more second: anything recorded after that would be a duplicate."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done = session.scalar(select(func.count()).select_from(JobExecution).where(JobExecution.status != "running"))
+        session.rollback()
+        if done >= count:
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -120,17 +134,8 @@ def main() -> int:
         return 1
     print(f"{args.jobs} jobs due at {slot.isoformat()} ({database_url.split(':')[0]}); leader up in "
           f"{time.monotonic() - started:.2f}s; slot in {(slot - clock.utcnow()).total_seconds():.1f}s")
-    deadline = time.monotonic() + LEAD_SECONDS + 120
     with make_sessionmaker(engine)() as session:
-        while time.monotonic() < deadline:
-            done = session.scalar(
-                select(func.count()).select_from(JobExecution).where(JobExecution.status != "running")
-            )
-            session.rollback()
-            if done >= args.jobs:
-                break
-            time.sleep(0.2)
-        time.sleep(1.0)  # anything more would be a duplicate
+        wait_for_records(session, args.jobs, seconds=LEAD_SECONDS + 120)
         rows = session.execute(
             select(JobExecution.job_id, JobExecution.scheduled_for, JobExecution.started_at,
                    JobExecution.completed_at, JobExecution.status)

@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
-from bench.scheduler_burst import describe, percentile, start_target  # noqa: E402
+from bench.scheduler_burst import describe, percentile, start_target, wait_for_records  # noqa: E402
 from scheduler import start_candidate  # noqa: E402
 from shared_models import clock  # noqa: E402
 from shared_models.db import make_engine, make_sessionmaker  # noqa: E402
@@ -86,17 +86,8 @@ def main() -> int:
         return 1
     print(f"{args.jobs} jobs missed slot {slot.isoformat()} ({database_url.split(':')[0]}); leader took over "
           f"{(clock.to_virtual(datetime.fromtimestamp(takeover, UTC)) - slot).total_seconds():.1f}s after it")
-    deadline = time.monotonic() + 180
     with make_sessionmaker(engine)() as session:
-        while time.monotonic() < deadline:
-            done = session.scalar(
-                select(func.count()).select_from(JobExecution).where(JobExecution.status != "running")
-            )
-            session.rollback()
-            if done >= args.jobs:
-                break
-            time.sleep(0.2)
-        time.sleep(1.0)  # anything more would be a duplicate
+        wait_for_records(session, args.jobs, seconds=180)
         rows = session.execute(
             select(JobExecution.job_id, JobExecution.scheduled_for, JobExecution.status, JobExecution.output)
         ).all()
