@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
+from flask_jwt_extended import current_user
 
 from legacy_flask.extensions import db
 from shared_models.errors import payload_too_large
@@ -37,8 +38,6 @@ def commit_and_respond(body: dict[str, Any], status: int = 200) -> tuple[Respons
 def read(work: Callable[..., dict[str, Any]], **arguments: Any) -> tuple[Response, int]:
     """Answer a read of `shared_models.services` (`work(connection, *, user_id, settings,
     **arguments)`) on this request's connection: the same function v2's read path runs."""
-    from flask_jwt_extended import current_user
-
     body = work(db.session.connection(), user_id=current_user.id, settings=app_settings(), **arguments)
     return commit_and_respond(body)
 
