@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, ColumnElement, Connection, Select, bindparam,
 from shared_models.contracts.ranges import DateRangeQuery
 from shared_models.formats import utc_instant
 from shared_models.models import JobExecution
+from shared_models.rows import named_rows
 
 # OFFSET is a signed 64-bit value in SQLite and PostgreSQL; a page beyond it is empty.
 MAX_OFFSET = 2**63 - 1
@@ -124,7 +125,7 @@ def page_with_total(
     PostgreSQL evaluate once per statement; only a page past the end (no row to carry
     it) costs a second query. Saves one execute per paged request (~10% of its time).
     """
-    rows = connection.execute(_with_total(page, count), window).all()
+    rows = named_rows(connection.execute(_with_total(page, count), window))
     total = rows[0].page_total if rows else connection.execute(count).scalar_one()
     return rows, total
 
