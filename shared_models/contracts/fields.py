@@ -7,12 +7,12 @@ here says so. Query fields receive text.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, WithJsonSchema, WrapValidator
 from pydantic_core import PydanticUseDefault
 
-from shared_models.contracts.base import refuse
+from shared_models.contracts.base import contract_error, refuse
 from shared_models.errors import ApiError, bad_request, invalid_payload
 
 # --- body fields ------------------------------------------------------------------------
@@ -69,6 +69,38 @@ EmailList = Annotated[
     }),
 ]
 """`notification_emails`: a list of strings or one comma-joined string."""
+
+
+class Refusal:
+    """A value of the wrong type, held so the service refuses it at its turn (see `Held`)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ApiError) -> None:
+        self.error = error
+
+
+def _hold(value: Any, handler: Any, info: ValidationInfo) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        field = info.field_name or ""
+        return Refusal(contract_error([{**e, "loc": (field, *e["loc"])} for e in error.errors()]))
+
+
+T = TypeVar("T")
+
+Held = Annotated[T, WrapValidator(_hold)]
+"""A key whose type refusal waits for the service: where the legacy checked something
+else first (a permission on the key, an earlier key's value rule), the wrong type is
+answered only when the service reaches the key (`checked`). Same type and schema as `T`."""
+
+
+def checked(value: T | Refusal) -> T:
+    """A `Held` value, or its type refusal raised now."""
+    if isinstance(value, Refusal):
+        raise value.error
+    return value
 
 
 # --- query fields -------------------------------------------------------------------------
