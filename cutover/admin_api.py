@@ -46,8 +46,8 @@ def _actor(user: User) -> str:
     return f"api:{user.username}"
 
 
-@router.get("/flags", response_model=None, summary="Every route's flag, parity and shadow figures",
-            responses={**ROLE_RESPONSES, 200: {"model": FlagList}})
+@router.get("/flags", response_model=FlagList, summary="Every route's flag, parity and shadow figures",
+            responses=ROLE_RESPONSES)
 async def list_flags(request: Request, session: SessionDep, _admin: AdminUser) -> dict[str, Any]:
     keys = known_keys(request)
     return {
@@ -56,30 +56,30 @@ async def list_flags(request: Request, session: SessionDep, _admin: AdminUser) -
     }
 
 
-@router.put("/flags", response_model=None, summary="Move one route to a state (audited)",
-            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES, 200: {"model": FlagChanged}})
+@router.put("/flags", response_model=FlagChanged, summary="Move one route to a state (audited)",
+            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES})
 async def set_flag(request: Request, session: SessionDep, admin: AdminUser,
                    body: Annotated[FlagUpdate, ContractBody(FlagUpdate)]) -> dict[str, Any]:
     return await call(session, flags.apply_flag, body=body, actor=_actor(admin), known_keys=known_keys(request))
 
 
-@router.put("/switches/{name}", response_model=None, summary="Turn a global switch on or off (audited)",
-            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES, 200: {"model": SwitchRead}})
+@router.put("/switches/{name}", response_model=SwitchRead, summary="Turn a global switch on or off (audited)",
+            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES})
 async def set_switch(request: Request, name: str, session: SessionDep, admin: AdminUser,
                      body: Annotated[SwitchUpdate, ContractBody(SwitchUpdate)]) -> dict[str, Any]:
     return await call(session, flags.apply_switch, name=name, body=body, actor=_actor(admin),
                       known_keys=known_keys(request))
 
 
-@router.get("/history", response_model=None, summary="The audit trail, newest first",
-            responses={**ROLE_RESPONSES, 200: {"model": AuditList}})
+@router.get("/history", response_model=AuditList, summary="The audit trail, newest first",
+            responses=ROLE_RESPONSES)
 async def history(session: SessionDep, _admin: AdminUser, route_key: str | None = None,
                   limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
     return {"history": await call(session, flags.history, route_key=route_key, limit=limit)}
 
 
-@router.get("/shadow", response_model=None, summary="Shadow counters and recent mismatches per route",
-            responses={**ROLE_RESPONSES, 200: {"model": ShadowStatList}})
+@router.get("/shadow", response_model=ShadowStatList, summary="Shadow counters and recent mismatches per route",
+            responses=ROLE_RESPONSES)
 async def shadow_stats(session: SessionDep, _admin: AdminUser, route_key: str | None = None) -> dict[str, Any]:
     return {"shadow": await call(session, flags.shadow_stats, route_key=route_key)}
 

@@ -49,18 +49,17 @@ class CaptureChanged(BaseModel):
     changed: bool
 
 
-@router.get("/capture", response_model=None, summary="Captured routes and this worker's writer figures",
-            responses={**ROLE_RESPONSES, 200: {"model": CaptureList}})
+@router.get("/capture", response_model=CaptureList, summary="Captured routes and this worker's writer figures",
+            responses=ROLE_RESPONSES)
 async def list_captures(request: Request, session: SessionDep, _admin: AdminUser) -> dict[str, Any]:
     recorder = getattr(request.app.state, "capture_recorder", None)
     return {"captures": await call(session, captures.list_captures),
             "writer": recorder.stats() if recorder is not None else None}
 
 
-@router.put("/capture", response_model=None, summary="Record a share of one route's requests (audited)",
+@router.put("/capture", response_model=CaptureChanged, summary="Record a share of one route's requests (audited)",
             responses={**ROLE_RESPONSES, **BODY_ERRORS,
-                       404: {"model": ErrorBody, "description": "Unknown route key"},
-                       200: {"model": CaptureChanged}})
+                       404: {"model": ErrorBody, "description": "Unknown route key"}})
 async def set_capture(request: Request, session: SessionDep, admin: AdminUser,
                       body: Annotated[CaptureUpdate, ContractBody(CaptureUpdate)]) -> dict[str, Any]:
     return await call(session, captures.apply_capture, body=body, actor=f"api:{admin.username}",

@@ -88,21 +88,21 @@ def _actor(user: Any) -> str:
     return f"api:{user.username}"
 
 
-@router.get("", response_model=None, summary="Every route's latest rollout (or one route's)",
-            responses={**ROLE_RESPONSES, 200: {"model": RolloutList}})
+@router.get("", response_model=RolloutList, summary="Every route's latest rollout (or one route's)",
+            responses=ROLE_RESPONSES)
 async def list_rollouts(session: SessionDep, _admin: AdminUser, route_key: str | None = None) -> dict[str, Any]:
     return {"rollouts": await session.run_sync(lambda sync: rollout.status(sync, route_key))}
 
 
-@router.post("", response_model=None, status_code=201, summary="Start a progressive rollout (audited)",
-             responses={**ROLE_RESPONSES, **BODY_ERRORS, **REFUSALS, 201: {"model": RolloutRead}})
+@router.post("", response_model=RolloutRead, status_code=201, summary="Start a progressive rollout (audited)",
+             responses={**ROLE_RESPONSES, **BODY_ERRORS, **REFUSALS})
 async def start(request: Request, session: SessionDep, admin: AdminUser,
                 body: Annotated[RolloutStart, ContractBody(RolloutStart)]) -> dict[str, Any]:
     return await call(session, rollout.start_from, body=body, actor=_actor(admin), known_keys=known_keys(request))
 
 
-@router.get("/decisions", response_model=None, summary="Rollout decisions with their figures, newest first",
-            responses={**ROLE_RESPONSES, 200: {"model": DecisionList}})
+@router.get("/decisions", response_model=DecisionList, summary="Rollout decisions with their figures, newest first",
+            responses=ROLE_RESPONSES)
 async def decisions(session: SessionDep, _admin: AdminUser, route_key: str | None = None,
                     limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
     return {"decisions": await session.run_sync(lambda sync: rollout.decisions(sync, route_key, limit))}
@@ -113,9 +113,9 @@ def _action_route(name: str, action: Any, summary: str) -> None:
                        body: Annotated[RolloutAction, ContractBody(RolloutAction)]) -> dict[str, Any]:
         return await call(session, action, route_key=body.route_key, actor=_actor(admin), reason=body.reason)
 
-    router.add_api_route(f"/{name}", endpoint, methods=["POST"], response_model=None, summary=summary,
+    router.add_api_route(f"/{name}", endpoint, methods=["POST"], response_model=RolloutRead, summary=summary,
                          name=f"rollout_{name}",
-                         responses={**ROLE_RESPONSES, **BODY_ERRORS, **REFUSALS, 200: {"model": RolloutRead}})
+                         responses={**ROLE_RESPONSES, **BODY_ERRORS, **REFUSALS})
 
 
 _action_route("pause", rollout.pause, "Pause a running rollout: no judging, the canary share stays")
