@@ -252,8 +252,12 @@ async def read_claims(
     request: Request, _token: Annotated[str | None, Security(oauth2_scheme)] = None
 ) -> dict[str, Any]:
     """The access token's claims for the read path, which checks the owner itself in its
-    one unit of work (`read_path.respond` calls `token_owner`)."""
-    return request_claims(request, refresh=False)
+    one unit of work (`read_path.respond` calls `token_owner`).
+
+    Kept on `request.state` for a refused query: its 400 must wait for that owner check
+    (`read_path.owner_checked`), as the legacy checked the token before the query."""
+    claims = request.state.read_claims = request_claims(request, refresh=False)
+    return claims
 
 
 ReadClaims = Annotated[dict[str, Any], Depends(read_claims)]

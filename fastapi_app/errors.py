@@ -7,16 +7,14 @@
 | unknown path                     | 404 `NOT_FOUND_BODY`                                 |
 | wrong method                     | 405 `method_not_allowed_body` + `Allow`              |
 | OPTIONS on a known path          | 200, empty body, `Allow` (Flask's automatic answer)  |
-| `RequestValidationError`         | 400 in the D1 shape (never FastAPI's 422 `detail`)   |
+| `RequestValidationError`         | `contract_error`: the legacy 400 (never a 422)       |
 | anything else                    | 500 `{"error", "message", "request_id"}`, logged     |
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,9 +22,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fastapi_app import read_path
 from fastapi_app.http_methods import allowed_methods, request_method
 from fastapi_app.responses import LegacyJSONResponse
 from shared_models import request_ids
+from shared_models.contracts import contract_error
 from shared_models.errors import (
     INTERNAL_ERROR,
     NOT_FOUND_BODY,
@@ -76,49 +76,15 @@ def _method_not_allowed(request: Request) -> Response:
     return LegacyJSONResponse(method_not_allowed_body(method), status_code=405, headers=allow)
 
 
-_EXPECTED = {
-    "string_type": "a string",
-    "bool_type": "a boolean",
-    "bool_parsing": "a boolean",
-    "dict_type": "an object",
-    "model_type": "an object",
-    "model_attributes_type": "an object",
-    "int_type": "an integer",
-    "int_parsing": "an integer",
-    "int_from_float": "an integer",
-    "float_type": "a number",
-    "float_parsing": "a number",
-    "list_type": "a list",
-}
-_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
-
-
-def validation_error_body(errors: Sequence[Any]) -> dict[str, str]:
-    """The D1 body for the first of Pydantic's errors.
-
-    `{"type": "string_type", "loc": ("body", "name")}` → `{"error": "Invalid payload",
-    "message": "\\"name\\" must be a string."}`; a missing field → `{"error": "Missing
-    required fields", "message": "\\"name\\" is required."}`; unparsable JSON → D1's
-    "Invalid JSON".
-    """
-    first = dict(errors[0]) if errors else {}
-    kind = first.get("type", "")
-    if kind == "json_invalid":
-        return {"error": "Invalid JSON", "message": "Request body is not valid JSON."}
-    field = ".".join(str(part) for part in first.get("loc", ()) if part not in _LOCATIONS)
-    if not field:
-        return {"error": "Invalid payload", "message": "JSON body must be an object."}
-    if kind == "missing":
-        return {"error": "Missing required fields", "message": f'"{field}" is required.'}
-    expected = _EXPECTED.get(kind)
-    if expected is not None:
-        return {"error": "Invalid payload", "message": f'"{field}" must be {expected}.'}
-    detail = str(first.get("msg", "is invalid")).rstrip(".")
-    return {"error": "Invalid payload", "message": f'"{field}": {detail}.'}
-
-
-async def _validation_error(_request: Request, error: RequestValidationError) -> Response:
-    return LegacyJSONResponse(validation_error_body(error.errors()), status_code=400)
+async def _validation_error(request: Request, error: RequestValidationError) -> Response:
+    """A query contract refused (bodies are validated by `ContractBody`, which raises the
+    `ApiError` itself): the legacy answer, from the one translator, once the token's
+    owner is known to be valid (the legacy's order)."""
+    try:
+        await read_path.owner_checked(request)
+    except TokenError as refused:  # a handler's own exception would not reach its handler
+        return await _token_error(request, refused)
+    return await _api_error(request, contract_error(error.errors()))
 
 
 def fault_response(scope: Scope, error: BaseException, settings: Settings) -> Response:

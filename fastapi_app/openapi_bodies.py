@@ -14,52 +14,17 @@ from typing import Any
 
 from pydantic import BaseModel
 
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    """Replace `#/$defs/...` references by the definitions themselves.
-
-    Pydantic's `$defs` are relative to the model's own schema; inside an OpenAPI
-    document they would not resolve, so nested models are inlined.
-    """
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
-        return {key: _inline(value, defs) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_inline(item, defs) for item in node]
-    return node
+from fastapi_app.contract_body import json_body_schema
+from shared_models.contracts.fields import BLANK, one_of_words  # noqa: F401 (re-exported until every query is a contract)
 
 
 def json_body_doc(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
     """`openapi_extra` describing an `application/json` body shaped like `model`."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-    return {
-        "requestBody": {
-            "required": required,
-            "content": {"application/json": {"schema": _inline(schema, defs)}},
-        }
-    }
+    return {"requestBody": json_body_schema(model, required=required)}
 
 
 QueryParameter = tuple[str, str] | tuple[str, str, dict[str, Any]]
 """(name, description) for free text, or (name, description, JSON schema)."""
-
-BLANK = {"type": "string", "pattern": r"^\s*$"}
-"""A blank value: every optional query parameter treats it as not given."""
-
-DATE_OR_INSTANT = {
-    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, BLANK]
-}
-
-
-def one_of_words(*words: str, any_case: bool = False) -> dict[str, Any]:
-    """A query value that is one of `words` (or blank), surrounding blanks ignored."""
-    if any_case:
-        words = tuple("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in w) for w in words)
-    return {"type": "string", "pattern": rf"^\s*({'|'.join(words)})?\s*$"}
-
 
 def query_doc(*parameters: QueryParameter) -> dict[str, Any]:
     """`openapi_extra` listing optional query parameters (a declared int would give

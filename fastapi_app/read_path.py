@@ -72,6 +72,18 @@ async def run_unit(request: Request, unit: Callable[[Connection], T], *, heavy: 
         return await connection.run_sync(unit)
 
 
+async def owner_checked(request: Request) -> None:
+    """On a read-path route, the owner check `respond` would have made (401 if the
+    token's user is gone or the token revoked); nothing elsewhere.
+
+    Called before a refused query is answered: FastAPI validates the query before the
+    route runs, but the legacy checked the token first.
+    """
+    claims = getattr(request.state, "read_claims", None)
+    if claims is not None:
+        await run_unit(request, lambda connection: token_owner(connection, claims))
+
+
 async def respond(
     request: Request, claims: Mapping[str, Any], work: Work, *, heavy: bool = False, **kwargs: Any
 ) -> Response:

@@ -1,29 +1,31 @@
 """v2 twins of the jobs CRUD routes (API_CONTRACT.md §3.5.1–§3.5.5, D9, D10, D18).
 
-Thin: each route hands the token's user, the raw query or the raw body to the same
-`shared_models.services.jobs` function the legacy view calls. `/jobs/{job_id}` only
-answers GET/PUT/DELETE, so the POST literals of other routers (`/jobs/validate-cron`,
-`/jobs/cron-preview`, `/jobs/test-run`, `/jobs/bulk-upload`) never reach it; a GET on
-one of those literals is a job lookup, as in Werkzeug (→ 404 "Job not found").
+Thin: each route hands the token's user and the request's contract (the list query,
+the JSON body) to the same `shared_models.services.jobs` function the legacy view calls.
+`/jobs/{job_id}` only answers GET/PUT/DELETE, so the POST literals of other routers
+(`/jobs/validate-cron`, `/jobs/cron-preview`, `/jobs/test-run`, `/jobs/bulk-upload`) never
+reach it; a GET on one of those literals is a job lookup, as in Werkzeug (→ 404 "Job not found").
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from fastapi_app import read_path
-from fastapi_app.deps import CurrentUser, EditorUser, JsonBodyDep, ReadClaims, SessionDep, SettingsDep, call
-from fastapi_app.openapi_bodies import json_body_doc, one_of_words, query_doc
+from fastapi_app.contract_body import ContractBody, ContractRoute
+from fastapi_app.deps import CurrentUser, EditorUser, ReadClaims, SessionDep, SettingsDep, call
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import AUTH_RESPONSES, ROLE_RESPONSES, ErrorBody
-from fastapi_app.schemas.jobs import JobCreateBody, JobDeleted, JobEnvelope, JobList, JobSaved, JobUpdateBody
+from fastapi_app.schemas.jobs import JobDeleted, JobEnvelope, JobList, JobSaved
+from shared_models.contracts.jobs import JobCreate, JobListQuery, JobUpdate
+from shared_models.models import Job
 from shared_models.services import jobs as service
-from shared_models.services.jobs import SORT_COLUMNS
+from shared_models.services.ownership import owned_job
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=ContractRoute)
 
 
 def error(description: str) -> dict[str, Any]:
@@ -31,17 +33,11 @@ def error(description: str) -> dict[str, Any]:
 
 
 NO_JOB = {404: error("No job with this id")}
-LIST_QUERY = query_doc(
-    ("page", "Page number (≥1). With page or per_page the list is paged (D9); otherwise every job"),
-    ("per_page", "Page size: default 20, clamped to 1..100; not an integer → the default"),
-    ("category", "Only jobs of this category slug"),
-    ("pic_team", "Only jobs of this PIC team slug"),
-    ("is_active", "true/1 or false/0", one_of_words("true", "false", "1", "0", any_case=True)),
-    ("search", "Case-insensitive substring of the name"),
-    ("sort_by", "name, created_at (default), updated_at or end_date; ties by id (D18)",
-     one_of_words(*SORT_COLUMNS)),
-    ("sort_order", "desc (default) or asc", one_of_words("asc", "desc", any_case=True)),
-)
+
+
+async def job_to_update(job_id: str, session: SessionDep, user: CurrentUser) -> Job:
+    """404, then 403 "You can only update your own jobs": before the body is read (§3.5.4)."""
+    return await call(session, owned_job, actor=user, job_id=job_id, verb="update")
 
 
 @router.get(
@@ -53,11 +49,10 @@ LIST_QUERY = query_doc(
         400: error("Unknown is_active, sort_by or sort_order value (Invalid query), or NUL in a query value"),
         200: {"model": JobList},
     },
-    openapi_extra=LIST_QUERY,
 )
-async def list_jobs(request: Request, claims: ReadClaims) -> Response:
+async def list_jobs(request: Request, claims: ReadClaims, query: Annotated[JobListQuery, Query()]) -> Response:
     # The read path: `service.list_jobs` on a plain connection, after the token owner check.
-    return await read_path.respond(request, claims, service.list_jobs, query=request.query_params)
+    return await read_path.respond(request, claims, service.list_jobs, query=query)
 
 
 @router.get(
@@ -85,9 +80,10 @@ async def get_job(job_id: str, request: Request, claims: ReadClaims) -> Response
         ),
         201: {"model": JobSaved, "description": "The new job"},
     },
-    openapi_extra=json_body_doc(JobCreateBody),
 )
-async def create_job(session: SessionDep, settings: SettingsDep, user: EditorUser, body: JsonBodyDep) -> dict[str, Any]:
+async def create_job(
+    session: SessionDep, settings: SettingsDep, user: EditorUser, body: Annotated[JobCreate, ContractBody(JobCreate)]
+) -> dict[str, Any]:
     return await call(session, service.create_job, settings=settings, actor=user, body=body)
 
 
@@ -106,13 +102,16 @@ async def create_job(session: SessionDep, settings: SettingsDep, user: EditorUse
         **NO_JOB,
         200: {"model": JobSaved, "description": "The updated job"},
     },
-    openapi_extra=json_body_doc(JobUpdateBody),
 )
 async def update_job(
-    job_id: str, session: SessionDep, settings: SettingsDep, user: CurrentUser, body: JsonBodyDep
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    job: Annotated[Job, Depends(job_to_update)],
+    body: Annotated[JobUpdate, ContractBody(JobUpdate)],
 ) -> dict[str, Any]:
     # No role dependency: ownership decides, after the 404 (§3.5.4).
-    return await call(session, service.update_job, settings=settings, actor=user, job_id=job_id, body=body)
+    return await call(session, service.update_job, settings=settings, actor=user, job=job, body=body)
 
 
 @router.delete(

@@ -1,7 +1,7 @@
 """Job bodies (API_CONTRACT.md §1.2, §3.5.1–§3.5.6, D4, D8, D9, D10, D13).
 
-Request models document the JSON the shared services read; they are never used to
-validate (the services answer the legacy 400s).
+The answers' shapes. The request bodies are contracts (`shared_models.contracts.jobs`):
+both stacks validate into them.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from fastapi_app.schemas.common import Flag, omittable
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -120,51 +118,6 @@ class JobDeleted(BaseModel):
 
     message: str
     deleted_job: DeletedJobRef
-
-
-# --- request bodies (documentation only) ------------------------------------------------
-
-
-class _JobFields(BaseModel):
-    target_url: str | None = Field(None, description="An https URL (≤500 chars, D10/D11); empty clears")
-    github_owner: str | None = Field(None, description="1–255 chars; defaults to DEFAULT_GITHUB_OWNER (D13)")
-    github_repo: str | None = None
-    github_workflow_name: str | None = Field(None, description="A .yml/.yaml file name or a numeric workflow id")
-    metadata: dict[str, Any] | None = Field(None, description="A JSON object; null or {} clears it")
-    category: str | None = Field(None, description="A category slug or display name; empty → general")
-    pic_team: str | None = Field(None, description="A PIC team slug or display name (active)")
-    pic_team_slug: str | None = Field(None, description="Read when pic_team is absent")
-    enable_email_notifications: Flag = omittable()
-    notification_emails: list[str] | str | None = Field(
-        None, description="A list or a comma-joined string; kept only with enable_email_notifications"
-    )
-    notify_on_success: Flag = omittable()
-
-
-class JobCreateBody(_JobFields):
-    """POST /jobs. Give `target_url` or the GitHub triple (owner, repo, workflow)."""
-
-    model_config = _examples(
-        {"name": "Nightly regression", "cron_expression": "0 2 * * *", "end_date": "2027-03-31",
-         "pic_team": "qa-team", "github_repo": "app", "github_workflow_name": "regression.yml"},
-        {"name": "Ping", "cron_expression": "*/5 * * * *", "end_date": "2027-03-31", "pic_team": "qa-team",
-         "target_url": "https://hooks.example.com/ping", "metadata": {"source": "cron"}},
-    )
-
-    name: str
-    cron_expression: str = Field(description="Five-field cron in the scheduler zone (D3)")
-    end_date: str = Field(description="YYYY-MM-DD, today (JST) or later")
-
-
-class JobUpdateBody(_JobFields):
-    """PUT /jobs/{job_id}: every key optional; only the keys sent are applied."""
-
-    model_config = _examples({"cron_expression": "0 3 * * *"}, {"is_active": False})
-
-    name: str = omittable()
-    cron_expression: str = omittable("Five-field cron in the scheduler zone (D3)")
-    end_date: str = omittable("YYYY-MM-DD, today (JST) or later")
-    is_active: Flag = omittable()
 
 
 # --- POST /jobs/bulk-upload ---------------------------------------------------------------

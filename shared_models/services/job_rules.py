@@ -5,18 +5,15 @@ the contract's body. The three routes differ only in *which* message some rules 
 (e.g. the "Missing target configuration" text), so those messages are parameters here,
 not copies of the rule.
 
-D1 type checks (`read_fields`) run before any value rule: a client that sends a number
-where a string belongs gets `"\"<field>\" must be a string."` before anything else is
-looked at, in the field order of the contract's table.
+The D1 type checks are the job contracts' (`shared_models.contracts.jobs`); these rules
+see values of the right type.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -28,7 +25,6 @@ from shared_models.errors import ApiError, bad_request, invalid_payload
 from shared_models.formats import parse_iso_date
 from shared_models.models import Job
 from shared_models.outbound.ssrf import UnsafeTarget, check_target_url
-from shared_models.requests import MISSING, bool_field, object_field, string_field
 from shared_models.settings import Settings
 
 NAME_MAX = 255
@@ -38,41 +34,8 @@ GITHUB_FIELDS = ("github_owner", "github_repo", "github_workflow_name")
 TARGET_FIELDS = ("target_url", *GITHUB_FIELDS)
 WORKFLOW = re.compile(r"^(?:[^/]+\.ya?ml|[0-9]+)$", re.IGNORECASE)
 
-# Keys whose `null` is a type error (they must be strings when present); every other
-# string key treats `null` as "absent" (create) or "clear" (update), as D1 says.
-NON_NULL_STRINGS = ("name", "cron_expression")
-NULLABLE_STRINGS = ("end_date", *TARGET_FIELDS, "category", "pic_team", "pic_team_slug")
-BOOLEANS = ("enable_email_notifications", "notify_on_success", "is_active")
-
 END_DATE_PAST = "end_date must be today or in the future (JST)."
 END_DATE_FORMAT = "Invalid end_date. Use YYYY-MM-DD."
-
-
-def read_fields(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """The job keys of a JSON body, type-checked (D1); absent keys are MISSING.
-
-    Strings stay untrimmed here; the value rules below trim them.
-    """
-    fields: dict[str, Any] = {}
-    for key in ("name", "cron_expression", "end_date", *TARGET_FIELDS, "category", "pic_team", "pic_team_slug"):
-        value = string_field(payload, key)
-        if value is None and key in NON_NULL_STRINGS:
-            raise invalid_payload(f'"{key}" must be a string.')
-        fields[key] = value
-    fields["metadata"] = object_field(payload, "metadata")
-    for key in BOOLEANS:
-        fields[key] = bool_field(payload, key)
-    fields["notification_emails"] = _emails_field(payload)
-    return fields
-
-
-def _emails_field(payload: Mapping[str, Any]) -> list[str] | str | None | Any:
-    value = payload.get("notification_emails", MISSING)
-    if value is MISSING or value is None or isinstance(value, str):
-        return value
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value
-    raise invalid_payload('"notification_emails" must be a list of strings or a string.')
 
 
 def today_in_zone(settings: Settings) -> date:

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Label, Select, func, select
+from sqlalchemy import Connection, Label, Select, String, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shared_models import cron
 from shared_models.clock import utcnow
-from shared_models.errors import ApiError, bad_request
-from shared_models.formats import utc_instant, zoned_time
+from shared_models.contracts.jobs import PER_PAGE_DEFAULT, JobCreate, JobListQuery, JobUpdate
+from shared_models.errors import bad_request
+from shared_models.formats import utc_instant
 from shared_models.models import Job, JobExecution, User
 from shared_models.notify import broadcast
-from shared_models.requests import MISSING, JsonBody, query_int
+from shared_models.rows import named_first, named_rows
 from shared_models.serializers import job_to_dict, metadata_to_text
 from shared_models.services import job_rules as rules
 from shared_models.services.catalog import resolve_category, resolve_pic_team
@@ -32,7 +32,6 @@ from shared_models.services.filters import STATEMENT_CACHE_SIZE, page_window, pa
 from shared_models.services.ownership import get_job_or_404, job_not_found, require_job_owner
 from shared_models.settings import Settings
 
-REQUIRED_FIELDS = ("name", "cron_expression", "end_date")
 CREATE_TARGET_MISSING = (
     'Please provide either "target_url" or GitHub Actions configuration '
     "(github_owner, github_repo, github_workflow_name)"
@@ -46,7 +45,6 @@ SORT_COLUMNS = {
     "updated_at": Job.updated_at,
     "end_date": Job.end_date,
 }
-PER_PAGE_DEFAULT = 20
 PER_PAGE_MAX = 100
 ID_CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
 
@@ -71,9 +69,13 @@ def last_started_column() -> Label[Any]:
     )
 
 
-def job_statement(job_id: str) -> Select[Any]:
-    """One job by id with its `last_started`."""
-    return select(Job, last_started_column()).where(Job.id == job_id)
+@lru_cache(maxsize=1)
+def job_statement() -> Select[Any]:
+    """One job by id (bind parameter `job_id`) with its `last_started`.
+
+    Built once: a statement built per request with the id as a literal cost more to
+    build and to key for the compiled cache than its SQL costs to run (both stacks)."""
+    return select(Job, last_started_column()).where(Job.id == bindparam("job_id", type_=String))
 
 
 def job_with_schedule(
@@ -82,8 +84,7 @@ def job_with_schedule(
     """{job} + `last_execution_at` (D4 instant) + `next_execution_at` (zoned, null if inactive)."""
     body = job_to_dict(job)
     body["last_execution_at"] = utc_instant(last_started)
-    next_run = cron.next_run(job.cron_expression, now, settings.timezone) if job.is_active else None
-    body["next_execution_at"] = zoned_time(next_run)
+    body["next_execution_at"] = cron.next_run_text(job.cron_expression, now, settings.timezone) if job.is_active else None
     return body
 
 
@@ -93,7 +94,7 @@ def get_job(connection: Connection, *, user_id: str, settings: Settings, job_id:
     Like every read of the hot routes, it runs on a plain connection (both stacks:
     legacy passes its session's): Core rows carry the attributes the serializers read,
     without the cost of ORM entities."""
-    row = connection.execute(job_statement(job_id)).first()
+    row = named_first(connection.execute(job_statement(), {"job_id": job_id}))
     if row is None:
         raise job_not_found(job_id)
     return {"job": job_with_schedule(row, row.last_started, now=utcnow(), settings=settings)}
@@ -114,27 +115,18 @@ class ListQuery:
     descending: bool
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> ListQuery:
-        """Unknown `is_active`, `sort_by` or `sort_order` values are 400 "Invalid query":
-        a typo should not silently return an unfiltered or differently sorted list.
-        Non-integer `page`/`per_page` fall back to the defaults (Werkzeug `type=int`)."""
-        # Blank means not given, as for every other filter of this list.
-        sort_by = (query.get("sort_by") or "").strip() or "created_at"
-        if sort_by not in SORT_COLUMNS:
-            raise bad_request("Invalid query", f"sort_by must be one of: {', '.join(SORT_COLUMNS)}.")
-        sort_order = (query.get("sort_order") or "").strip().lower() or "desc"
-        if sort_order not in ("asc", "desc"):
-            raise bad_request("Invalid query", "sort_order must be asc or desc.")
+    def of(cls, query: JobListQuery) -> ListQuery:
+        """The effective values of a validated query: page ≥ 1, per_page clamped to 1..100."""
         return cls(
-            paged="page" in query or "per_page" in query,
-            page=max(1, query_int(query, "page", 1)),
-            per_page=min(PER_PAGE_MAX, max(1, query_int(query, "per_page", PER_PAGE_DEFAULT))),
-            category=(query.get("category") or "").strip() or None,
-            pic_team=(query.get("pic_team") or "").strip() or None,
-            is_active=_active_filter(query.get("is_active")),
-            search=(query.get("search") or "").strip() or None,
-            sort_by=sort_by,
-            descending=sort_order == "desc",
+            paged=query.paged,
+            page=max(1, query.page),
+            per_page=min(PER_PAGE_MAX, max(1, query.per_page)),
+            category=query.category,
+            pic_team=query.pic_team,
+            is_active=query.is_active,
+            search=query.search,
+            sort_by=query.sort_by,
+            descending=query.sort_order == "desc",
         )
 
     def filtered(self, statement: Select[Any]) -> Select[Any]:
@@ -206,26 +198,15 @@ def _page_statement(shape: ListQuery) -> Select[Any]:
     return windowed(statement) if shape.paged else statement
 
 
-def _active_filter(raw: str | None) -> bool | None:
-    if raw is None or not raw.strip():
-        return None
-    value = raw.strip().lower()
-    if value in ("true", "1"):
-        return True
-    if value in ("false", "0"):
-        return False
-    raise bad_request("Invalid query", "is_active must be true or false.")
-
-
-def list_jobs(connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]) -> dict[str, Any]:
+def list_jobs(connection: Connection, *, user_id: str, settings: Settings, query: JobListQuery) -> dict[str, Any]:
     """GET /jobs. Without `page`/`per_page`: every (matching) job; with them: one page.
 
     Filters and sorting apply in both modes (the legacy had none; D9 adds them).
     """
-    params = ListQuery.parse(query)
+    params = ListQuery.of(query)
     count = params.count_statement()
     if count is None:
-        rows, total = connection.execute(params.page_statement()).all(), None
+        rows, total = named_rows(connection.execute(params.page_statement())), None
     else:
         rows, total = page_with_total(connection, params.page_statement(), count, params.window())
     return params.body(total, [(row, row.last_started) for row in rows], now=utcnow(), settings=settings)
@@ -244,36 +225,31 @@ def _flush_unique(session: Session, name: str, *, hint: bool) -> None:
         raise rules.duplicate_name(name, hint=hint) from None
 
 
-def create_job(*, session: Session, settings: Settings, actor: User, body: JsonBody) -> dict[str, Any]:
-    """POST /jobs, checks in the order of §3.5.3; D1 type checks come right after step 2."""
-    payload = body.object()
-    missing = [key for key in REQUIRED_FIELDS if key not in payload]
-    if missing:
-        raise ApiError(400, "Missing required fields", missing_fields=missing)
-    fields = rules.read_fields(payload)
-
-    name = rules.require_name(fields["name"])
+def create_job(*, session: Session, settings: Settings, actor: User, body: JobCreate) -> dict[str, Any]:
+    """POST /jobs: the value rules in the order of §3.5.3, steps 3-9 (the contract did
+    steps 1-2 and the D1 type checks)."""
+    name = rules.require_name(body.name)
     if rules.name_taken(session, name):
         raise rules.duplicate_name(name, hint=True)
-    cron_expression = rules.clean_cron(fields["cron_expression"])
-    category = resolve_category(session, fields["category"] or None)
+    cron_expression = rules.clean_cron(body.cron_expression)
+    category = resolve_category(session, body.category or None)
     end_date = rules.parse_end_date(
-        fields["end_date"],
+        body.end_date,
         settings,
         missing=bad_request("Missing required fields", '"end_date" is required (YYYY-MM-DD).'),
     )
-    pic_raw = fields["pic_team"] if fields["pic_team"] is not MISSING else fields["pic_team_slug"]
+    pic_raw = body.pic_team if "pic_team" in body.sent() else body.pic_team_slug
     pic_team = resolve_pic_team(session, pic_raw or None)
 
     target = rules.Target(
-        **{key: rules.optional_text(fields[key] or None) for key in rules.TARGET_FIELDS}
+        **{key: rules.optional_text(getattr(body, key) or None) for key in rules.TARGET_FIELDS}
     ).with_default_owner(settings)
     rules.check_target(target, settings)
     if not target.complete:
         raise bad_request("Missing target configuration", CREATE_TARGET_MISSING)
 
-    notify = fields["enable_email_notifications"] is True
-    emails = rules.clean_emails(fields["notification_emails"] or None) if notify else None
+    notify = body.enable_email_notifications is True
+    emails = rules.clean_emails(body.notification_emails or None) if notify else None
 
     job = Job(
         name=name,
@@ -282,13 +258,13 @@ def create_job(*, session: Session, settings: Settings, actor: User, body: JsonB
         github_owner=target.github_owner,
         github_repo=target.github_repo,
         github_workflow_name=target.github_workflow_name,
-        job_metadata=metadata_to_text(fields["metadata"] or None),
+        job_metadata=metadata_to_text(body.metadata or None),
         category=category,
         end_date=end_date,
         pic_team=pic_team,
         enable_email_notifications=notify,
         notification_emails=emails,
-        notify_on_success=notify and fields["notify_on_success"] is True,
+        notify_on_success=notify and body.notify_on_success is True,
         created_by=actor.id,
         is_active=True,
     )
@@ -304,24 +280,24 @@ def create_job(*, session: Session, settings: Settings, actor: User, body: JsonB
     return {"message": "Job created successfully", "job": job_to_dict(job)}
 
 
-def _update_changes(
-    session: Session, settings: Settings, job: Job, fields: dict[str, Any]
-) -> dict[str, Any]:
-    """The new column values, checked key by key in the order of §3.5.4 step 4.
+def _update_changes(session: Session, settings: Settings, job: Job, body: JobUpdate) -> dict[str, Any]:
+    """The new column values, checked key by key (only the keys sent) in the order of
+    §3.5.4 step 4.
 
     Nothing is written to `job` here, so any 400 leaves the row untouched.
     """
+    sent = body.sent()
     changes: dict[str, Any] = {}
-    if fields["name"] is not MISSING:
-        name = rules.require_name(fields["name"])
+    if "name" in sent:
+        name = rules.require_name(body.name)
         if name != job.name and rules.name_taken(session, name, exclude_id=job.id):
             raise rules.duplicate_name(name)
         changes["name"] = name
-    if fields["cron_expression"] is not MISSING:
-        changes["cron_expression"] = rules.clean_cron(fields["cron_expression"])
+    if "cron_expression" in sent:
+        changes["cron_expression"] = rules.clean_cron(body.cron_expression)
     for key in rules.TARGET_FIELDS:
-        if fields[key] is not MISSING:
-            value = rules.optional_text(fields[key])
+        if key in sent:
+            value = rules.optional_text(getattr(body, key))
             rules.check_target_field(key, value, settings)
             changes[key] = value
     target = rules.Target(
@@ -329,32 +305,31 @@ def _update_changes(
     ).with_default_owner(settings)
     if target.github_owner != job.github_owner:
         changes["github_owner"] = target.github_owner
-    if fields["metadata"] is not MISSING:
-        changes["job_metadata"] = metadata_to_text(fields["metadata"])
-    if fields["category"] is not MISSING:
-        changes["category"] = resolve_category(session, fields["category"])
-    if fields["end_date"] is not MISSING:
+    if "metadata" in sent:
+        changes["job_metadata"] = metadata_to_text(body.metadata)
+    if "category" in sent:
+        changes["category"] = resolve_category(session, body.category)
+    if "end_date" in sent:
         changes["end_date"] = rules.parse_end_date(
-            fields["end_date"],
+            body.end_date,
             settings,
             missing=bad_request("Invalid end_date", "end_date is required (YYYY-MM-DD)."),
         )
-    if fields["pic_team"] is not MISSING or fields["pic_team_slug"] is not MISSING:
-        raw = fields["pic_team"] if fields["pic_team"] is not MISSING else fields["pic_team_slug"]
-        changes["pic_team"] = resolve_pic_team(session, raw)
+    if "pic_team" in sent or "pic_team_slug" in sent:
+        changes["pic_team"] = resolve_pic_team(session, body.pic_team if "pic_team" in sent else body.pic_team_slug)
 
     enabled = job.enable_email_notifications
-    if fields["enable_email_notifications"] is not MISSING:
-        enabled = changes["enable_email_notifications"] = fields["enable_email_notifications"]
+    if "enable_email_notifications" in sent:
+        enabled = changes["enable_email_notifications"] = body.enable_email_notifications
         if not enabled:
             changes["notification_emails"] = None
             changes["notify_on_success"] = False
-    if fields["notification_emails"] is not MISSING:
-        changes["notification_emails"] = rules.clean_emails(fields["notification_emails"]) if enabled else None
-    if fields["notify_on_success"] is not MISSING:
-        changes["notify_on_success"] = enabled and fields["notify_on_success"]
-    if fields["is_active"] is not MISSING:
-        changes["is_active"] = fields["is_active"]
+    if "notification_emails" in sent:
+        changes["notification_emails"] = rules.clean_emails(body.notification_emails) if enabled else None
+    if "notify_on_success" in sent:
+        changes["notify_on_success"] = enabled and body.notify_on_success
+    if "is_active" in sent:
+        changes["is_active"] = body.is_active
 
     # Step 5: an active job may not end in the past (blocks edits of an expired job
     # that was not auto-paused yet, unless the edit pauses it).
@@ -368,14 +343,10 @@ def _update_changes(
     return changes
 
 
-def update_job(
-    *, session: Session, settings: Settings, actor: User, job_id: str, body: JsonBody
-) -> dict[str, Any]:
-    """PUT /jobs/<id>: 404 → 403 → JSON → fields → expiry → target → save → notify."""
-    job = get_job_or_404(session, job_id)
-    require_job_owner(actor, job, "update")
-    fields = rules.read_fields(body.object())
-    changes = _update_changes(session, settings, job, fields)
+def update_job(*, session: Session, settings: Settings, actor: User, job: Job, body: JobUpdate) -> dict[str, Any]:
+    """PUT /jobs/<id>, once the stack has the job (`ownership.owned_job`: 404 → 403) and
+    the body (JSON, types): fields → expiry → target → save → notify."""
+    changes = _update_changes(session, settings, job, body)
 
     was_active = job.is_active
     for column, value in changes.items():

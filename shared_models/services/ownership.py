@@ -51,3 +51,10 @@ def require_job_owner(actor: User | None, job: Job, verb: JobVerb) -> None:
     """403 `{"error": "Insufficient permissions", "message": "You can only <verb> your own jobs"}`."""
     if not can_modify_job(actor, job):
         raise forbidden("Insufficient permissions", f"You can only {verb} your own jobs")
+
+
+def owned_job(*, session: Session, actor: User | None, job_id: str, verb: JobVerb) -> Job:
+    """The job `actor` may `verb`: 404 first, then 403 (before the body is read, §3.5.4)."""
+    job = get_job_or_404(session, job_id)
+    require_job_owner(actor, job, verb)
+    return job

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
+from shared_models.contracts.jobs import JobListQuery
 from shared_models.models import Job, User
 from shared_models.serializers import job_to_dict
 from shared_models.services.jobs import list_jobs
@@ -171,6 +172,17 @@ def test_unknown_query_values_are_400(
     assert response.get_json() == {"error": "Invalid query", "message": message}
 
 
+def test_the_token_owner_is_checked_before_the_query(client: Any, db: Session, settings: Settings) -> None:
+    """The legacy checked the token (and its user) before reading the query; v2 validates
+    the query before the route runs, so its 400 waits for the owner check."""
+    gone = make_user(db, "viewer")
+    headers = bearer(settings, gone)
+    gone.is_active = False
+    db.commit()
+    response = client.get("/api/jobs", query_string={"sort_by": "size"}, headers=headers)
+    assert (response.status_code, response.get_json()) == (401, {"msg": "User not found or inactive"})
+
+
 def test_needs_a_token_but_any_role(client: Any, db: Session, settings: Settings) -> None:
     assert client.get("/api/jobs").get_json() == {"msg": "Missing Authorization Header"}
     for role in ("viewer", "user", "admin"):
@@ -192,7 +204,7 @@ def test_last_execution_is_one_grouped_query(db: Session, engine: Engine, settin
     try:
         db.rollback()
         db.expunge_all()
-        body = list_jobs(db.connection(), user_id="anyone", settings=settings, query={"per_page": "25"})
+        body = list_jobs(db.connection(), user_id="anyone", settings=settings, query=JobListQuery(per_page=25))
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert body["count"] == 25

@@ -27,7 +27,7 @@ from fastapi_app.deps import (
     call,
     require_roles,
 )
-from fastapi_app.errors import validation_error_body
+from shared_models.contracts import contract_error
 from shared_models.db import WRITE_OPTION
 from shared_models.errors import ApiError
 from shared_models.models import RevokedToken, User
@@ -143,9 +143,9 @@ def test_query_validation_errors_are_400(v2_app: FastAPI, v2_client: TestClient)
 
 
 def test_validation_body_of_an_unknown_error_type_names_the_field() -> None:
-    body = validation_error_body([{"type": "too_long", "loc": ("body", "name"), "msg": "String too long."}])
+    error = contract_error([{"type": "too_long", "loc": ("body", "name"), "msg": "String too long."}])
 
-    assert body == {"error": "Invalid payload", "message": '"name": String too long.'}
+    assert (error.status, error.body) == (400, {"error": "Invalid payload", "message": '"name": String too long.'})
 
 
 def _faulty_app(settings: Settings, v2_app: FastAPI | None = None) -> FastAPI:

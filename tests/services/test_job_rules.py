@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from shared_models import clock
 from shared_models.errors import ApiError, bad_request
-from shared_models.requests import MISSING
 from shared_models.services import job_rules as rules
 from shared_models.services.ownership import can_modify_job, get_job_or_404, require_job_owner
 from shared_models.settings import Settings
@@ -34,38 +33,6 @@ def refusal_of(call, *args, **kwargs) -> dict | None:
     except ApiError as exc:
         return exc.body
     return None
-
-
-def test_read_fields_types() -> None:
-    fields = rules.read_fields({"name": " x ", "target_url": None, "metadata": None, "is_active": 0,
-                                "notification_emails": ["a@example.com"]})
-    assert fields["name"] == " x "
-    assert fields["target_url"] is None
-    assert fields["cron_expression"] is MISSING
-    assert fields["metadata"] is None
-    assert fields["is_active"] is False
-    assert fields["notification_emails"] == ["a@example.com"]
-
-
-@pytest.mark.parametrize(
-    ("payload", "message"),
-    [
-        ({"name": None}, '"name" must be a string.'),
-        ({"cron_expression": 5}, '"cron_expression" must be a string.'),
-        ({"pic_team_slug": []}, '"pic_team_slug" must be a string.'),
-        ({"metadata": 1}, '"metadata" must be an object.'),
-        ({"is_active": "true"}, '"is_active" must be a boolean.'),
-        ({"is_active": 2}, '"is_active" must be a boolean.'),
-        ({"notification_emails": {"a": 1}}, '"notification_emails" must be a list of strings or a string.'),
-    ],
-)
-def test_read_fields_rejects_wrong_types(payload: dict, message: str) -> None:
-    assert error_of(rules.read_fields, payload) == {"error": "Invalid payload", "message": message}
-
-
-def test_the_first_wrong_type_in_table_order_is_reported() -> None:
-    body = error_of(rules.read_fields, {"is_active": "x", "metadata": [], "name": 1})
-    assert body["message"] == '"name" must be a string.'
 
 
 def test_name_rules() -> None:

@@ -9,13 +9,16 @@ from legacy_flask.auth import authenticated
 from legacy_flask.blueprints.jobs import bp
 from legacy_flask.extensions import db
 from legacy_flask.http import app_settings, commit_and_respond, json_body, read
+from shared_models.contracts import parse_body, parse_query
+from shared_models.contracts.jobs import JobCreate, JobListQuery, JobUpdate
 from shared_models.services import jobs
+from shared_models.services.ownership import owned_job
 
 
 @bp.get("/jobs")
 @authenticated()
 def list_jobs() -> tuple[Response, int]:
-    return read(jobs.list_jobs, query=request.args)
+    return read(jobs.list_jobs, query=parse_query(JobListQuery, request.args))
 
 
 @bp.get("/jobs/<job_id>")
@@ -27,15 +30,19 @@ def get_job(job_id: str) -> tuple[Response, int]:
 @bp.post("/jobs")
 @authenticated("admin", "user")
 def create_job() -> tuple[Response, int]:
-    body = jobs.create_job(session=db.session, settings=app_settings(), actor=current_user, body=json_body())
+    body = jobs.create_job(
+        session=db.session, settings=app_settings(), actor=current_user, body=parse_body(JobCreate, json_body())
+    )
     return commit_and_respond(body, 201)
 
 
 @bp.put("/jobs/<job_id>")
 @authenticated()  # no role decorator: ownership decides (viewers get the ownership 403)
 def update_job(job_id: str) -> tuple[Response, int]:
+    job = owned_job(session=db.session, actor=current_user, job_id=job_id, verb="update")
     body = jobs.update_job(
-        session=db.session, settings=app_settings(), actor=current_user, job_id=job_id, body=json_body()
+        session=db.session, settings=app_settings(), actor=current_user, job=job,
+        body=parse_body(JobUpdate, json_body()),
     )
     return commit_and_respond(body)
 

@@ -1,0 +1,210 @@
+"""Field types that read a value the way the legacy read it (D1), with the JSON schema
+of what they accept (the OpenAPI shows the same rule that is enforced).
+
+Body fields live in strict models: JSON types are not converted, except where a type
+here says so. Query fields receive text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticUseDefault
+
+from shared_models.contracts.base import refuse
+from shared_models.errors import ApiError, bad_request, invalid_payload
+from shared_models.formats import InvalidDate, parse_range_bound
+
+# --- body fields ------------------------------------------------------------------------
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable(description: str | None = None, **field: Any) -> Any:
+    """An optional key that may be left out but, unless its type allows it, not sent as `null`."""
+    return Field(None, description=description, json_schema_extra=_no_default, **field)
+
+
+def _zero_or_one(value: Any) -> Any:
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    return value
+
+
+Flag = Annotated[
+    bool,
+    BeforeValidator(_zero_or_one),
+    WithJsonSchema({
+        "anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}],
+        "description": "true or false (0 and 1 are read as the legacy read them); null is refused",
+    }),
+]
+"""A boolean key: JSON true/false, or 0/1 as the legacy accepted them."""
+
+NonEmptyText = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"\S"})]
+"""A string key that must hold more than blanks (the service refuses blank values)."""
+
+NullRefusedLater = Annotated[str | None, WithJsonSchema({"type": "string"})]
+"""A string key whose `null` passes the type check (D1) but is refused by a value rule
+(e.g. `end_date`: "is required"), so the schema offers only a string."""
+
+JsonObject = dict[str, Any]
+
+
+def _emails(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    raise refuse(invalid_payload('"notification_emails" must be a list of strings or a string.'))
+
+EmailList = Annotated[
+    list[str] | str | None,
+    BeforeValidator(_emails),
+    WithJsonSchema({
+        "anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}, {"type": "null"}],
+        "description": "A list of addresses or one comma-joined string",
+    }),
+]
+"""`notification_emails`: a list of strings or one comma-joined string."""
+
+
+# --- query fields -------------------------------------------------------------------------
+
+
+BLANK = {"type": "string", "pattern": r"^\s*$"}
+"""A blank value: every optional query parameter treats it as not given."""
+
+
+def one_of_words(*words: str, any_case: bool = False) -> dict[str, Any]:
+    """The JSON schema of a query value that is one of `words` (or blank), blanks around ignored."""
+    if any_case:
+        words = tuple("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in w) for w in words)
+    return {"type": "string", "pattern": rf"^\s*({'|'.join(words)})?\s*$"}
+
+
+def _blank_is_absent(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            raise PydanticUseDefault()
+    return value
+
+
+QueryText = Annotated[str | None, BeforeValidator(_blank_is_absent), WithJsonSchema({"type": "string"})]
+"""A filter value, trimmed; blank means not given (the legacy tested truthiness)."""
+
+
+def _int_or_default(value: Any) -> Any:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise PydanticUseDefault() from None
+
+
+QueryInt = Annotated[
+    int,
+    BeforeValidator(_int_or_default),
+    WithJsonSchema({"type": "string", "description": "An integer; anything else means the default"}),
+]
+"""Werkzeug's `type=int`: a value that is not an integer silently becomes the default."""
+
+
+def query_word(*words: str, error: ApiError, lower: bool = False) -> Any:
+    """A query value that must be one of `words` (trimmed; lowercased first if `lower`);
+    blank means the default, anything else answers `error`."""
+
+    def read(value: Any) -> Any:
+        text = _blank_is_absent(value)
+        if lower:
+            text = text.lower()
+        if text not in words:
+            raise refuse(error)
+        return text
+
+    return Annotated[str, BeforeValidator(read), WithJsonSchema(one_of_words(*words, any_case=lower))]
+
+
+def _true_or_false(value: Any) -> Any:
+    text = _blank_is_absent(value).lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    raise refuse(bad_request("Invalid query", "is_active must be true or false."))
+
+
+QueryActive = Annotated[
+    bool | None,
+    BeforeValidator(_true_or_false),
+    WithJsonSchema(one_of_words("true", "false", "1", "0", any_case=True)),
+]
+"""`is_active`: true/1 or false/0 in any case; blank means no filter."""
+
+
+def _words(value: Any) -> Any:
+    if isinstance(value, list) and value:
+        # FastAPI hands a tuple-typed query field every value of its key; the first wins (D19).
+        value = value[0]
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+QueryWords = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_words),
+    WithJsonSchema({"type": "string", "description": "One value or a comma list of them"}),
+]
+"""`status=success` or `status=success, failed`: items trimmed, blanks dropped (so a
+blank value is no filter). The values are filters, not an enum: an unknown one matches
+nothing."""
+
+
+def _true_word(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.lower() == "true"
+
+
+QueryTrue = Annotated[
+    bool,
+    BeforeValidator(_true_word),
+    WithJsonSchema({"type": "string", "description": "`true` in any case; anything else is false"}),
+]
+"""`unread_only`: on for `true` in any case and nothing else (no trimming, §3.7.1)."""
+
+
+INVALID_DATE_MESSAGE = "Invalid date format. Use YYYY-MM-DD or ISO datetime."
+
+DATE_OR_INSTANT = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, BLANK]
+}
+"""The JSON schema of a `from`/`to` value: a date, an ISO instant, or blank (no bound)."""
+
+
+def _range_bound(*, is_upper: bool) -> Any:
+    def read(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # built in code (a datetime or None), not read from a query
+        text = _blank_is_absent(value)
+        try:
+            return parse_range_bound(text, is_upper=is_upper)
+        except (InvalidDate, OverflowError):
+            # OverflowError: `to=9999-12-31` shifted one day on, or an offset at year 1.
+            raise refuse(bad_request("Invalid date", INVALID_DATE_MESSAGE)) from None
+
+    return BeforeValidator(read)
+
+
+RangeStart = Annotated[datetime | None, _range_bound(is_upper=False), WithJsonSchema(DATE_OR_INSTANT)]
+"""`from`, inclusive: `YYYY-MM-DD` is midnight UTC, an ISO datetime is converted to UTC
+(naive = UTC); blank means no bound; anything else is 400 "Invalid date" (§3.6, §3.7)."""
+
+RangeEnd = Annotated[datetime | None, _range_bound(is_upper=True), WithJsonSchema(DATE_OR_INSTANT)]
+"""`to`, exclusive, read as `RangeStart` except that a date-only value moves one day on
+(the whole day is included)."""
