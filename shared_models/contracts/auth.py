@@ -36,7 +36,7 @@ def _text(**schema: Any) -> Any:
 Username = _text(pattern=r"^\s*[A-Za-z0-9_]{3,80}\s*$")
 Email = _text(format="email", maxLength=120)
 Password = _text(minLength=6)
-RequiredText = _text()
+AnyText = _text()
 
 Role = Annotated[
     str | None,
@@ -84,7 +84,7 @@ class Login(Contract):
 
     username: str | None = None
     email: str | None = None
-    password: RequiredText = omittable()
+    password: AnyText = omittable()
 
 
 class Logout(Contract):
