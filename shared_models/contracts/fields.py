@@ -7,13 +7,14 @@ here says so. Query fields receive text.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
-from pydantic_core import PydanticUseDefault
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, WithJsonSchema, WrapValidator
+from pydantic_core import PydanticKnownError, PydanticUseDefault
 
-from shared_models.contracts.base import refuse
+from shared_models.contracts.base import contract_error, refuse
 from shared_models.errors import ApiError, bad_request, invalid_payload
 from shared_models.formats import InvalidDate, parse_range_bound
 
@@ -71,6 +72,89 @@ EmailList = Annotated[
     }),
 ]
 """`notification_emails`: a list of strings or one comma-joined string."""
+
+
+class Refusal:
+    """A value of the wrong type, held so the service refuses it at its turn (see `Held`)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ApiError) -> None:
+        self.error = error
+
+
+def _hold(value: Any, handler: Any, info: ValidationInfo) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        field = info.field_name or ""
+        return Refusal(contract_error([{**e, "loc": (field, *e["loc"])} for e in error.errors()]))
+
+
+T = TypeVar("T")
+
+Held = Annotated[T, WrapValidator(_hold)]
+"""A key whose type refusal waits for the service: where the legacy checked something
+else first (a permission on the key, an earlier key's value rule), the wrong type is
+answered only when the service reaches the key (`checked`). Same type and schema as `T`."""
+
+
+def checked(value: T | Refusal) -> T:
+    """A `Held` value, or its type refusal raised now."""
+    if isinstance(value, Refusal):
+        raise value.error
+    return value
+
+
+def _blank_is_missing(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise PydanticKnownError("missing")
+    return value.strip() if isinstance(value, str) else value
+
+
+RequiredText = Annotated[str, BeforeValidator(_blank_is_missing), WithJsonSchema({"type": "string", "pattern": r"\S"})]
+"""A required string, trimmed: `null` or blanks are "is required", as an absent key is
+(the legacy `if not value or not value.strip()`)."""
+
+
+def _number(value: Any) -> float:
+    """A JSON number, or a string holding a finite one (the legacy `float()` took both);
+    anything else, booleans included, is "must be a number"."""
+    if not isinstance(value, bool) and isinstance(value, int | float | str):
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (ValueError, OverflowError):
+            number = math.nan
+        if not isinstance(value, str) or math.isfinite(number):
+            return number
+    raise PydanticKnownError("float_type")
+
+
+def _required_number(value: Any) -> float:
+    if value is None:
+        raise PydanticKnownError("missing")
+    return _number(value)
+
+
+def number(*, required: bool = False, **schema: Any) -> Any:
+    """A number as `_number` reads it; `required`: `null` is "is required" like an absent key.
+    `schema` documents the bounds the service checks (e.g. `minimum=0, maximum=1`)."""
+    read = _required_number if required else _number
+    return Annotated[float, BeforeValidator(read), WithJsonSchema({"type": "number", **schema})]
+
+
+def whole_number(error: ApiError, **schema: Any) -> Any:
+    """A number as `_number` reads it that must be whole (`10.0` and `"10"` are 10): a
+    fraction, a non-finite number or `null` (unless the field allows `null`) answers
+    `error`. `schema` documents the bounds the service checks."""
+
+    def read(value: Any) -> int:
+        figure = math.nan if value is None else _number(value)
+        if not math.isfinite(figure) or figure != int(figure):
+            raise refuse(error)
+        return int(figure)
+
+    return Annotated[int, BeforeValidator(read), WithJsonSchema({"type": "integer", **schema})]
 
 
 # --- query fields -------------------------------------------------------------------------
