@@ -14,7 +14,7 @@ disposed at shutdown by the app's lifespan (`app.state.sync_engine`).
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,12 +22,14 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from fastapi_app.contract_body import ContractBody, ContractRoute
 from fastapi_app.deps import EditorUser, JsonBodyDep, ReadSessionDep, SessionDep, SettingsDep, call
 from fastapi_app.openapi_bodies import json_body_doc
 from fastapi_app.responses import LegacyJSONResponse
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import ROLE_RESPONSES, ErrorBody
-from fastapi_app.schemas.runs import ExecuteBody, ExecuteTriggered, TestRunBody, TestRunResult
+from fastapi_app.schemas.runs import ExecuteBody, ExecuteTriggered, TestRunResult
+from shared_models.contracts.runs import TestRunBody
 from shared_models.db import make_engine, make_sessionmaker
 from shared_models.executor import RunOverrides, run_execution
 from shared_models.mail import SmtpMailer
@@ -35,7 +37,7 @@ from shared_models.services.execute import execute_now
 from shared_models.services.test_run import test_run as run_test
 from shared_models.settings import Settings
 
-router = APIRouter(prefix="/jobs", tags=["runs"])
+router = APIRouter(prefix="/jobs", tags=["runs"], route_class=ContractRoute)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -95,7 +97,8 @@ async def _start_after_response(
 
 @router.post(
     "/test-run",
-    response_model=None,
+    response_model=TestRunResult,
+    response_model_exclude_unset=True,  # a reply carries status_code, a failure error
     summary="Call a webhook or dispatch a GitHub workflow once; nothing is stored",
     responses={
         **ROLE_RESPONSES,
@@ -104,12 +107,13 @@ async def _start_after_response(
             "Not JSON, invalid JSON, a field of the wrong type, metadata not an object, no target, "
             "or an unsafe / non-http(s) target_url"
         ),
-        200: {"model": TestRunResult},
     },
-    openapi_extra=json_body_doc(TestRunBody),
 )
 async def test_run(
-    settings: SettingsDep, _editor: EditorUser, _session: ReadSessionDep, body: JsonBodyDep
+    settings: SettingsDep,
+    _editor: EditorUser,
+    _session: ReadSessionDep,
+    body: Annotated[TestRunBody, ContractBody(TestRunBody)],
 ) -> dict[str, Any]:
     # The outbound call blocks for up to `timeout_seconds` (and GitHub retries): keep it
     # off the event loop.

@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from fastapi_app.schemas.common import NumberOrDefault, ObjectOrNothing
 from fastapi_app.schemas.executions import ExecutionRead
 
 
@@ -15,26 +14,6 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
 
 
 # --- POST /jobs/test-run -----------------------------------------------------------------
-
-
-class TestRunBody(BaseModel):
-    """Request body (documentation only). `target_url` (a webhook, POSTed `metadata`) wins
-    over the GitHub triple; `timeout_seconds` defaults to 10, clamped to [1, 30]."""
-
-    __test__ = False  # not a pytest class
-
-    model_config = _examples(
-        {"target_url": "https://example.com/hook", "metadata": {"env": "staging"}},
-        {"github_owner": "acme", "github_repo": "app", "github_workflow_name": "ci.yml",
-         "metadata": {"ref": "main"}, "timeout_seconds": 15},
-    )
-
-    target_url: str | None = None
-    github_owner: str | None = None
-    github_repo: str | None = None
-    github_workflow_name: str | None = None
-    metadata: ObjectOrNothing = None
-    timeout_seconds: NumberOrDefault = None
 
 
 class TestRunResult(BaseModel):

@@ -7,10 +7,18 @@ here says so. Query fields receive text.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
-from pydantic_core import PydanticUseDefault
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
+from pydantic_core import PydanticCustomError, PydanticUseDefault
 
 from shared_models.contracts.base import refuse
 from shared_models.errors import ApiError, bad_request, invalid_payload
@@ -69,6 +77,107 @@ EmailList = Annotated[
     }),
 ]
 """`notification_emails`: a list of strings or one comma-joined string."""
+
+
+def read_only_without(primary: str) -> Any:
+    """A string key read only when the key `primary` (validated before it) is empty: the
+    legacy `primary or this`. When it is not read, its value is ignored, whatever its type
+    (so a wrong type there is not refused), and the field is `None`."""
+
+    def read(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        if info.data.get(primary):
+            return None
+        return handler(value)
+
+    return Annotated[
+        str | None,
+        WrapValidator(read),
+        WithJsonSchema({
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": f"Read only when {primary} is empty (a wrong type is then ignored)",
+        }),
+    ]
+
+
+# --- values behind a legacy `value or default` ------------------------------------------
+
+FALSY_JSON: list[dict[str, Any]] = [
+    {"type": "null"}, {"const": False}, {"const": 0}, {"const": ""}, {"type": "object", "maxProperties": 0},
+    {"type": "array", "maxItems": 0},
+]
+"""JSON values Python reads as false: where the legacy wrote `x or default`, they mean the default."""
+
+
+def _not_a_number() -> PydanticCustomError:
+    # `float_type`: the translator words it '"<field>" must be a number.'
+    return PydanticCustomError("float_type", "Input should be a valid number")
+
+
+def _number_or_default(value: Any) -> Any:
+    if not value:
+        raise PydanticUseDefault()
+    if isinstance(value, bool):
+        raise _not_a_number()
+    if isinstance(value, int | float):
+        return float(value)  # a JSON Infinity is a number here; the rule that uses it decides
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            raise _not_a_number() from None
+        if not math.isfinite(number):
+            raise _not_a_number()
+        return number
+    raise _not_a_number()
+
+
+NumberOrDefault = Annotated[
+    float,
+    BeforeValidator(_number_or_default),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "number"},
+            {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
+            *FALSY_JSON,
+        ],
+        "description": "A number or a string holding one; a false-like value (0, \"\", null, {}, []) means the default",
+    }),
+]
+"""A number read by a legacy `float(value or default)`: a false-like value means the field's
+default; a number, or a string holding a finite one, is the value; anything else is a 400."""
+
+
+def object_or_nothing(error: ApiError) -> Any:
+    """An object read by a legacy `value or {}`: a false-like value is `{}`, any other
+    non-object answers `error` (the route's own wording)."""
+
+    def read(value: Any) -> Any:
+        if not value:
+            return {}
+        if not isinstance(value, dict):
+            raise refuse(error)
+        return value
+
+    return Annotated[
+        JsonObject,
+        BeforeValidator(read),
+        WithJsonSchema({"anyOf": [{"type": "object"}, *FALSY_JSON], "description": "A JSON object; a false-like value means none"}),
+    ]
+
+
+def object_or_null(error: ApiError) -> Any:
+    """An object, or `null` for absent; anything else answers `error` (the route's wording)."""
+
+    def read(value: Any) -> Any:
+        if value is not None and not isinstance(value, dict):
+            raise refuse(error)
+        return value
+
+    return Annotated[
+        JsonObject | None,
+        BeforeValidator(read),
+        WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "null"}]}),
+    ]
 
 
 # --- query fields -------------------------------------------------------------------------
