@@ -1,4 +1,5 @@
-"""Test-run and execute-now (API_CONTRACT.md §3.4.3, §3.5.7, D7, D11, D12)."""
+"""Test-run's and execute-now's answers (API_CONTRACT.md §3.4.3, §3.5.7, D7, D11, D12); the
+request bodies are `shared_models.contracts.runs`."""
 
 from __future__ import annotations
 
@@ -39,25 +40,6 @@ class TestRunResult(BaseModel):
 
 
 # --- POST /jobs/{job_id}/execute ---------------------------------------------------------
-
-
-class ExecuteBody(BaseModel):
-    """Optional per-run overrides (documentation only; never stored). A webhook job takes
-    only `target_url`; a GitHub job takes `dispatch_url`, the triple and `github_token`.
-    A body sent without a JSON content type is ignored."""
-
-    model_config = _examples(
-        {"metadata": {"branchDetails": "dev"}},
-        {"dispatch_url": "https://github.com/acme/app/actions/workflows/ci.yml", "github_token": "ghp_..."},
-    )
-
-    target_url: str | None = None
-    dispatch_url: str | None = None
-    github_owner: str | None = None
-    github_repo: str | None = None
-    github_workflow_name: str | None = None
-    github_token: str | None = None
-    metadata: dict[str, Any] | None = None
 
 
 class ExecuteTriggered(BaseModel):

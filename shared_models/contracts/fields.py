@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError, PydanticUseDefault
 
 from shared_models.contracts.base import refuse
 from shared_models.errors import ApiError, bad_request, invalid_payload
+from shared_models.requests import is_truthy_flag
 
 # --- body fields ------------------------------------------------------------------------
 
@@ -243,6 +244,15 @@ def _true_or_false(value: Any) -> Any:
     if text in ("false", "0"):
         return False
     raise refuse(bad_request("Invalid query", "is_active must be true or false."))
+
+
+QueryTruthy = Annotated[
+    bool,
+    BeforeValidator(lambda value: is_truthy_flag(value) if isinstance(value, str) else value),
+    WithJsonSchema({"type": "string"}),
+]
+"""A switch: 1, true, yes, y or on (any case, blanks around ignored) is on; any other
+value is off, never refused (`include_inactive`)."""
 
 
 QueryActive = Annotated[
