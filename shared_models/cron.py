@@ -18,6 +18,8 @@ from functools import lru_cache
 from cron_descriptor import Options, get_description
 from croniter import croniter
 
+from shared_models.formats import zoned_time
+
 FIELD_NAMES = ("minute", "hour", "day of month", "month", "day of week")
 FIELD_BOUNDS = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
 MONTH_NAMES = {name.lower(): number for number, name in enumerate(calendar.month_abbr) if name}
@@ -149,3 +151,17 @@ def _next_run_in_minute(expression: str, minute: int, tz: tzinfo) -> datetime | 
         return parse(expression).next_after(datetime.fromtimestamp(minute * 60, UTC), tz)
     except (CronError, ValueError, KeyError):
         return None
+
+
+def next_run_text(expression: str, after: datetime, tz: tzinfo) -> str | None:
+    """`zoned_time(next_run(expression, after, tz))`, memoized on the same key.
+
+    A job list writes `next_execution_at` for every job of the page, in both stacks;
+    formatting an instant of a ZoneInfo zone costs more than the cached lookup itself.
+    """
+    return _next_run_text_in_minute(expression, int(after.timestamp() // 60), tz)
+
+
+@lru_cache(maxsize=16384)
+def _next_run_text_in_minute(expression: str, minute: int, tz: tzinfo) -> str | None:
+    return zoned_time(_next_run_in_minute(expression, minute, tz))

@@ -173,17 +173,6 @@ def number_field(payload: Mapping[str, Any], field: str) -> float | None | _Miss
     raise _type_error(field, "a number")
 
 
-def query_int(query: Mapping[str, str], key: str, default: int) -> int:
-    """Werkzeug's `type=int`: an unparseable value silently becomes the default."""
-    raw = query.get(key)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        return default
-
-
 TRUTHY_FLAGS = frozenset({"1", "true", "yes", "y", "on"})
 
 

@@ -8,6 +8,7 @@ here says so. Query fields receive text.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -22,6 +23,7 @@ from pydantic_core import PydanticCustomError, PydanticUseDefault
 
 from shared_models.contracts.base import refuse
 from shared_models.errors import ApiError, bad_request, invalid_payload
+from shared_models.formats import InvalidDate, parse_range_bound
 from shared_models.requests import is_truthy_flag
 
 # --- body fields ------------------------------------------------------------------------
@@ -261,3 +263,67 @@ QueryActive = Annotated[
     WithJsonSchema(one_of_words("true", "false", "1", "0", any_case=True)),
 ]
 """`is_active`: true/1 or false/0 in any case; blank means no filter."""
+
+
+def _words(value: Any) -> Any:
+    if isinstance(value, list) and value:
+        # FastAPI hands a tuple-typed query field every value of its key; the first wins (D19).
+        value = value[0]
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+QueryWords = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_words),
+    WithJsonSchema({"type": "string", "description": "One value or a comma list of them"}),
+]
+"""`status=success` or `status=success, failed`: items trimmed, blanks dropped (so a
+blank value is no filter). The values are filters, not an enum: an unknown one matches
+nothing."""
+
+
+def _true_word(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.lower() == "true"
+
+
+QueryTrue = Annotated[
+    bool,
+    BeforeValidator(_true_word),
+    WithJsonSchema({"type": "string", "description": "`true` in any case; anything else is false"}),
+]
+"""`unread_only`: on for `true` in any case and nothing else (no trimming, §3.7.1)."""
+
+
+INVALID_DATE_MESSAGE = "Invalid date format. Use YYYY-MM-DD or ISO datetime."
+
+DATE_OR_INSTANT = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, BLANK]
+}
+"""The JSON schema of a `from`/`to` value: a date, an ISO instant, or blank (no bound)."""
+
+
+def _range_bound(*, is_upper: bool) -> Any:
+    def read(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # built in code (a datetime or None), not read from a query
+        text = _blank_is_absent(value)
+        try:
+            return parse_range_bound(text, is_upper=is_upper)
+        except (InvalidDate, OverflowError):
+            # OverflowError: `to=9999-12-31` shifted one day on, or an offset at year 1.
+            raise refuse(bad_request("Invalid date", INVALID_DATE_MESSAGE)) from None
+
+    return BeforeValidator(read)
+
+
+RangeStart = Annotated[datetime | None, _range_bound(is_upper=False), WithJsonSchema(DATE_OR_INSTANT)]
+"""`from`, inclusive: `YYYY-MM-DD` is midnight UTC, an ISO datetime is converted to UTC
+(naive = UTC); blank means no bound; anything else is 400 "Invalid date" (§3.6, §3.7)."""
+
+RangeEnd = Annotated[datetime | None, _range_bound(is_upper=True), WithJsonSchema(DATE_OR_INSTANT)]
+"""`to`, exclusive, read as `RangeStart` except that a date-only value moves one day on
+(the whole day is included)."""

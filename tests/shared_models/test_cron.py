@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -109,3 +110,25 @@ def test_only_five_fields(expression: str) -> None:
 def test_describe_counts_from_sunday() -> None:
     assert cron.describe("0 9 * * 0") == "At 09:00 AM, only on Sunday"
     assert "Friday" in cron.describe("0 9 13 * 5")
+
+
+ZONES = [TOKYO, ZoneInfo("UTC"), ZoneInfo("America/New_York"), ZoneInfo("Europe/London"),
+         ZoneInfo("Australia/Lord_Howe"), ZoneInfo("America/Sao_Paulo")]
+EXPRESSIONS = ["0 9 * * 0", "*/7 * * * *", "30 2 * * *", "0 1-3 * * *", "15 * * * *", "0 0 29 2 *",
+               "45 23 L * *", "5 5 5 5 *", "0,30 8-18/2 1,15 * mon-fri", "59 23 31 12 *"]
+
+
+def test_next_run_text_is_the_zoned_next_run_everywhere() -> None:
+    # Instants around DST changes (March, April, October, November) and ordinary days,
+    # asked twice (the second answer comes from the cache) and in shuffled order.
+    rng = random.Random(13)
+    instants = [datetime(2026, month, day, hour, minute, second, tzinfo=UTC)
+                for month, day in ((3, 8), (3, 29), (4, 5), (10, 4), (10, 25), (11, 1), (6, 15))
+                for hour in range(0, 24, 5) for minute, second in ((0, 0), (59, 59), (30, 1))]
+    cases = [(e, i, z) for e in EXPRESSIONS for i in instants for z in ZONES]
+    rng.shuffle(cases)
+    for expression, after, zone in cases + cases[: len(cases) // 2]:
+        expected = cron.next_run(expression, after, zone)
+        assert cron.next_run_text(expression, after, zone) == (
+            None if expected is None else expected.replace(microsecond=0).isoformat())
+    assert cron.next_run_text("45 23 L * *", instants[0], TOKYO) is None  # invalid: no `L`
