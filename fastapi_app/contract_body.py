@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from fastapi_app.deps import read_json_body
 from shared_models.contracts import Contract, parse_body
+from shared_models.requests import require_json
 
 
 class _BodyReader:
@@ -42,6 +43,16 @@ class _BodyReader:
 def ContractBody(contract: type[Contract], *, optional: bool = False) -> Any:  # noqa: N802 (reads like Body())
     """`Depends(...)` yielding the body as `contract`; `optional`: absent or not JSON → `{}`."""
     return Depends(_BodyReader(contract, optional=optional))
+
+
+async def _json_content_type(request: Request) -> None:
+    require_json(request.headers.get("content-type"))
+
+
+JsonContentType: Any = Depends(_json_content_type)
+"""`_json: Annotated[None, JsonContentType]`: 400 "Content-Type must be application/json"
+from the headers alone, for routes whose legacy answered it before a 404 (or 403) and
+read the body only after."""
 
 
 def _readers(dependant: Dependant) -> Iterator[_BodyReader]:

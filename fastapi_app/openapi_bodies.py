@@ -26,11 +26,6 @@ def json_body_doc(model: type[BaseModel], *, required: bool = True) -> dict[str,
 QueryParameter = tuple[str, str] | tuple[str, str, dict[str, Any]]
 """(name, description) for free text, or (name, description, JSON schema)."""
 
-DATE_OR_INSTANT = {
-    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, BLANK]
-}
-
-
 def query_doc(*parameters: QueryParameter) -> dict[str, Any]:
     """`openapi_extra` listing optional query parameters (a declared int would give
     FastAPI's 422 where the contract reads a bad value as the default)."""

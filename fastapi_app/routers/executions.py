@@ -1,22 +1,23 @@
 """v2 twins of the execution history routes (API_CONTRACT.md §3.6), any signed-in role.
 
-Thin: each route hands the raw query (`request.query_params`) to the same
-`shared_models.services.executions` function the legacy view calls. Literal segments
+Thin: each route declares its query contract (`shared_models.contracts.executions`) and
+hands it to the same `shared_models.services.executions` function the legacy view calls.
+A refused `from`/`to` is the legacy 400 (`fastapi_app.errors`); FastAPI validates the
+query after the dependencies, so the token and the job's 404 come first. Literal segments
 (`/executions/statistics`, `/jobs/{job_id}/executions/stats`) are declared before the
 `{execution_id}` routes: FastAPI matches in declaration order, Werkzeug prefers literals.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from fastapi_app import read_path
+from fastapi_app.contract_body import ContractRoute
 from fastapi_app.deps import CurrentUser, ReadClaims, SessionDep, call
-from fastapi_app.openapi_bodies import DATE_OR_INSTANT, query_doc
 from fastapi_app.schemas.common import AUTH_RESPONSES, ErrorBody
 from fastapi_app.schemas.executions import (
     ExecutionEnvelope,
@@ -26,24 +27,31 @@ from fastapi_app.schemas.executions import (
     JobExecutionList,
     JobExecutionStats,
 )
-from shared_models.errors import ApiError
+from shared_models.contracts.executions import (
+    ExecutionListQuery,
+    ExecutionStatisticsQuery,
+    JobExecutionListQuery,
+)
+from shared_models.models import Job
 from shared_models.services import executions as service
 from shared_models.services.execution_totals import rollup_answers
-from shared_models.services.filters import EXECUTION_FILTER_KEYS, parse_execution_filters
+from shared_models.services.filters import ExecutionFilters
+from shared_models.services.ownership import get_job_or_404
 
-router = APIRouter(tags=["executions"])
+router = APIRouter(tags=["executions"], route_class=ContractRoute)
 
 
 def error(description: str) -> dict[str, Any]:
     return {"model": ErrorBody, "description": description}
 
 
-FROM = ("from", "Inclusive lower bound: YYYY-MM-DD (midnight UTC) or an ISO datetime (naive = UTC)", DATE_OR_INSTANT)
-TO = ("to", "Exclusive upper bound, same formats; a date-only value includes that whole day", DATE_OR_INSTANT)
-STATUS = ("status", "A status or a comma list of them (running, success, failed)")
-TRIGGER = ("trigger_type", "scheduled or manual")
 BAD_DATES = {400: error("`from`/`to` not a date (Invalid date), `from` not before `to`, or NUL in a query value")}
 NO_JOB = {404: error("No job with this id")}
+
+
+async def listed_job(job_id: str, session: SessionDep, _user: CurrentUser) -> Job:
+    """404 "Job not found" before the query is validated (§3.6.1: 404, then bad dates)."""
+    return await call(session, get_job_or_404, job_id=job_id)
 
 
 # --- /jobs/{job_id}/executions (§3.6.1–§3.6.3) ----------------------------------------------
@@ -54,15 +62,13 @@ NO_JOB = {404: error("No job with this id")}
     response_model=None,
     summary="A job's latest executions, newest first",
     responses={**AUTH_RESPONSES, **BAD_DATES, **NO_JOB, 200: {"model": JobExecutionList}},
-    openapi_extra=query_doc(
-        ("limit", "Rows to return: default 50, at most 200, 0 for none; not an integer → 50"),
-        STATUS, TRIGGER, FROM, TO,
-    ),
 )
 async def list_job_executions(
-    job_id: str, request: Request, session: SessionDep, _user: CurrentUser
+    session: SessionDep,
+    job: Annotated[Job, Depends(listed_job)],
+    query: Annotated[JobExecutionListQuery, Query()],
 ) -> dict[str, Any]:
-    return await call(session, service.list_job_executions, job_id=job_id, query=request.query_params)
+    return await call(session, service.list_job_executions, job=job, query=query)
 
 
 @router.get(
@@ -99,22 +105,13 @@ async def get_job_execution(
     response_model=None,
     summary="Executions of every job, one page, newest first",
     responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": ExecutionPage}},
-    openapi_extra=query_doc(
-        ("page", "1-based page, default 1; below 1 or not an integer → 1"),
-        ("limit", "Page size 1..200, default 20; not an integer → 20"),
-        ("per_page", "Alias of `limit` (D9); `limit` wins when both are sent"),
-        ("job_id", "Only this job's executions"),
-        STATUS, TRIGGER,
-        ("execution_type", "webhook or github_actions"),
-        FROM, TO,
-    ),
 )
-async def list_executions(request: Request, claims: ReadClaims) -> Response:
+async def list_executions(
+    request: Request, claims: ReadClaims, query: Annotated[ExecutionListQuery, Query()]
+) -> Response:
     # The read path: `service.list_executions` on a plain connection, after the token owner check.
-    query = request.query_params
-    return await read_path.respond(
-        request, claims, service.list_executions, heavy=_counts_rows(query, EXECUTION_FILTER_KEYS), query=query
-    )
+    heavy = _counts_rows(service.list_filters(query))
+    return await read_path.respond(request, claims, service.list_executions, heavy=heavy, query=query)
 
 
 @router.get(
@@ -122,23 +119,19 @@ async def list_executions(request: Request, claims: ReadClaims) -> Response:
     response_model=None,
     summary="Counts, success rate and mean duration over the filtered executions",
     responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": ExecutionStatistics}},
-    openapi_extra=query_doc(("job_id", "Only this job's executions"), FROM, TO),
 )
-async def execution_statistics(request: Request, claims: ReadClaims) -> Response:
-    query = request.query_params
-    return await read_path.respond(
-        request, claims, service.execution_statistics, heavy=_counts_rows(query, service.STATISTICS_FILTER_KEYS), query=query
-    )
+async def execution_statistics(
+    request: Request, claims: ReadClaims, query: Annotated[ExecutionStatisticsQuery, Query()]
+) -> Response:
+    heavy = _counts_rows(service.statistics_filters(query))
+    return await read_path.respond(request, claims, service.execution_statistics, heavy=heavy, query=query)
 
 
-def _counts_rows(query: Mapping[str, str], accept: frozenset[str]) -> bool:
+def _counts_rows(filters: ExecutionFilters) -> bool:
     """Whether the request's figures come from the execution rows (a scan: run it in a
     worker thread so the loop keeps serving) rather than from the daily rollup (under a
     millisecond: inline is cheaper than the thread hop, ~10% of such a request)."""
-    try:
-        return not rollup_answers(parse_execution_filters(query, accept=accept))
-    except ApiError:
-        return False  # refused by the unit itself, after the token checks
+    return not rollup_answers(filters)
 
 
 @router.get(

@@ -1,5 +1,8 @@
 """v2 twins of the notification routes (API_CONTRACT.md §3.7): the caller's own rows.
 
+The queries are the contracts of `shared_models.contracts.notifications`, declared
+natively (a refused `from`/`to` is the legacy 400, after the token checks).
+
 The list is `/api/v2/notifications` exactly (`.../notifications/` is the JSON 404, as
 every trailing slash). `read-all` and `delete-read` are declared before the
 `{notification_id}` routes so the literal segments win, as in Werkzeug.
@@ -7,15 +10,15 @@ every trailing slash). `read-all` and `delete-read` are declared before the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from fastapi_app import read_path
+from fastapi_app.contract_body import ContractRoute
 from fastapi_app.deps import CurrentUser, ReadClaims, SessionDep, call
-from fastapi_app.openapi_bodies import query_doc
-from fastapi_app.routers.executions import BAD_DATES, FROM, TO, error
+from fastapi_app.routers.executions import BAD_DATES, error
 from fastapi_app.schemas.common import AUTH_RESPONSES
 from fastapi_app.schemas.notifications import (
     AllMarkedRead,
@@ -25,9 +28,10 @@ from fastapi_app.schemas.notifications import (
     ReadDeleted,
     UnreadCount,
 )
+from shared_models.contracts.notifications import NotificationListQuery, NotificationRangeQuery
 from shared_models.services import notifications as service
 
-router = APIRouter(prefix="/notifications", tags=["notifications"])
+router = APIRouter(prefix="/notifications", tags=["notifications"], route_class=ContractRoute)
 
 NOT_FOUND = {404: error("No notification with this id")}
 
@@ -41,16 +45,12 @@ def forbidden(verb: str) -> dict[int | str, dict[str, Any]]:
     response_model=None,
     summary="The caller's notifications, one page, newest first",
     responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": NotificationPage}},
-    openapi_extra=query_doc(
-        ("page", "1-based page, default 1; below 1 or not an integer → 1"),
-        ("per_page", "Page size, default 20, at most 100; below 1 or not an integer → 20"),
-        ("unread_only", "`true` (any case) lists unread ones only"),
-        FROM, TO,
-    ),
 )
-async def list_notifications(request: Request, claims: ReadClaims) -> Response:
+async def list_notifications(
+    request: Request, claims: ReadClaims, query: Annotated[NotificationListQuery, Query()]
+) -> Response:
     # The read path: `service.list_notifications` on a plain connection, after the token owner check.
-    return await read_path.respond(request, claims, service.list_notifications, query=request.query_params)
+    return await read_path.respond(request, claims, service.list_notifications, query=query)
 
 
 @router.get(
@@ -58,10 +58,11 @@ async def list_notifications(request: Request, claims: ReadClaims) -> Response:
     response_model=None,
     summary="How many of the caller's notifications are unread",
     responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": UnreadCount}},
-    openapi_extra=query_doc(FROM, TO),
 )
-async def unread_count(request: Request, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return await call(session, service.unread_count, actor=user, query=request.query_params)
+async def unread_count(
+    session: SessionDep, user: CurrentUser, query: Annotated[NotificationRangeQuery, Query()]
+) -> dict[str, Any]:
+    return await call(session, service.unread_count, actor=user, query=query)
 
 
 @router.put(
@@ -89,10 +90,11 @@ async def mark_read(notification_id: str, session: SessionDep, user: CurrentUser
     response_model=None,
     summary="Delete the caller's read notifications (optionally within from/to)",
     responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": ReadDeleted}},
-    openapi_extra=query_doc(FROM, TO),
 )
-async def delete_read(request: Request, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return await call(session, service.delete_read, actor=user, query=request.query_params)
+async def delete_read(
+    session: SessionDep, user: CurrentUser, query: Annotated[NotificationRangeQuery, Query()]
+) -> dict[str, Any]:
+    return await call(session, service.delete_read, actor=user, query=query)
 
 
 @router.delete(

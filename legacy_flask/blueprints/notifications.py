@@ -12,6 +12,8 @@ from flask_jwt_extended import current_user
 from legacy_flask.auth import authenticated
 from legacy_flask.extensions import db
 from legacy_flask.http import commit_and_respond, read
+from shared_models.contracts import parse_query
+from shared_models.contracts.notifications import NotificationListQuery, NotificationRangeQuery
 from shared_models.services import notifications as service
 
 bp = Blueprint("notifications", __name__)
@@ -20,13 +22,14 @@ bp = Blueprint("notifications", __name__)
 @bp.get("")
 @authenticated()
 def list_notifications() -> tuple[Response, int]:
-    return read(service.list_notifications, query=request.args)
+    return read(service.list_notifications, query=parse_query(NotificationListQuery, request.args))
 
 
 @bp.get("/unread-count")
 @authenticated()
 def unread_count() -> tuple[Response, int]:
-    return commit_and_respond(service.unread_count(session=db.session, actor=current_user, query=request.args))
+    query = parse_query(NotificationRangeQuery, request.args)
+    return commit_and_respond(service.unread_count(session=db.session, actor=current_user, query=query))
 
 
 @bp.put("/<notification_id>/read")
@@ -52,4 +55,5 @@ def delete_notification(notification_id: str) -> tuple[Response, int]:
 @bp.delete("/delete-read")
 @authenticated()
 def delete_read() -> tuple[Response, int]:
-    return commit_and_respond(service.delete_read(session=db.session, actor=current_user, query=request.args))
+    query = parse_query(NotificationRangeQuery, request.args)
+    return commit_and_respond(service.delete_read(session=db.session, actor=current_user, query=query))

@@ -7,13 +7,16 @@ here says so. Query fields receive text.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import math
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
-from pydantic_core import PydanticUseDefault
+from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, WithJsonSchema, WrapValidator
+from pydantic_core import PydanticKnownError, PydanticUseDefault
 
-from shared_models.contracts.base import refuse
+from shared_models.contracts.base import contract_error, refuse
 from shared_models.errors import ApiError, bad_request, invalid_payload
+from shared_models.formats import InvalidDate, parse_range_bound
 
 # --- body fields ------------------------------------------------------------------------
 
@@ -69,6 +72,89 @@ EmailList = Annotated[
     }),
 ]
 """`notification_emails`: a list of strings or one comma-joined string."""
+
+
+class Refusal:
+    """A value of the wrong type, held so the service refuses it at its turn (see `Held`)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ApiError) -> None:
+        self.error = error
+
+
+def _hold(value: Any, handler: Any, info: ValidationInfo) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        field = info.field_name or ""
+        return Refusal(contract_error([{**e, "loc": (field, *e["loc"])} for e in error.errors()]))
+
+
+T = TypeVar("T")
+
+Held = Annotated[T, WrapValidator(_hold)]
+"""A key whose type refusal waits for the service: where the legacy checked something
+else first (a permission on the key, an earlier key's value rule), the wrong type is
+answered only when the service reaches the key (`checked`). Same type and schema as `T`."""
+
+
+def checked(value: T | Refusal) -> T:
+    """A `Held` value, or its type refusal raised now."""
+    if isinstance(value, Refusal):
+        raise value.error
+    return value
+
+
+def _blank_is_missing(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise PydanticKnownError("missing")
+    return value.strip() if isinstance(value, str) else value
+
+
+RequiredText = Annotated[str, BeforeValidator(_blank_is_missing), WithJsonSchema({"type": "string", "pattern": r"\S"})]
+"""A required string, trimmed: `null` or blanks are "is required", as an absent key is
+(the legacy `if not value or not value.strip()`)."""
+
+
+def _number(value: Any) -> float:
+    """A JSON number, or a string holding a finite one (the legacy `float()` took both);
+    anything else, booleans included, is "must be a number"."""
+    if not isinstance(value, bool) and isinstance(value, int | float | str):
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (ValueError, OverflowError):
+            number = math.nan
+        if not isinstance(value, str) or math.isfinite(number):
+            return number
+    raise PydanticKnownError("float_type")
+
+
+def _required_number(value: Any) -> float:
+    if value is None:
+        raise PydanticKnownError("missing")
+    return _number(value)
+
+
+def number(*, required: bool = False, **schema: Any) -> Any:
+    """A number as `_number` reads it; `required`: `null` is "is required" like an absent key.
+    `schema` documents the bounds the service checks (e.g. `minimum=0, maximum=1`)."""
+    read = _required_number if required else _number
+    return Annotated[float, BeforeValidator(read), WithJsonSchema({"type": "number", **schema})]
+
+
+def whole_number(error: ApiError, **schema: Any) -> Any:
+    """A number as `_number` reads it that must be whole (`10.0` and `"10"` are 10): a
+    fraction, a non-finite number or `null` (unless the field allows `null`) answers
+    `error`. `schema` documents the bounds the service checks."""
+
+    def read(value: Any) -> int:
+        figure = math.nan if value is None else _number(value)
+        if not math.isfinite(figure) or figure != int(figure):
+            raise refuse(error)
+        return int(figure)
+
+    return Annotated[int, BeforeValidator(read), WithJsonSchema({"type": "integer", **schema})]
 
 
 # --- query fields -------------------------------------------------------------------------
@@ -142,3 +228,67 @@ QueryActive = Annotated[
     WithJsonSchema(one_of_words("true", "false", "1", "0", any_case=True)),
 ]
 """`is_active`: true/1 or false/0 in any case; blank means no filter."""
+
+
+def _words(value: Any) -> Any:
+    if isinstance(value, list) and value:
+        # FastAPI hands a tuple-typed query field every value of its key; the first wins (D19).
+        value = value[0]
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    return value
+
+
+QueryWords = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_words),
+    WithJsonSchema({"type": "string", "description": "One value or a comma list of them"}),
+]
+"""`status=success` or `status=success, failed`: items trimmed, blanks dropped (so a
+blank value is no filter). The values are filters, not an enum: an unknown one matches
+nothing."""
+
+
+def _true_word(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.lower() == "true"
+
+
+QueryTrue = Annotated[
+    bool,
+    BeforeValidator(_true_word),
+    WithJsonSchema({"type": "string", "description": "`true` in any case; anything else is false"}),
+]
+"""`unread_only`: on for `true` in any case and nothing else (no trimming, §3.7.1)."""
+
+
+INVALID_DATE_MESSAGE = "Invalid date format. Use YYYY-MM-DD or ISO datetime."
+
+DATE_OR_INSTANT = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}, BLANK]
+}
+"""The JSON schema of a `from`/`to` value: a date, an ISO instant, or blank (no bound)."""
+
+
+def _range_bound(*, is_upper: bool) -> Any:
+    def read(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # built in code (a datetime or None), not read from a query
+        text = _blank_is_absent(value)
+        try:
+            return parse_range_bound(text, is_upper=is_upper)
+        except (InvalidDate, OverflowError):
+            # OverflowError: `to=9999-12-31` shifted one day on, or an offset at year 1.
+            raise refuse(bad_request("Invalid date", INVALID_DATE_MESSAGE)) from None
+
+    return BeforeValidator(read)
+
+
+RangeStart = Annotated[datetime | None, _range_bound(is_upper=False), WithJsonSchema(DATE_OR_INSTANT)]
+"""`from`, inclusive: `YYYY-MM-DD` is midnight UTC, an ISO datetime is converted to UTC
+(naive = UTC); blank means no bound; anything else is 400 "Invalid date" (§3.6, §3.7)."""
+
+RangeEnd = Annotated[datetime | None, _range_bound(is_upper=True), WithJsonSchema(DATE_OR_INSTANT)]
+"""`to`, exclusive, read as `RangeStart` except that a date-only value moves one day on
+(the whole day is included)."""

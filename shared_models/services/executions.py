@@ -8,33 +8,33 @@ both on a sync Session. Order everywhere: `started_at` desc, then `id` desc (D18
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Select, select
 from sqlalchemy.orm import Session
 
+from shared_models.contracts.executions import (
+    JOB_LIST_DEFAULT_LIMIT,
+    MAX_LIMIT,
+    ExecutionListQuery,
+    ExecutionStatisticsQuery,
+    JobExecutionListQuery,
+)
 from shared_models.errors import ApiError, not_found
 from shared_models.models import Job, JobExecution
-from shared_models.requests import query_int
 from shared_models.serializers import execution_to_dict
 from shared_models.services.execution_totals import ExecutionTotals, execution_count, execution_totals
 from shared_models.services.filters import (
     STATEMENT_CACHE_SIZE,
+    DateRange,
     ExecutionFilters,
     page_window,
-    parse_execution_filters,
     total_pages,
     windowed,
 )
 from shared_models.services.ownership import get_job_or_404
 from shared_models.settings import Settings
-
-JOB_LIST_DEFAULT_LIMIT = 50
-GLOBAL_LIST_DEFAULT_LIMIT = 20
-MAX_LIMIT = 200
-STATISTICS_FILTER_KEYS = frozenset({"job_id"})  # §3.6.6: and from/to, as everywhere
 
 NEWEST_FIRST = (JobExecution.started_at.desc(), JobExecution.id.desc())
 
@@ -88,22 +88,32 @@ def latest_execution_statement(job_id: str) -> Select[tuple[JobExecution]]:
 # --- query parameters --------------------------------------------------------------------
 
 
-def job_list_limit(query: Mapping[str, str]) -> int:
+def job_list_limit(query: JobExecutionListQuery) -> int:
     """§3.6.1 `limit`: default 50, at most 200, `0` lists nothing. A negative value (the
     legacy's "no limit" on SQLite) is treated as absent, i.e. the default 50."""
-    limit = query_int(query, "limit", JOB_LIST_DEFAULT_LIMIT)
-    if limit < 0:
-        limit = JOB_LIST_DEFAULT_LIMIT
+    limit = query.limit if query.limit >= 0 else JOB_LIST_DEFAULT_LIMIT
     return min(limit, MAX_LIMIT)
 
 
-def global_paging(query: Mapping[str, str]) -> tuple[int, int]:
-    """§3.6.4 (page, limit): page ≥ 1; limit (alias `per_page`, D9; `limit` wins when both
-    are sent) clamped to 1..200; non-integers fall back to the defaults."""
-    page = max(query_int(query, "page", 1), 1)
-    key = "limit" if "limit" in query else "per_page"
-    limit = min(max(query_int(query, key, GLOBAL_LIST_DEFAULT_LIMIT), 1), MAX_LIMIT)
-    return page, limit
+def global_paging(query: ExecutionListQuery) -> tuple[int, int]:
+    """§3.6.4 (page, limit): page ≥ 1; limit (alias `per_page`, D9) clamped to 1..200."""
+    return max(query.page, 1), min(max(query.page_size, 1), MAX_LIMIT)
+
+
+def list_filters(query: ExecutionListQuery) -> ExecutionFilters:
+    """§3.6.4's filters: job, statuses, trigger and execution type, from/to."""
+    return ExecutionFilters(
+        job_id=query.job_id,
+        statuses=query.status,
+        trigger_type=query.trigger_type,
+        execution_type=query.execution_type,
+        range=DateRange.of(query),
+    )
+
+
+def statistics_filters(query: ExecutionStatisticsQuery) -> ExecutionFilters:
+    """§3.6.6's filters: job and from/to only."""
+    return ExecutionFilters(job_id=query.job_id, range=DateRange.of(query))
 
 
 # --- bodies --------------------------------------------------------------------------------
@@ -173,10 +183,12 @@ def global_statistics_body(filters: ExecutionFilters, totals: ExecutionTotals) -
 # --- services ------------------------------------------------------------------------------
 
 
-def list_job_executions(*, session: Session, job_id: str, query: Mapping[str, str]) -> dict[str, Any]:
-    """GET /jobs/<job_id>/executions (§3.6.1). 404 job, then 400 on bad dates."""
-    job = get_job_or_404(session, job_id)
-    filters = parse_execution_filters(query, accept=frozenset({"status", "trigger_type"}), job_id=job.id)
+def list_job_executions(*, session: Session, job: Job, query: JobExecutionListQuery) -> dict[str, Any]:
+    """GET /jobs/<job_id>/executions (§3.6.1): `job` was found first (404), then the
+    query validated (400 on bad dates)."""
+    filters = ExecutionFilters(
+        job_id=job.id, statuses=query.status, trigger_type=query.trigger_type, range=DateRange.of(query)
+    )
     executions = session.scalars(job_executions_statement(filters, limit=job_list_limit(query))).all()
     return {
         "job_id": job.id,
@@ -207,10 +219,10 @@ def job_execution_stats(*, session: Session, job_id: str) -> dict[str, Any]:
 
 
 def list_executions(
-    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
+    connection: Connection, *, user_id: str, settings: Settings, query: ExecutionListQuery
 ) -> dict[str, Any]:
     """GET /executions (§3.6.4, D9): one page, with the effective page and limit."""
-    filters = parse_execution_filters(query)
+    filters = list_filters(query)
     page, limit = global_paging(query)
     total = execution_count(connection, filters)
     rows = connection.execute(executions_page_statement(filters), page_window(page, limit)).all()
@@ -226,9 +238,9 @@ def get_execution(connection: Connection, *, user_id: str, settings: Settings, e
 
 
 def execution_statistics(
-    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
+    connection: Connection, *, user_id: str, settings: Settings, query: ExecutionStatisticsQuery
 ) -> dict[str, Any]:
     """GET /executions/statistics (§3.6.6): filters `job_id`, `from`, `to` only."""
-    filters = parse_execution_filters(query, accept=STATISTICS_FILTER_KEYS)
+    filters = statistics_filters(query)
     return global_statistics_body(filters, execution_totals(connection, filters))
 

@@ -1,9 +1,10 @@
 """Query filters and paging shared by the execution and notification endpoints (§3.6, §3.7, D1).
 
-One parser for `from`/`to` (and the execution filters), so both resources and both
-stacks reject the same values with the same 400. The `where(...)` clauses are built from
-the parsed values; the only difference between the resources is the compared column
-(`started_at` for executions, `created_at` for notifications).
+The query values arrive validated (`shared_models.contracts.ranges` / `.executions` /
+`.notifications`: one contract for `from`/`to`, so both resources and both stacks refuse
+the same values with the same 400). Here they become the frozen filter values the
+statements are built and memoized from; the only difference between the resources is
+the compared column (`started_at` for executions, `created_at` for notifications).
 """
 
 from __future__ import annotations
@@ -16,16 +17,13 @@ from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, Connection, Select, bindparam, false
 
-from shared_models.errors import bad_request
-from shared_models.formats import InvalidDate, parse_range_bound, utc_instant
+from shared_models.contracts.ranges import DateRangeQuery
+from shared_models.formats import utc_instant
 from shared_models.models import JobExecution
 from shared_models.rows import named_rows
 
 # OFFSET is a signed 64-bit value in SQLite and PostgreSQL; a page beyond it is empty.
 MAX_OFFSET = 2**63 - 1
-
-INVALID_DATE_MESSAGE = "Invalid date format. Use YYYY-MM-DD or ISO datetime."
-INVALID_RANGE_MESSAGE = '"from" must be earlier than "to".'
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,11 @@ class DateRange:
 
     start: datetime | None = None
     end: datetime | None = None
+
+    @classmethod
+    def of(cls, query: DateRangeQuery) -> DateRange:
+        """The bounds of a validated query (the contract refused bad dates and ranges)."""
+        return cls(query.start, query.end)
 
     def as_dict(self) -> dict[str, str | None]:
         """The `range` key of a response. D4: the same `...Z` format for executions and
@@ -56,39 +59,6 @@ def equals_any(column: Any, values: Sequence[str]) -> ColumnElement[bool]:
     if not values:
         return false()
     return column == values[0] if len(values) == 1 else column.in_(values)
-
-
-def _text(query: Mapping[str, str], key: str) -> str | None:
-    """A query value with blanks meaning "not given" (the legacy tested truthiness)."""
-    raw = query.get(key)
-    if raw is None or not raw.strip():
-        return None
-    return raw.strip()
-
-
-def _bound(raw: str | None, *, is_upper: bool) -> datetime | None:
-    if raw is None:
-        return None
-    try:
-        return parse_range_bound(raw, is_upper=is_upper)
-    except (InvalidDate, OverflowError):
-        # OverflowError: `to=9999-12-31` shifted one day on, or an offset at year 1.
-        raise bad_request("Invalid date", INVALID_DATE_MESSAGE) from None
-
-
-def parse_date_range(query: Mapping[str, str]) -> DateRange:
-    """`from`/`to` → DateRange; 400 `Invalid date` or `Invalid date range` (D1, §3.6)."""
-    start = _bound(_text(query, "from"), is_upper=False)
-    end = _bound(_text(query, "to"), is_upper=True)
-    if start is not None and end is not None and start >= end:
-        raise bad_request("Invalid date range", INVALID_RANGE_MESSAGE)
-    return DateRange(start, end)
-
-
-def parse_list(query: Mapping[str, str], key: str) -> tuple[str, ...]:
-    """`status=success` or `status=success, failed`: items trimmed, blanks dropped."""
-    raw = query.get(key) or ""
-    return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
 @dataclass(frozen=True)
@@ -114,30 +84,6 @@ class ExecutionFilters:
             conditions.append(equals_any(JobExecution.execution_type, [self.execution_type]))
         conditions.extend(self.range.clauses(JobExecution.started_at))
         return conditions
-
-
-EXECUTION_FILTER_KEYS = frozenset({"job_id", "status", "trigger_type", "execution_type"})
-
-
-def parse_execution_filters(
-    query: Mapping[str, str],
-    *,
-    accept: frozenset[str] = EXECUTION_FILTER_KEYS,
-    job_id: str | None = None,
-) -> ExecutionFilters:
-    """Read the execution filters an endpoint documents (`accept`); `from`/`to` always.
-
-    `job_id` pins the job for the per-job routes (the path wins over any query value).
-    """
-    if job_id is None and "job_id" in accept:
-        job_id = _text(query, "job_id")
-    return ExecutionFilters(
-        job_id=job_id,
-        statuses=parse_list(query, "status") if "status" in accept else (),
-        trigger_type=_text(query, "trigger_type") if "trigger_type" in accept else None,
-        execution_type=_text(query, "execution_type") if "execution_type" in accept else None,
-        range=parse_date_range(query),
-    )
 
 
 # --- paging (both paged lists) -----------------------------------------------------------

@@ -8,7 +8,6 @@ single-row routes and simply invisible to the bulk ones. Order: `created_at` des
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -16,23 +15,24 @@ from sqlalchemy import ColumnElement, Connection, Delete, Select, Update, delete
 from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
+from shared_models.contracts.notifications import (
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    NotificationListQuery,
+    NotificationRangeQuery,
+)
 from shared_models.errors import ApiError
 from shared_models.models import Notification, User
-from shared_models.requests import query_int
 from shared_models.serializers import notification_to_dict
 from shared_models.services.filters import (
     STATEMENT_CACHE_SIZE,
     DateRange,
     page_window,
     page_with_total,
-    parse_date_range,
     total_pages,
     windowed,
 )
 from shared_models.settings import Settings
-
-DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
 
 NEWEST_FIRST = (Notification.created_at.desc(), Notification.id.desc())
 
@@ -88,22 +88,13 @@ def delete_read_statement(user_id: str, date_range: DateRange) -> Delete:
 # --- query parameters --------------------------------------------------------------------
 
 
-def paging(query: Mapping[str, str]) -> tuple[int, int]:
+def paging(query: NotificationListQuery) -> tuple[int, int]:
     """(page, per_page) as used, which is also what the response echoes (D9; the legacy
-    echoed the raw values). Non-integers → defaults; page < 1 → 1; per_page < 1 → 20;
-    per_page > 100 → 100 (Flask-SQLAlchemy `paginate(error_out=False)` rules)."""
-    page = query_int(query, "page", 1)
-    per_page = query_int(query, "per_page", DEFAULT_PER_PAGE)
-    if page < 1:
-        page = 1
-    if per_page < 1:
-        per_page = DEFAULT_PER_PAGE
+    echoed the raw values). Non-integers were read as the defaults; page < 1 → 1;
+    per_page < 1 → 20; per_page > 100 → 100 (Flask-SQLAlchemy `paginate(error_out=False)`)."""
+    page = max(query.page, 1)
+    per_page = query.per_page if query.per_page >= 1 else DEFAULT_PER_PAGE
     return page, min(per_page, MAX_PER_PAGE)
-
-
-def unread_only_flag(query: Mapping[str, str]) -> bool:
-    """`unread_only` is on for `true` in any case and nothing else (§3.7.1)."""
-    return (query.get("unread_only") or "").lower() == "true"
 
 
 # --- bodies --------------------------------------------------------------------------------
@@ -127,12 +118,12 @@ def notifications_page_body(
 
 
 def list_notifications(
-    connection: Connection, *, user_id: str, settings: Settings, query: Mapping[str, str]
+    connection: Connection, *, user_id: str, settings: Settings, query: NotificationListQuery
 ) -> dict[str, Any]:
     """GET /notifications (§3.7.1): the caller's."""
-    date_range = parse_date_range(query)
+    date_range = DateRange.of(query)
     page, per_page = paging(query)
-    unread_only = unread_only_flag(query)
+    unread_only = query.unread_only
     rows, total = page_with_total(
         connection,
         notifications_page_statement(user_id, date_range, unread_only),
@@ -142,9 +133,9 @@ def list_notifications(
     return notifications_page_body(rows, total, page, per_page, date_range)
 
 
-def unread_count(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:
+def unread_count(*, session: Session, actor: User, query: NotificationRangeQuery) -> dict[str, Any]:
     """GET /notifications/unread-count (§3.7.2)."""
-    date_range = parse_date_range(query)
+    date_range = DateRange.of(query)
     count = session.execute(notifications_count_statement(actor.id, date_range, True)).scalar_one()
     return {"unread_count": count, "range": date_range.as_dict()}
 
@@ -183,8 +174,8 @@ def delete_notification(*, session: Session, actor: User, notification_id: str) 
     return {"message": "Notification deleted successfully"}
 
 
-def delete_read(*, session: Session, actor: User, query: Mapping[str, str]) -> dict[str, Any]:
+def delete_read(*, session: Session, actor: User, query: NotificationRangeQuery) -> dict[str, Any]:
     """DELETE /notifications/delete-read (§3.7.6): the caller's read rows, within from/to."""
-    date_range = parse_date_range(query)
+    date_range = DateRange.of(query)
     result = session.execute(delete_read_statement(actor.id, date_range))
     return {"deleted_count": result.rowcount}

@@ -184,6 +184,21 @@ def test_bad_dates_are_400(client: ApiClient, headers: dict, path: str, query: s
     assert (response.status_code, response.get_json()) == (400, expected)
 
 
+@pytest.mark.parametrize("path", ["/api/executions", "/api/executions/statistics"])
+def test_the_token_owner_is_checked_before_the_dates(
+    client: ApiClient, db: Session, settings: Settings, path: str
+) -> None:
+    """The legacy checked the token's user before reading the query; v2 validates the
+    query first, so its 400 waits for the owner check."""
+    gone = make_user(db, "viewer")
+    headers = bearer(settings, gone)
+    gone.is_active = False
+    db.commit()
+    response = client.get(f"{path}?from=soon", headers=headers)
+    assert (response.status_code, response.get_json()) == (401, {"msg": "User not found or inactive"})
+    assert client.get(f"{path}?from=soon").get_json() == MISSING_TOKEN
+
+
 # --- 3.6.5 get one -----------------------------------------------------------------------
 
 

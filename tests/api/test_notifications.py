@@ -185,6 +185,29 @@ def test_bad_dates_are_400(client: ApiClient, headers: dict, path: str, query: s
     assert (response.status_code, response.get_json()) == (400, expected)
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/notifications"), ("get", "/api/notifications/unread-count"), ("delete", "/api/notifications/delete-read")],
+)
+def test_the_token_owner_is_checked_before_the_dates(
+    client: ApiClient, db: Session, settings: Settings, method: str, path: str
+) -> None:
+    """401 for a token whose user is gone, whatever the query holds (the legacy's order)."""
+    gone = make_user(db, "viewer")
+    headers = bearer(settings, gone)
+    gone.is_active = False
+    db.commit()
+    response = getattr(client, method)(f"{path}?from=garbage", headers=headers)
+    assert (response.status_code, response.get_json()) == (401, {"msg": "User not found or inactive"})
+
+
+def test_a_python_field_name_is_not_a_query_key(client: ApiClient, headers: dict) -> None:
+    """`start`/`end` are the contract's field names for `from`/`to`: as query keys they
+    are unknown, so ignored."""
+    response = client.get("/api/notifications/unread-count?start=garbage&end=garbage", headers=headers)
+    assert (response.status_code, response.get_json()["range"]) == (200, {"from": None, "to": None})
+
+
 def test_trailing_slash_is_404(client: ApiClient, headers: dict) -> None:
     response = client.get("/api/notifications/", headers=headers)
     assert response.status_code == 404

@@ -1,5 +1,6 @@
-"""The shared from/to, status and paging rules (§3.6, §3.7, D1, D4, D9), and the
-statements and totals the v2 stack reuses."""
+"""The filter values, paging and statements the execution and notification reads share
+(§3.6, §3.7, D4, D9), and the totals the v2 stack reuses. How a query is read and
+refused: tests/shared_models/test_contracts_*.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from shared_models.errors import ApiError
+from shared_models.contracts import parse_query
+from shared_models.contracts.executions import ExecutionListQuery, ExecutionStatisticsQuery
+from shared_models.contracts.ranges import DateRangeQuery
 from shared_models.formats import utc_instant
 from shared_models.services import executions
 from shared_models.services.execution_totals import execution_totals
@@ -19,92 +22,23 @@ from shared_models.services.filters import (
     ExecutionFilters,
     page_offset,
     page_window,
-    parse_date_range,
-    parse_execution_filters,
-    parse_list,
     total_pages,
 )
 from shared_models.settings import Settings
 from tests.helpers import at, make_execution, make_job
 
-INVALID_DATE = {"error": "Invalid date", "message": "Invalid date format. Use YYYY-MM-DD or ISO datetime."}
-INVALID_RANGE = {"error": "Invalid date range", "message": '"from" must be earlier than "to".'}
+
+def range_of(query: dict[str, str]) -> DateRange:
+    return DateRange.of(parse_query(DateRangeQuery, query))
 
 
-def test_no_bounds_is_an_open_range() -> None:
-    assert parse_date_range({}) == DateRange(None, None)
-    assert parse_date_range({"from": "", "to": "  "}) == DateRange(None, None)
-
-
-def test_date_only_from_is_midnight_utc_and_to_covers_the_whole_day() -> None:
-    parsed = parse_date_range({"from": "2026-01-05", "to": "2026-01-05"})
-    assert parsed == DateRange(at(2026, 1, 5), at(2026, 1, 6))
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("2026-01-05T10:30:00Z", datetime(2026, 1, 5, 10, 30, tzinfo=UTC)),
-        ("2026-01-05T10:30:00", datetime(2026, 1, 5, 10, 30, tzinfo=UTC)),  # naive = UTC
-        ("2026-01-05T10:30:00+09:00", datetime(2026, 1, 5, 1, 30, tzinfo=UTC)),
-        ("2026-01-05T10:30:00.250-02:00", datetime(2026, 1, 5, 12, 30, 0, 250000, tzinfo=UTC)),
-    ],
-)
-def test_iso_values_are_converted_to_utc_and_not_shifted(raw: str, expected: datetime) -> None:
-    assert parse_date_range({"from": raw}).start == expected
-    assert parse_date_range({"to": raw}).end == expected
-
-
-@pytest.mark.parametrize(
-    "raw",
-    ["garbage", "2026-13-01", "2026-02-30", "yesterday", "2026-01-05T25:00:00", "1", "9999-12-31"],
-)
-def test_unparseable_values_are_400_invalid_date(raw: str) -> None:
-    # 9999-12-31 as `to` overflows when shifted one day on: still the user's fault, not a 500.
-    with pytest.raises(ApiError) as caught:
-        parse_date_range({"from": "2020-01-01", "to": raw})
-    assert (caught.value.status, caught.value.body) == (400, INVALID_DATE)
-
-
-def test_garbage_from_is_400_even_without_to() -> None:
-    with pytest.raises(ApiError) as caught:
-        parse_date_range({"from": "not-a-date"})
-    assert caught.value.body == INVALID_DATE
-
-
-@pytest.mark.parametrize(
-    ("start", "end"),
-    [("2026-01-06", "2026-01-05"), ("2026-01-05T00:00:00Z", "2026-01-05T09:00:00+09:00")],
-)
-def test_from_not_before_to_is_400_invalid_range(start: str, end: str) -> None:
-    with pytest.raises(ApiError) as caught:
-        parse_date_range({"from": start, "to": end})
-    assert (caught.value.status, caught.value.body) == (400, INVALID_RANGE)
-
-
-def test_same_date_only_from_and_to_is_a_valid_one_day_range() -> None:
-    assert parse_date_range({"from": "2026-01-05", "to": "2026-01-05"}).end == at(2026, 1, 6)
+def list_filters(query: dict[str, str]) -> ExecutionFilters:
+    return executions.list_filters(parse_query(ExecutionListQuery, query))
 
 
 def test_range_is_rendered_in_the_one_instant_format() -> None:
-    rendered = parse_date_range({"from": "2026-01-05T01:02:03.456789+09:00", "to": "2026-01-31"}).as_dict()
+    rendered = range_of({"from": "2026-01-05T01:02:03.456789+09:00", "to": "2026-01-31"}).as_dict()
     assert rendered == {"from": "2026-01-04T16:02:03.456Z", "to": "2026-02-01T00:00:00.000Z"}
-
-
-def test_list_values_are_trimmed_and_blanks_dropped() -> None:
-    assert parse_list({"status": " success , failed ,,"}, "status") == ("success", "failed")
-    assert parse_list({"status": ""}, "status") == ()
-    assert parse_list({}, "status") == ()
-
-
-def test_execution_filters_read_only_the_accepted_keys() -> None:
-    query = {"job_id": "j1", "status": "failed", "trigger_type": "manual", "execution_type": "webhook"}
-    assert parse_execution_filters(query) == ExecutionFilters(
-        job_id="j1", statuses=("failed",), trigger_type="manual", execution_type="webhook"
-    )
-    assert parse_execution_filters(query, accept=frozenset({"job_id"})) == ExecutionFilters(job_id="j1")
-    # the path's job id wins over a query value
-    assert parse_execution_filters(query, accept=frozenset(), job_id="path").job_id == "path"
 
 
 def test_paging_helpers() -> None:
@@ -118,10 +52,10 @@ def test_list_statements_are_built_once_per_filter_and_paged_by_bind_values(db: 
     job = make_job(db, name="paged")
     started = [at(2026, 1, 1) + timedelta(minutes=n) for n in range(5)]
     ids = [make_execution(db, job, started_at=when, status="success").id for when in started]
-    filters = parse_execution_filters({"status": "success"})
+    filters = list_filters({"status": "success"})
     statement = executions.executions_page_statement(filters)
-    assert executions.executions_page_statement(parse_execution_filters({"status": "success"})) is statement
-    assert executions.executions_page_statement(parse_execution_filters({"status": "failed"})) is not statement
+    assert executions.executions_page_statement(list_filters({"status": "success"})) is statement
+    assert executions.executions_page_statement(list_filters({"status": "failed"})) is not statement
     pages = [[execution.id for execution, _name, _repo in db.execute(statement, page_window(page, 2))] for page in (1, 2, 3, 4)]
     assert pages == [ids[4:2:-1], ids[2:0:-1], ids[:1], []]
 
@@ -152,7 +86,7 @@ def test_statistics_take_one_statement(db: Session, engine: Engine, settings: Se
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        body = executions.execution_statistics(db.connection(), user_id="anyone", settings=settings, query={"job_id": job.id})
+        body = executions.execution_statistics(db.connection(), user_id="anyone", settings=settings, query=ExecutionStatisticsQuery(job_id=job.id))
     finally:
         event.remove(engine, "before_cursor_execute", record)
     queries = [sql for sql in statements if sql.lstrip().upper() != "BEGIN"]  # SQLite's explicit BEGIN
@@ -181,7 +115,7 @@ def test_statements_run_on_an_async_session(db: Session, settings: Settings) -> 
 
     job = make_job(db, name="async-job", github_repo="repo")
     run = make_execution(db, job, status="failed", duration_seconds=2.0, started_at=at(2026, 1, 2))
-    filters = parse_execution_filters({"status": "failed", "from": "2026-01-01"})
+    filters = list_filters({"status": "failed", "from": "2026-01-01"})
     expected_row = executions.execution_row_to_dict(
         db.connection().execute(executions.executions_page_statement(filters), page_window(1, 20)).one()
     )

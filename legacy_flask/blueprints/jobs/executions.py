@@ -8,13 +8,22 @@ from legacy_flask.auth import authenticated
 from legacy_flask.blueprints.jobs import bp
 from legacy_flask.extensions import db
 from legacy_flask.http import commit_and_respond, read
+from shared_models.contracts import parse_query
+from shared_models.contracts.executions import (
+    ExecutionListQuery,
+    ExecutionStatisticsQuery,
+    JobExecutionListQuery,
+)
 from shared_models.services import executions as service
+from shared_models.services.ownership import get_job_or_404
 
 
 @bp.get("/jobs/<job_id>/executions")
 @authenticated()
 def list_job_executions(job_id: str) -> tuple[Response, int]:
-    return commit_and_respond(service.list_job_executions(session=db.session, job_id=job_id, query=request.args))
+    job = get_job_or_404(db.session, job_id)  # 404 before the query's 400 (§3.6.1)
+    query = parse_query(JobExecutionListQuery, request.args)
+    return commit_and_respond(service.list_job_executions(session=db.session, job=job, query=query))
 
 
 @bp.get("/jobs/<job_id>/executions/<execution_id>")
@@ -33,7 +42,7 @@ def job_execution_stats(job_id: str) -> tuple[Response, int]:
 @bp.get("/executions")
 @authenticated()
 def list_executions() -> tuple[Response, int]:
-    return read(service.list_executions, query=request.args)
+    return read(service.list_executions, query=parse_query(ExecutionListQuery, request.args))
 
 
 @bp.get("/executions/<execution_id>")
@@ -45,4 +54,4 @@ def get_execution(execution_id: str) -> tuple[Response, int]:
 @bp.get("/executions/statistics")
 @authenticated()
 def execution_statistics() -> tuple[Response, int]:
-    return read(service.execution_statistics, query=request.args)
+    return read(service.execution_statistics, query=parse_query(ExecutionStatisticsQuery, request.args))
