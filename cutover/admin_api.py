@@ -17,29 +17,20 @@ the gateway's registry, published on `app.state.cutover_route_keys`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Query, Request
 
 from cutover import capture_admin, flags
-from cutover.admin_schemas import (
-    AuditList,
-    FlagChanged,
-    FlagList,
-    FlagUpdate,
-    ShadowStatList,
-    SwitchRead,
-    SwitchUpdate,
-)
-from fastapi_app.deps import AdminUser, JsonBodyDep, SessionDep, call
-from fastapi_app.openapi_bodies import json_body_doc
+from cutover.admin_schemas import AuditList, FlagChanged, FlagList, ShadowStatList, SwitchRead
+from cutover.contracts import FlagUpdate, SwitchUpdate
+from fastapi_app.contract_body import ContractBody, ContractRoute
+from fastapi_app.deps import AdminUser, SessionDep, call
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import ROLE_RESPONSES, ErrorBody
-from shared_models.errors import ApiError
 from shared_models.models import User
-from shared_models.requests import MISSING, JsonBody, bool_field, string_field
 
-router = APIRouter(prefix="/api/v2/admin/cutover", tags=["admin: cutover"])
+router = APIRouter(prefix="/api/v2/admin/cutover", tags=["admin: cutover"], route_class=ContractRoute)
 
 GATE_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown route key or switch"},
@@ -55,8 +46,8 @@ def _actor(user: User) -> str:
     return f"api:{user.username}"
 
 
-@router.get("/flags", response_model=None, summary="Every route's flag, parity and shadow figures",
-            responses={**ROLE_RESPONSES, 200: {"model": FlagList}})
+@router.get("/flags", response_model=FlagList, summary="Every route's flag, parity and shadow figures",
+            responses=ROLE_RESPONSES)
 async def list_flags(request: Request, session: SessionDep, _admin: AdminUser) -> dict[str, Any]:
     keys = known_keys(request)
     return {
@@ -65,42 +56,30 @@ async def list_flags(request: Request, session: SessionDep, _admin: AdminUser) -
     }
 
 
-@router.put("/flags", response_model=None, summary="Move one route to a state (audited)",
-            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES, 200: {"model": FlagChanged}},
-            openapi_extra=json_body_doc(FlagUpdate))
-async def set_flag(request: Request, session: SessionDep, admin: AdminUser, body: JsonBodyDep) -> dict[str, Any]:
-    return await call(session, flags.apply_flag_body, body=body, actor=_actor(admin), known_keys=known_keys(request))
+@router.put("/flags", response_model=FlagChanged, summary="Move one route to a state (audited)",
+            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES})
+async def set_flag(request: Request, session: SessionDep, admin: AdminUser,
+                   body: Annotated[FlagUpdate, ContractBody(FlagUpdate)]) -> dict[str, Any]:
+    return await call(session, flags.apply_flag, body=body, actor=_actor(admin), known_keys=known_keys(request))
 
 
-def _switch_body(body: JsonBody) -> tuple[bool, str | None, bool]:
-    payload = body.object()
-    enabled = bool_field(payload, "enabled")
-    if enabled is MISSING:
-        raise ApiError(400, "Missing required fields", '"enabled" is required.')
-    reason = string_field(payload, "reason")
-    force = bool_field(payload, "force")
-    return bool(enabled), None if reason is MISSING else reason, force is True
-
-
-@router.put("/switches/{name}", response_model=None, summary="Turn a global switch on or off (audited)",
-            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES, 200: {"model": SwitchRead}},
-            openapi_extra=json_body_doc(SwitchUpdate))
+@router.put("/switches/{name}", response_model=SwitchRead, summary="Turn a global switch on or off (audited)",
+            responses={**ROLE_RESPONSES, **BODY_ERRORS, **GATE_RESPONSES})
 async def set_switch(request: Request, name: str, session: SessionDep, admin: AdminUser,
-                     body: JsonBodyDep) -> dict[str, Any]:
-    enabled, reason, force = _switch_body(body)
-    return await call(session, flags.set_switch, name=name, enabled=enabled, actor=_actor(admin),
-                      reason=reason, force=force, known_keys=known_keys(request))
+                     body: Annotated[SwitchUpdate, ContractBody(SwitchUpdate)]) -> dict[str, Any]:
+    return await call(session, flags.apply_switch, name=name, body=body, actor=_actor(admin),
+                      known_keys=known_keys(request))
 
 
-@router.get("/history", response_model=None, summary="The audit trail, newest first",
-            responses={**ROLE_RESPONSES, 200: {"model": AuditList}})
+@router.get("/history", response_model=AuditList, summary="The audit trail, newest first",
+            responses=ROLE_RESPONSES)
 async def history(session: SessionDep, _admin: AdminUser, route_key: str | None = None,
                   limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
     return {"history": await call(session, flags.history, route_key=route_key, limit=limit)}
 
 
-@router.get("/shadow", response_model=None, summary="Shadow counters and recent mismatches per route",
-            responses={**ROLE_RESPONSES, 200: {"model": ShadowStatList}})
+@router.get("/shadow", response_model=ShadowStatList, summary="Shadow counters and recent mismatches per route",
+            responses=ROLE_RESPONSES)
 async def shadow_stats(session: SessionDep, _admin: AdminUser, route_key: str | None = None) -> dict[str, Any]:
     return {"shadow": await call(session, flags.shadow_stats, route_key=route_key)}
 

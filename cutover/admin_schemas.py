@@ -1,10 +1,11 @@
-"""Cutover admin API (/api/v2/admin/cutover): bodies as `cutover.flags` renders them."""
+"""Cutover admin API (/api/v2/admin/cutover): answers as `cutover.flags` renders them
+(the request bodies are `cutover.contracts`)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 State = Literal["legacy", "shadow", "canary", "fastapi"]
 
@@ -40,20 +41,6 @@ class FlagList(BaseModel):
     switches: dict[str, bool]
 
 
-class FlagUpdate(BaseModel):
-    """PUT body (documentation only; `cutover.flags.apply_flag_body` reads it)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"route_key": "GET /api/jobs", "state": "canary", "canary_percent": 10, "reason": "parity green"},
-    ]})
-
-    route_key: str
-    state: State
-    canary_percent: int | None = Field(None, ge=0, le=100, description="required for canary")
-    reason: str | None = None
-    force: bool = Field(False, description="move past shadow without a green parity result (audited)")
-
-
 class FlagChanged(BaseModel):
     route_key: str
     state: State
@@ -61,14 +48,6 @@ class FlagChanged(BaseModel):
     updated_at: str | None
     updated_by: str | None
     changed: bool
-
-
-class SwitchUpdate(BaseModel):
-    """PUT body of a switch (documentation only)."""
-
-    enabled: bool
-    reason: str | None = None
-    force: bool = False
 
 
 class SwitchRead(BaseModel):

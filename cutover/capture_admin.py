@@ -9,18 +9,19 @@ Changes are audited like flag changes (actor `api:<username>`, route key
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from cutover import captures
-from fastapi_app.deps import AdminUser, JsonBodyDep, SessionDep, call
-from fastapi_app.openapi_bodies import json_body_doc
+from cutover.contracts import CaptureUpdate
+from fastapi_app.contract_body import ContractBody, ContractRoute
+from fastapi_app.deps import AdminUser, SessionDep, call
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import ROLE_RESPONSES, ErrorBody
 
-router = APIRouter(prefix="/api/v2/admin/cutover", tags=["admin: cutover"])
+router = APIRouter(prefix="/api/v2/admin/cutover", tags=["admin: cutover"], route_class=ContractRoute)
 
 
 class CaptureRead(BaseModel):
@@ -42,37 +43,24 @@ class CaptureList(BaseModel):
     writer: WriterFigures | None = Field(description="this worker's capture writer (other workers keep their own)")
 
 
-class CaptureUpdate(BaseModel):
-    """PUT body (documentation only; `cutover.captures.apply_capture_body` reads it)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"route_key": "GET /api/jobs", "sample_rate": 0.1, "reason": "record traffic for replay"},
-    ]})
-
-    route_key: str
-    sample_rate: float = Field(ge=0, le=1, description="share of the route's requests recorded; 0 turns it off")
-    reason: str | None = None
-
-
 class CaptureChanged(BaseModel):
     route_key: str
     sample_rate: float
     changed: bool
 
 
-@router.get("/capture", response_model=None, summary="Captured routes and this worker's writer figures",
-            responses={**ROLE_RESPONSES, 200: {"model": CaptureList}})
+@router.get("/capture", response_model=CaptureList, summary="Captured routes and this worker's writer figures",
+            responses=ROLE_RESPONSES)
 async def list_captures(request: Request, session: SessionDep, _admin: AdminUser) -> dict[str, Any]:
     recorder = getattr(request.app.state, "capture_recorder", None)
     return {"captures": await call(session, captures.list_captures),
             "writer": recorder.stats() if recorder is not None else None}
 
 
-@router.put("/capture", response_model=None, summary="Record a share of one route's requests (audited)",
+@router.put("/capture", response_model=CaptureChanged, summary="Record a share of one route's requests (audited)",
             responses={**ROLE_RESPONSES, **BODY_ERRORS,
-                       404: {"model": ErrorBody, "description": "Unknown route key"},
-                       200: {"model": CaptureChanged}},
-            openapi_extra=json_body_doc(CaptureUpdate))
-async def set_capture(request: Request, session: SessionDep, admin: AdminUser, body: JsonBodyDep) -> dict[str, Any]:
-    return await call(session, captures.apply_capture_body, body=body, actor=f"api:{admin.username}",
+                       404: {"model": ErrorBody, "description": "Unknown route key"}})
+async def set_capture(request: Request, session: SessionDep, admin: AdminUser,
+                      body: Annotated[CaptureUpdate, ContractBody(CaptureUpdate)]) -> dict[str, Any]:
+    return await call(session, captures.apply_capture, body=body, actor=f"api:{admin.username}",
                       known_keys=tuple(request.app.state.cutover_route_keys))

@@ -2,7 +2,7 @@
 
     load_captures(session)                          -> {route_key: sample_rate} (the snapshot)
     set_capture(session=, route_key=, sample_rate=, actor=, reason=, known_keys=)
-    apply_capture_body(session=, body=, actor=, known_keys=)   the same from a JSON body
+    apply_capture(session=, body=CaptureUpdate, actor=, known_keys=)   the same from the admin API's body
     list_captures(session=)                         -> rows for the CLI and the admin API
 
 A rate of 0 turns a route's capture off (its row is deleted). Every change is audited
@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cutover.contracts import CaptureUpdate
 from cutover.flags import _audit
 from shared_models.clock import utcnow
 from shared_models.errors import ApiError, invalid_payload
 from shared_models.formats import utc_instant
 from shared_models.models import CutoverCapture
-from shared_models.requests import MISSING, JsonBody, number_field, string_field
 
 AUDIT_PREFIX = "capture:"
 
@@ -72,18 +72,11 @@ def set_capture(*, session: Session, route_key: str, sample_rate: float, actor: 
     return {"route_key": route_key, "sample_rate": sample_rate, "changed": changed}
 
 
-def apply_capture_body(*, session: Session, body: JsonBody, actor: str,
-                       known_keys: Collection[str] | None = None) -> dict[str, Any]:
-    """`set_capture` from `{"route_key", "sample_rate", "reason"?}`."""
-    payload = body.object()
-    route_key, reason = string_field(payload, "route_key"), string_field(payload, "reason")
-    if route_key is MISSING or route_key is None or not route_key.strip():
-        raise ApiError(400, "Missing required fields", '"route_key" is required.')
-    rate = number_field(payload, "sample_rate")
-    if rate is MISSING or rate is None:
-        raise ApiError(400, "Missing required fields", '"sample_rate" is required.')
-    return set_capture(session=session, route_key=str(route_key).strip(), sample_rate=float(rate), actor=actor,
-                       reason=None if reason is MISSING else reason, known_keys=known_keys)
+def apply_capture(*, session: Session, body: CaptureUpdate, actor: str,
+                  known_keys: Collection[str] | None = None) -> dict[str, Any]:
+    """`set_capture` from the admin API's body."""
+    return set_capture(session=session, route_key=body.route_key, sample_rate=body.sample_rate, actor=actor,
+                       reason=body.reason, known_keys=known_keys)
 
 
 def list_captures(*, session: Session) -> list[dict[str, Any]]:

@@ -1,14 +1,16 @@
 """Cutover flags, switches, audit trail, parity gate and shadow counters: the DB logic.
 
-Imports only `shared_models`, so the gateway, the CLI and the v2 admin router
-(`cutover/admin_api.py`) share it without one HTTP stack importing the
-other. Service style: keyword-only functions on a sync Session that `flush()` but never
-commit (the caller owns the transaction; writers call `begin_write` first).
+Imports only `shared_models` (and the admin API's contracts), so the gateway, the CLI
+and the v2 admin router (`cutover/admin_api.py`) share it without one HTTP stack
+importing the other. Service style: keyword-only functions on a sync Session that
+`flush()` but never commit (the caller owns the transaction; writers call `begin_write`
+first).
 
     load_table(session)                       -> FlagTable (what the gateway's snapshot holds)
     set_flag(session=, route_key=, state=, canary_percent=, actor=, reason=, force=, known_keys=)
     set_switch(session=, name="flask_retired", enabled=, actor=, reason=, force=, known_keys=)
-    apply_flag_body(session=, body=, actor=, known_keys=)   the same from a JSON body (admin API)
+    apply_flag(session=, body=FlagUpdate, actor=, known_keys=)      set_flag from the admin API's body
+    apply_switch(session=, name=, body=SwitchUpdate, actor=, known_keys=)   set_switch likewise
     auto_rollback(session=, route_key=, reason=)            actor "gateway"; True if it flipped
     list_flags / history / shadow_stats                      read views (plain dicts)
     record_shadow(session=, route_key=, matched=, request=, diff=, keep=, legacy_answer=, fastapi_answer=)
@@ -33,6 +35,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cutover.contracts import FlagUpdate, SwitchUpdate
 from shared_models.clock import utcnow
 from shared_models.errors import ApiError, invalid_payload
 from shared_models.formats import utc_instant
@@ -45,7 +48,6 @@ from shared_models.models.ops import (
     ShadowMismatch,
     ShadowStat,
 )
-from shared_models.requests import MISSING, JsonBody, bool_field, number_field, string_field
 
 STATES = CUTOVER_STATES
 GATED_STATES = frozenset({"canary", "fastapi"})
@@ -216,24 +218,18 @@ def set_switch(*, session: Session, name: str, enabled: bool, actor: str, reason
     return {"name": name, "enabled": enabled, "changed": before != enabled}
 
 
-def apply_flag_body(*, session: Session, body: JsonBody, actor: str,
-                    known_keys: Collection[str] | None = None) -> dict[str, Any]:
-    """`set_flag` from a JSON body: `{"route_key", "state", "canary_percent"?, "reason"?, "force"?}`."""
-    payload = body.object()
-    route_key, state, reason = (string_field(payload, name) for name in ("route_key", "state", "reason"))
-    for name, value in (("route_key", route_key), ("state", state)):
-        if value is MISSING or value is None or not value.strip():
-            raise ApiError(400, "Missing required fields", f'"{name}" is required.')
-    percent = number_field(payload, "canary_percent")
-    if percent is not MISSING and percent is not None and percent != int(percent):
-        raise invalid_payload('"canary_percent" must be an integer from 0 to 100.')
-    force = bool_field(payload, "force")
-    return set_flag(
-        session=session, route_key=str(route_key).strip(), state=str(state).strip(),
-        canary_percent=None if percent is MISSING or percent is None else int(percent),
-        actor=actor, reason=None if reason is MISSING else reason, force=force is True,
-        known_keys=known_keys,
-    )
+def apply_flag(*, session: Session, body: FlagUpdate, actor: str,
+               known_keys: Collection[str] | None = None) -> dict[str, Any]:
+    """`set_flag` from the admin API's body."""
+    return set_flag(session=session, route_key=body.route_key, state=body.state, canary_percent=body.canary_percent,
+                    actor=actor, reason=body.reason, force=body.force, known_keys=known_keys)
+
+
+def apply_switch(*, session: Session, name: str, body: SwitchUpdate, actor: str,
+                 known_keys: Collection[str] | None = None) -> dict[str, Any]:
+    """`set_switch` from the admin API's body."""
+    return set_switch(session=session, name=name, enabled=body.enabled, actor=actor, reason=body.reason,
+                      force=body.force, known_keys=known_keys)
 
 
 def auto_rollback(*, session: Session, route_key: str, reason: str) -> bool:

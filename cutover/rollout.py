@@ -4,10 +4,11 @@ A rollout walks one route through canary steps (percent of callers on FastAPI, e
 1, 5, 25, 50, 100). The flag itself moves only through `cutover.flags.set_flag`, so
 every step is in the flag audit trail too (actor `rollout`, or the operator's), with
 the figures behind it in the reason. The judge (`cutover.judge`) calls `promote`,
-`roll_back`, `note_wait` and `end_superseded`; operators call `start`, `pause`, `resume`
-and `abort` (CLI `python -m cutover rollout ...`, admin API
-`/api/v2/admin/cutover/rollouts`). Service style as in `cutover.flags`: keyword-only
-functions on a sync Session that flush and never commit (writers `begin_write` first).
+`roll_back`, `note_wait` and `end_superseded`; operators call `start` (`start_from`
+with the admin API's body), `pause`, `resume` and `abort` (CLI `python -m cutover
+rollout ...`, admin API `/api/v2/admin/cutover/rollouts`). Service style as in
+`cutover.flags`: keyword-only functions on a sync Session that flush and never commit
+(writers `begin_write` first).
 
 Read views (plain dicts; the CLI, the admin API and the ops console call these):
 
@@ -31,15 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cutover import flags
+from cutover.contracts import DEFAULT_HOLD_SECONDS, DEFAULT_MIN_REQUESTS, DEFAULT_STEPS, RolloutStart
 from cutover.verdict import Verdict
 from shared_models.clock import utcnow
 from shared_models.errors import ApiError, invalid_payload
 from shared_models.formats import utc_instant
 from shared_models.models.rollouts import ACTIVE_ROLLOUT_STATES, Rollout, RolloutDecision
 
-DEFAULT_STEPS = (1, 5, 25, 50, 100)
-DEFAULT_HOLD_SECONDS = 600.0
-DEFAULT_MIN_REQUESTS = 500
 JUDGE_ACTOR = "rollout"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
@@ -211,6 +210,13 @@ def start(*, session: Session, route_key: str, actor: str, steps: Sequence[int] 
             from_percent=before[1] if before[0] == "canary" else None, to_percent=steps[0])
     session.flush()
     return _rollout_dict(row)
+
+
+def start_from(*, session: Session, body: RolloutStart, actor: str,
+               known_keys: Collection[str] | None = None) -> dict[str, Any]:
+    """`start` from the admin API's body."""
+    return start(session=session, route_key=body.route_key, actor=actor, steps=body.steps, hold_seconds=body.hold,
+                 min_requests=body.min_requests, reason=body.reason, known_keys=known_keys)
 
 
 def _require_active(session: Session, route_key: str, states: tuple[str, ...]) -> Rollout:

@@ -17,49 +17,25 @@ active (pause/resume/abort), or parity not green (start).
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
+from pydantic import BaseModel, Field
 
 from cutover import rollout
 from cutover.admin_api import known_keys
-from fastapi_app.deps import AdminUser, JsonBodyDep, SessionDep, call
-from fastapi_app.openapi_bodies import json_body_doc
+from cutover.contracts import RolloutAction, RolloutStart
+from fastapi_app.contract_body import ContractBody, ContractRoute
+from fastapi_app.deps import AdminUser, SessionDep, call
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import ROLE_RESPONSES, ErrorBody
-from shared_models.errors import ApiError, invalid_payload
-from shared_models.requests import MISSING, JsonBody, number_field, string_field
 
-router = APIRouter(prefix="/api/v2/admin/cutover/rollouts", tags=["admin: cutover"])
+router = APIRouter(prefix="/api/v2/admin/cutover/rollouts", tags=["admin: cutover"], route_class=ContractRoute)
 
 REFUSALS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "Unknown route key"},
     409: {"model": ErrorBody, "description": "A rollout is already active / none is, or parity is not green"},
 }
-
-
-class RolloutStart(BaseModel):
-    """POST body (documentation only; `start_body` reads it)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"route_key": "GET /api/jobs", "steps": [1, 5, 25, 50, 100], "hold": "10m", "min_requests": 500},
-    ]})
-
-    route_key: str
-    steps: list[int] | str = Field([1, 5, 25, 50, 100], description="increasing percents ending at 100")
-    hold: float | str = Field("10m", description="seconds, or a duration such as 90s, 10m, 1h")
-    min_requests: int = Field(500, ge=1, description="requests each arm needs in a step's window")
-    reason: str | None = None
-
-
-class RolloutAction(BaseModel):
-    """Body of pause, resume and abort (documentation only)."""
-
-    route_key: str
-    reason: str | None = None
 
 
 class RolloutVerdict(BaseModel):
@@ -108,77 +84,38 @@ class DecisionList(BaseModel):
     decisions: list[DecisionRead]
 
 
-def _text(payload: dict[str, Any], name: str) -> str | None:
-    value = string_field(payload, name)
-    return None if value is MISSING else value
-
-
-def _route_key(payload: dict[str, Any]) -> str:
-    value = _text(payload, "route_key")
-    if value is None or not value.strip():
-        raise ApiError(400, "Missing required fields", '"route_key" is required.')
-    return value.strip()
-
-
-def start_body(*, session: Session, body: JsonBody, actor: str, known_keys: Collection[str]) -> dict[str, Any]:
-    """`rollout.start` from `{"route_key", "steps"?, "hold"?, "min_requests"?, "reason"?}`."""
-    payload = body.object()
-    options: dict[str, Any] = {}
-    steps = payload.get("steps", MISSING)
-    if steps is not MISSING:
-        if not isinstance(steps, str | list) or any(isinstance(step, bool | float) for step in steps):
-            raise invalid_payload('"steps" must be a list of percents or a string such as "1,5,25,50,100".')
-        options["steps"] = steps
-    hold = payload.get("hold", MISSING)
-    if hold is not MISSING:
-        if isinstance(hold, bool) or not isinstance(hold, str | int | float):
-            raise invalid_payload('"hold" must be a duration such as "90s", "10m" or "1h".')
-        options["hold_seconds"] = hold
-    minimum = number_field(payload, "min_requests")
-    if minimum is not MISSING:
-        if minimum is None or minimum != int(minimum):
-            raise invalid_payload('"min_requests" must be a positive integer.')
-        options["min_requests"] = int(minimum)
-    return rollout.start(session=session, route_key=_route_key(payload), actor=actor,
-                         reason=_text(payload, "reason"), known_keys=known_keys, **options)
-
-
-def _action_body(action: Any, session: Session, body: JsonBody, actor: str) -> dict[str, Any]:
-    payload = body.object()
-    return action(session=session, route_key=_route_key(payload), actor=actor, reason=_text(payload, "reason"))
-
-
 def _actor(user: Any) -> str:
     return f"api:{user.username}"
 
 
-@router.get("", response_model=None, summary="Every route's latest rollout (or one route's)",
-            responses={**ROLE_RESPONSES, 200: {"model": RolloutList}})
+@router.get("", response_model=RolloutList, summary="Every route's latest rollout (or one route's)",
+            responses=ROLE_RESPONSES)
 async def list_rollouts(session: SessionDep, _admin: AdminUser, route_key: str | None = None) -> dict[str, Any]:
     return {"rollouts": await session.run_sync(lambda sync: rollout.status(sync, route_key))}
 
 
-@router.post("", response_model=None, status_code=201, summary="Start a progressive rollout (audited)",
-             responses={**ROLE_RESPONSES, **BODY_ERRORS, **REFUSALS, 201: {"model": RolloutRead}},
-             openapi_extra=json_body_doc(RolloutStart))
-async def start(request: Request, session: SessionDep, admin: AdminUser, body: JsonBodyDep) -> dict[str, Any]:
-    return await call(session, start_body, body=body, actor=_actor(admin), known_keys=known_keys(request))
+@router.post("", response_model=RolloutRead, status_code=201, summary="Start a progressive rollout (audited)",
+             responses={**ROLE_RESPONSES, **BODY_ERRORS, **REFUSALS})
+async def start(request: Request, session: SessionDep, admin: AdminUser,
+                body: Annotated[RolloutStart, ContractBody(RolloutStart)]) -> dict[str, Any]:
+    return await call(session, rollout.start_from, body=body, actor=_actor(admin), known_keys=known_keys(request))
 
 
-@router.get("/decisions", response_model=None, summary="Rollout decisions with their figures, newest first",
-            responses={**ROLE_RESPONSES, 200: {"model": DecisionList}})
+@router.get("/decisions", response_model=DecisionList, summary="Rollout decisions with their figures, newest first",
+            responses=ROLE_RESPONSES)
 async def decisions(session: SessionDep, _admin: AdminUser, route_key: str | None = None,
                     limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
     return {"decisions": await session.run_sync(lambda sync: rollout.decisions(sync, route_key, limit))}
 
 
 def _action_route(name: str, action: Any, summary: str) -> None:
-    async def endpoint(session: SessionDep, admin: AdminUser, body: JsonBodyDep) -> dict[str, Any]:
-        return await session.run_sync(lambda sync: _action_body(action, sync, body, _actor(admin)))
+    async def endpoint(session: SessionDep, admin: AdminUser,
+                       body: Annotated[RolloutAction, ContractBody(RolloutAction)]) -> dict[str, Any]:
+        return await call(session, action, route_key=body.route_key, actor=_actor(admin), reason=body.reason)
 
-    router.add_api_route(f"/{name}", endpoint, methods=["POST"], response_model=None, summary=summary,
-                         name=f"rollout_{name}", openapi_extra=json_body_doc(RolloutAction),
-                         responses={**ROLE_RESPONSES, **BODY_ERRORS, **REFUSALS, 200: {"model": RolloutRead}})
+    router.add_api_route(f"/{name}", endpoint, methods=["POST"], response_model=RolloutRead, summary=summary,
+                         name=f"rollout_{name}",
+                         responses={**ROLE_RESPONSES, **BODY_ERRORS, **REFUSALS})
 
 
 _action_route("pause", rollout.pause, "Pause a running rollout: no judging, the canary share stays")

@@ -18,13 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from fastapi_app.deps import JsonBodyDep
 from shared_models.contracts import Contract, parse_body
+from shared_models.requests import require_json
 
 
 class _BodyReader:
@@ -43,6 +44,16 @@ class _BodyReader:
 def ContractBody(contract: type[Contract], *, optional: bool = False) -> Any:  # noqa: N802 (reads like Body())
     """`Depends(...)` yielding the body as `contract`; `optional`: absent or not JSON → `{}`."""
     return Depends(_BodyReader(contract, optional=optional))
+
+
+async def _json_content_type(request: Request) -> None:
+    require_json(request.headers.get("content-type"))
+
+
+JsonContentType: Any = Depends(_json_content_type)
+"""`_json: Annotated[None, JsonContentType]`: 400 "Content-Type must be application/json"
+from the headers alone, for routes whose legacy answered it before a 404 (or 403) and
+read the body only after."""
 
 
 def _readers(dependant: Dependant) -> Iterator[_BodyReader]:

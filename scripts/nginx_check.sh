@@ -1,15 +1,24 @@
 #!/usr/bin/env bash
-# nginx in front of two gateway replicas, for real, on loopback only.
+# nginx in front of two API replicas, for real, on loopback only.
 #
 # Renders this repo's nginx.conf with loopback versions of nginx/upstream.conf and
 # nginx/local.conf into a temp dir, migrates one temp SQLite file, starts two
-# `uvicorn gateway:app` replicas (SCHEDULER_ENABLED=false) and nginx
+# `uvicorn $NGINX_CHECK_APP` replicas (SCHEDULER_ENABLED=false) and nginx
 # (`nginx -p DIR -c DIR/nginx.conf`), then runs tests/deploy/test_nginx_live.py
-# against it (NGINX_CHECK_URL etc. tell the tests where things are). Everything it
-# started is stopped on exit. Installs nginx from Debian's packages when missing (root).
+# against it (NGINX_CHECK_URL etc. tell the tests where things are), after
+# tests/cutover/test_nginx_live_gateway.py when the replicas are the gateway. Everything
+# it started is stopped on exit. Installs nginx from Debian's packages when missing (root).
+#
+# NGINX_CHECK_APP: what the replicas run, by default gateway:app; fastapi_app.main:app is
+# the app alone, as after Flask's retirement (scripts/retire_flask.sh rewrites the default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
+export NGINX_CHECK_APP="${NGINX_CHECK_APP:-gateway:app}"
+LIVE_TESTS=(tests/deploy/test_nginx_live.py)
+case "$NGINX_CHECK_APP" in
+    gateway:*) LIVE_TESTS=(tests/cutover/test_nginx_live_gateway.py "${LIVE_TESTS[@]}") ;;
+esac
 
 if [ -z "${VIRTUAL_ENV:-}" ] && [ -f .venv/bin/activate ]; then
     . .venv/bin/activate
@@ -51,7 +60,7 @@ export JWT_SECRET_KEY="nginx-check-jwt-secret-key-0123456789abcdef"
 
 REPLICA_PIDS=()
 for port in "$PORT1" "$PORT2"; do
-    (cd "$WORK" && exec uvicorn gateway:app --app-dir "$ROOT" --host 127.0.0.1 --port "$port" \
+    (cd "$WORK" && exec uvicorn "$NGINX_CHECK_APP" --app-dir "$ROOT" --host 127.0.0.1 --port "$port" \
         --timeout-keep-alive 75 --proxy-headers --no-use-colors) >"$WORK/replica_$port.log" 2>&1 &
     PIDS+=("$!")
     REPLICA_PIDS+=("$!")
@@ -80,7 +89,7 @@ export NGINX_CHECK_REPLICA_LOGS="$WORK/replica_$PORT1.log:$WORK/replica_$PORT2.l
 export NGINX_CHECK_REPLICA_PIDS="${REPLICA_PIDS[*]}"
 export NGINX_CHECK_ACCESS_LOG="$WORK/nginx_access.log"
 status=0
-python -m pytest tests/deploy/test_nginx_live.py || status=$?
+python -m pytest "${LIVE_TESTS[@]}" || status=$?
 if [ "$status" != 0 ]; then
     echo "--- nginx error log"; tail -n 30 "$WORK/nginx_error.log" || true
     for log in "$WORK"/replica_*.log; do echo "--- $log"; tail -n 30 "$log" || true; done

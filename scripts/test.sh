@@ -46,8 +46,11 @@ fi
 # 2-core machine at load 14-17 (the fuzz itself is ~8 ms of CPU per request pair).
 bash scripts/parity_check.sh
 
-# nginx in front of two live gateway replicas (tests/deploy/test_nginx_live.py).
+# nginx in front of two live gateway replicas (tests/deploy/test_nginx_live.py and the
+# gateway's own tests/cutover/test_nginx_live_gateway.py), then in front of two replicas
+# of the FastAPI app alone, as after Flask's retirement.
 bash scripts/nginx_check.sh
+NGINX_CHECK_APP=fastapi_app.main:app bash scripts/nginx_check.sh
 
 # The compose topology for real on PostgreSQL (issue 15): replicas behind nginx, a
 # replica and the scheduler leader SIGKILLed under load; ~1.5 min, bounded to 6.

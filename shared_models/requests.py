@@ -36,6 +36,13 @@ def is_json_mimetype(content_type: str | None) -> bool:
     return bool(JSON_MIMETYPE.match(mimetype))
 
 
+def require_json(content_type: str | None) -> None:
+    """400 `Content-Type must be application/json` unless `content_type` is JSON (routes
+    that answer it before a 404, and read the body only after)."""
+    if not is_json_mimetype(content_type):
+        raise ApiError(400, "Content-Type must be application/json")
+
+
 class JsonBody:
     """The request body as the contract reads it, parsed at most once."""
 
@@ -50,8 +57,7 @@ class JsonBody:
 
     def require_json(self) -> None:
         """400 `Content-Type must be application/json` unless the body is JSON."""
-        if not self.is_json:
-            raise ApiError(400, "Content-Type must be application/json")
+        require_json(self.content_type)
 
     def value(self) -> Any:
         """The parsed JSON value; 400 `Invalid JSON` when it does not parse.

@@ -12,7 +12,14 @@ The FastAPI stacks go through Starlette's TestClient and answer with a response 
 offering what the tests read (`status_code`, `headers`, `get_json()`, `data`).
 `TEST_STACKS` (comma list, default `legacy,v2`: both stacks while both exist) chooses
 which stacks run; the retirement run (scripts/retire_flask.sh) uses `main,main-v2`.
-Nothing here imports Flask unless the legacy stack is asked for.
+
+Tests of the whole API (tests/hardening: `/api` and `/api/v2` side by side, one ASGI
+app) run on the app that serves both prefixes for the selected stacks:
+
+    gateway   `gateway.create_gateway` (Flask on `/api`, v2 on `/api/v2`): legacy or v2 selected
+    main      `fastapi_app.main` (FastAPI alone on both): main or main-v2 selected
+
+Nothing here imports Flask unless the legacy stack (or the gateway) is asked for.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from shared_models.settings import Settings
 
 ALL_STACKS = ("legacy", "v2", "main", "main-v2")
 DEFAULT_STACKS = ("legacy", "v2")
+API_APPS = {"legacy": "gateway", "v2": "gateway", "main": "main", "main-v2": "main"}
+"""Which app serves `/api` and `/api/v2` together for each stack."""
 
 ApiClient = Any
 """What the route tests call: the Flask test client's call style, on any stack."""
@@ -40,6 +49,26 @@ def selected_stacks() -> list[str]:
     if unknown:
         raise ValueError(f"TEST_STACKS names unknown stacks {unknown}; known: {', '.join(ALL_STACKS)}")
     return stacks
+
+
+def selected_api_apps() -> list[str]:
+    """The whole-API apps of the selected stacks, in order, once each: `["gateway"]` while
+    both stacks exist, `["main"]` once Flask is retired."""
+    return list(dict.fromkeys(API_APPS[stack] for stack in selected_stacks()))
+
+
+def api_app(name: str, settings: Settings) -> Any:
+    """The ASGI app `name` (see `API_APPS`) on `settings`' database (already migrated and
+    seeded); the caller runs its lifespan (`with TestClient(app):`)."""
+    if name == "gateway":
+        from gateway import create_gateway
+
+        return create_gateway(settings)
+    if name != "main":
+        raise ValueError(f"unknown API app {name!r}")
+    from fastapi_app.main import create_main_app
+
+    return create_main_app(settings, prepare=False)
 
 
 class StackResponse:
@@ -154,9 +183,7 @@ def stack_client(stack: str, settings: Settings) -> Iterator[Any]:
     from starlette.testclient import TestClient
 
     if stack in ("main", "main-v2"):
-        from fastapi_app.main import create_main_app
-
-        with TestClient(create_main_app(settings, prepare=False)) as test_client:
+        with TestClient(api_app("main", settings)) as test_client:
             yield V2Client(test_client, stack, _same_path if stack == "main" else _v2_path)
         return
     if stack != "v2":

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from fastapi_app.deps import issue_tokens
 from shared_models import tokens
+from shared_models.contracts import parse_body
+from shared_models.contracts.auth import Login
 from shared_models.errors import TokenError
 from shared_models.requests import JsonBody
 from shared_models.services import auth as auth_service
@@ -102,7 +104,7 @@ class ConsoleAuth:
         The caller commits.
         """
         body = JsonBody("application/json", json.dumps({"username": username, "password": password}).encode())
-        answer = auth_service.login(session=session, settings=self.settings, body=body,
+        answer = auth_service.login(session=session, settings=self.settings, body=parse_body(Login, body),
                                     issue_tokens=issue_tokens(self.settings), client_address=client_address)
         secret = self.settings.JWT_SECRET_KEY or ""
         tokens.revoke(session, tokens.decode(answer["refresh_token"], secret=secret, refresh=True))

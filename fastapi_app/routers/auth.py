@@ -7,28 +7,27 @@ The v2-only form login, logout and verify (D17) are in `auth_tokens`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
+from fastapi_app.contract_body import ContractBody, ContractRoute
 from fastapi_app.deps import (
     AdminUser,
     CurrentUser,
-    JsonBodyDep,
     RefreshIdentity,
     SessionDep,
     SettingsDep,
     call,
     issue_tokens,
 )
-from fastapi_app.openapi_bodies import json_body_doc
-from fastapi_app.schemas.auth import LoginBody
 from fastapi_app.schemas.common import AUTH_RESPONSES, ROLE_RESPONSES, ErrorBody
 from fastapi_app.schemas.tokens import LoginRead, RefreshRead
-from fastapi_app.schemas.users import RegisterBody, RegisterRead, UserEnvelope
+from fastapi_app.schemas.users import RegisterRead, UserEnvelope
+from shared_models.contracts.auth import Login, Register
 from shared_models.services import auth as auth_service
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=ContractRoute)
 
 
 # Both login routes: LOGIN_RATE_LIMIT_PER_MINUTE attempts per (identifier, client address).
@@ -65,9 +64,10 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
         201: {"model": RegisterRead, "description": "The new, active user"},
         409: {"model": ErrorBody, "description": "Username or e-mail already exists"},
     },
-    openapi_extra=json_body_doc(RegisterBody),
 )
-async def register(session: SessionDep, _admin: AdminUser, body: JsonBodyDep) -> dict[str, Any]:
+async def register(
+    session: SessionDep, _admin: AdminUser, body: Annotated[Register, ContractBody(Register)]
+) -> dict[str, Any]:
     return await call(session, auth_service.register, body=body)
 
 
@@ -81,9 +81,10 @@ async def register(session: SessionDep, _admin: AdminUser, body: JsonBodyDep) ->
         401: {"model": ErrorBody, "description": "Bad credentials, or the account is inactive"},
         **LOGIN_RATE_LIMITED,
     },
-    openapi_extra=json_body_doc(LoginBody),
 )
-async def login(request: Request, session: SessionDep, settings: SettingsDep, body: JsonBodyDep) -> dict[str, Any]:
+async def login(
+    request: Request, session: SessionDep, settings: SettingsDep, body: Annotated[Login, ContractBody(Login)]
+) -> dict[str, Any]:
     return await call(
         session,
         auth_service.login,

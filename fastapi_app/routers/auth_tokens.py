@@ -12,10 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from sqlalchemy.orm import Session
 
+from fastapi_app.contract_body import ContractBody, ContractRoute
 from fastapi_app.deps import (
     CurrentIdentity,
     CurrentUser,
-    JsonBodyDep,
     SessionDep,
     SettingsDep,
     call,
@@ -23,15 +23,17 @@ from fastapi_app.deps import (
 )
 from fastapi_app.routers.auth import LOGIN_RATE_LIMITED, client_address
 from fastapi_app.schemas.common import AUTH_RESPONSES, ErrorBody, MessageBody, TokenErrorBody
-from fastapi_app.schemas.tokens import LoginFormRead, LogoutBody, VerifyRead
+from fastapi_app.schemas.tokens import LoginFormRead, VerifyRead
 from shared_models import tokens
+from shared_models.contracts import parse_body
+from shared_models.contracts.auth import Login, Logout
 from shared_models.errors import TokenError
-from shared_models.requests import JsonBody, string_field
+from shared_models.requests import JsonBody
 from shared_models.serializers import user_to_dict
 from shared_models.services import auth as auth_service
 from shared_models.settings import Settings
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=ContractRoute)
 
 AT_API_TOO = "v2-only; through the gateway it also answers at its `/api` path (e.g. `{path}`), served by FastAPI."
 
@@ -54,10 +56,11 @@ async def login_form(
     username: Annotated[str | None, Form(description="Username or e-mail")] = None,
     password: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
-    # The form fields go through the JSON login service unchanged, so every rule and
-    # message of POST /auth/login applies (absent field = missing).
+    # The form fields go through the JSON body's reading (NUL refused, D1) and the login
+    # service unchanged, so every rule and message of POST /auth/login applies (absent
+    # field = missing).
     fields = {key: value for key, value in (("username", username), ("password", password)) if value is not None}
-    body = JsonBody("application/json", json.dumps(fields).encode())
+    body = parse_body(Login, JsonBody("application/json", json.dumps(fields).encode()))
     answer = await call(
         session,
         auth_service.login,
@@ -69,17 +72,16 @@ async def login_form(
     return {**answer, "token_type": "bearer"}
 
 
-def _logout(session: Session, *, settings: Settings, claims: dict[str, Any], body: JsonBody) -> dict[str, str]:
+def _logout(session: Session, *, settings: Settings, claims: dict[str, Any], body: Logout) -> dict[str, str]:
     """Revoke the access token and, when sent, the refresh token.
 
     Choices (the contract is silent): the refresh token must decode as a refresh token
     (otherwise its 422 `{"msg"}` and nothing is revoked); an expired one is skipped (it
     is already useless); it is revoked whoever it belongs to (holding it is enough).
     """
-    payload = body.optional_object()
-    raw = string_field(payload, "refresh_token")
+    raw = body.refresh_token
     refresh_claims = None
-    if isinstance(raw, str) and raw:
+    if raw:
         try:
             refresh_claims = tokens.decode(raw, secret=settings.JWT_SECRET_KEY or "", refresh=True)
         except TokenError as error:
@@ -101,15 +103,12 @@ def _logout(session: Session, *, settings: Settings, claims: dict[str, Any], bod
         400: {"model": ErrorBody, "description": "Body not JSON-parsable, or refresh_token not a string"},
         422: {"model": TokenErrorBody, "description": "Bad access token, or a bad refresh_token"},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": LogoutBody.model_json_schema()}},
-        }
-    },
 )
 async def logout(
-    session: SessionDep, settings: SettingsDep, identity: CurrentIdentity, body: JsonBodyDep
+    session: SessionDep,
+    settings: SettingsDep,
+    identity: CurrentIdentity,
+    body: Annotated[Logout, ContractBody(Logout, optional=True)],
 ) -> dict[str, Any]:
     return await call(session, _logout, settings=settings, claims=identity.claims, body=body)
 

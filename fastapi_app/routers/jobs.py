@@ -2,6 +2,9 @@
 
 Thin: each route hands the token's user and the request's contract (the list query,
 the JSON body) to the same `shared_models.services.jobs` function the legacy view calls.
+The answers are declared as `response_model`s: the writes' dicts are validated and
+serialised through them; the reads return the read path's ready `Response`, which
+FastAPI passes through (there the model documents the body).
 `/jobs/{job_id}` only answers GET/PUT/DELETE, so the POST literals of other routers
 (`/jobs/validate-cron`, `/jobs/cron-preview`, `/jobs/test-run`, `/jobs/bulk-upload`) never
 reach it; a GET on one of those literals is a job lookup, as in Werkzeug (→ 404 "Job not found").
@@ -42,12 +45,11 @@ async def job_to_update(job_id: str, session: SessionDep, user: CurrentUser) -> 
 
 @router.get(
     "",
-    response_model=None,
+    response_model=JobList,
     summary="Every job (or one page, D9) with its last and next run",
     responses={
         **AUTH_RESPONSES,
         400: error("Unknown is_active, sort_by or sort_order value (Invalid query), or NUL in a query value"),
-        200: {"model": JobList},
     },
 )
 async def list_jobs(request: Request, claims: ReadClaims, query: Annotated[JobListQuery, Query()]) -> Response:
@@ -57,9 +59,9 @@ async def list_jobs(request: Request, claims: ReadClaims, query: Annotated[JobLi
 
 @router.get(
     "/{job_id}",
-    response_model=None,
+    response_model=JobEnvelope,
     summary="One job with its last and next run",
-    responses={**AUTH_RESPONSES, **NO_JOB, 200: {"model": JobEnvelope}},
+    responses={**AUTH_RESPONSES, **NO_JOB},
 )
 async def get_job(job_id: str, request: Request, claims: ReadClaims) -> Response:
     return await read_path.respond(request, claims, service.get_job, job_id=job_id)
@@ -68,7 +70,7 @@ async def get_job(job_id: str, request: Request, claims: ReadClaims) -> Response
 @router.post(
     "",
     status_code=201,
-    response_model=None,
+    response_model=JobSaved,
     summary="Create a job (admin, user); broadcasts New Job Created",
     responses={
         **ROLE_RESPONSES,
@@ -78,7 +80,7 @@ async def get_job(job_id: str, request: Request, claims: ReadClaims) -> Response
             "duplicate name, bad cron, unknown category, bad end_date, bad PIC team, unsafe target_url, "
             "or no target configuration"
         ),
-        201: {"model": JobSaved, "description": "The new job"},
+        201: {"description": "The new job"},
     },
 )
 async def create_job(
@@ -89,7 +91,7 @@ async def create_job(
 
 @router.put(
     "/{job_id}",
-    response_model=None,
+    response_model=JobSaved,
     summary="Update a job (its owner or an admin); only the keys sent change",
     responses={
         **AUTH_RESPONSES,
@@ -100,7 +102,7 @@ async def create_job(
         ),
         403: error("Not the job's owner nor an admin (viewers always)"),
         **NO_JOB,
-        200: {"model": JobSaved, "description": "The updated job"},
+        200: {"description": "The updated job"},
     },
 )
 async def update_job(
@@ -116,13 +118,12 @@ async def update_job(
 
 @router.delete(
     "/{job_id}",
-    response_model=None,
+    response_model=JobDeleted,
     summary="Delete a job and its executions (its owner or an admin)",
     responses={
         **AUTH_RESPONSES,
         403: error("Not the job's owner nor an admin (viewers always)"),
         **NO_JOB,
-        200: {"model": JobDeleted},
     },
 )
 async def delete_job(job_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:

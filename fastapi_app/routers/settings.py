@@ -5,18 +5,19 @@ GET creates the row when it is missing (legacy `@writes`), so it takes `WriteSes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 
-from fastapi_app.deps import AdminUser, JsonBodyDep, SessionDep, SettingsDep, WriteSessionDep, call
-from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.contract_body import ContractBody, ContractRoute
+from fastapi_app.deps import AdminUser, SessionDep, SettingsDep, WriteSessionDep, call
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import ROLE_RESPONSES, ErrorBody
-from fastapi_app.schemas.settings import SlackSettingsEnvelope, SlackSettingsUpdate, SlackSettingsUpdated
+from fastapi_app.schemas.settings import SlackSettingsEnvelope, SlackSettingsUpdated
+from shared_models.contracts.settings import SlackSettingsUpdate
 from shared_models.services import slack
 
-router = APIRouter(prefix="/settings", tags=["settings"])
+router = APIRouter(prefix="/settings", tags=["settings"], route_class=ContractRoute)
 
 
 @router.get(
@@ -43,9 +44,11 @@ async def get_slack_settings(session: WriteSessionDep, _admin: AdminUser) -> dic
         },
         200: {"model": SlackSettingsUpdated},
     },
-    openapi_extra=json_body_doc(SlackSettingsUpdate),
 )
 async def update_slack_settings(
-    session: SessionDep, settings: SettingsDep, _admin: AdminUser, body: JsonBodyDep
+    session: SessionDep,
+    settings: SettingsDep,
+    _admin: AdminUser,
+    body: Annotated[SlackSettingsUpdate, ContractBody(SlackSettingsUpdate)],
 ) -> dict[str, Any]:
     return await call(session, slack.update_slack_settings, settings=settings, body=body)

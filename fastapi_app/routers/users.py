@@ -1,30 +1,28 @@
 """v2 twins of the user and preference routes of the `auth` blueprint (§3.1.5–§3.1.12).
 
-Each route calls the `services.users` function the legacy view calls; permission,
-body and existence checks happen there, in the contract's order. The GETs of the
+Each route calls the `services.users` function the legacy view calls. The writes check,
+in the legacy order, what comes before their body as dependencies declared before it
+(Content-Type, 403, 404), then read the body as its contract. The GETs of the
 preferences create a missing row, so they take `WriteSessionDep` (legacy `@writes`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from fastapi_app.deps import AdminUser, CurrentUser, JsonBodyDep, SessionDep, WriteSessionDep, call
-from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.contract_body import ContractBody, ContractRoute, JsonContentType
+from fastapi_app.deps import AdminUser, CurrentUser, SessionDep, WriteSessionDep, call
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import AUTH_RESPONSES, ROLE_RESPONSES, ErrorBody
-from fastapi_app.schemas.preferences import (
-    NotificationPreferencesEnvelope,
-    NotificationPreferencesUpdate,
-    UiPreferencesEnvelope,
-    UiPreferencesUpdate,
-)
-from fastapi_app.schemas.users import UserDeleteRead, UserEnvelope, UserList, UserUpdateBody, UserUpdateRead
+from fastapi_app.schemas.preferences import NotificationPreferencesEnvelope, UiPreferencesEnvelope
+from fastapi_app.schemas.users import UserDeleteRead, UserEnvelope, UserList, UserUpdateRead
+from shared_models.contracts.users import PreferencesUpdate, UiPreferencesUpdate, UserUpdate
+from shared_models.models import User
 from shared_models.services import users as users_service
 
-router = APIRouter(prefix="/auth/users", tags=["users"])
+router = APIRouter(prefix="/auth/users", tags=["users"], route_class=ContractRoute)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -33,6 +31,27 @@ def _error(description: str) -> dict[str, Any]:
 
 NOT_FOUND = {404: _error("No user with this id")}
 SELF_OR_ADMIN = {403: _error("Not the caller's own account, and the caller is not an admin")}
+
+
+async def user_to_update(
+    user_id: str, session: SessionDep, user: CurrentUser, _json: Annotated[None, JsonContentType]
+) -> User:
+    """§3.1.7 steps 1, 3, 4: Content-Type, then 403, then 404, before the body is read."""
+    return await call(session, users_service.editable_user, actor=user, user_id=user_id)
+
+
+async def _preferences_writer(user_id: str, user: CurrentUser) -> None:
+    users_service.check_preferences_writer(actor=user, user_id=user_id)
+
+
+async def preferences_of(
+    user_id: str,
+    session: SessionDep,
+    _writer: Annotated[None, Depends(_preferences_writer)],
+    _json: Annotated[None, JsonContentType],
+) -> User:
+    """§3.1.10 / §3.1.12: 403, then Content-Type, then 404, before the body is read."""
+    return await call(session, users_service.target_user, user_id=user_id)
 
 
 @router.get(
@@ -67,10 +86,14 @@ async def get_user(user_id: str, session: SessionDep, user: CurrentUser) -> dict
         409: _error("E-mail already used by another user"),
         200: {"model": UserUpdateRead},
     },
-    openapi_extra=json_body_doc(UserUpdateBody),
 )
-async def update_user(user_id: str, session: SessionDep, user: CurrentUser, body: JsonBodyDep) -> dict[str, Any]:
-    return await call(session, users_service.update_user, actor=user, user_id=user_id, body=body)
+async def update_user(
+    session: SessionDep,
+    user: CurrentUser,
+    target: Annotated[User, Depends(user_to_update)],
+    body: Annotated[UserUpdate, ContractBody(UserUpdate)],
+) -> dict[str, Any]:
+    return await call(session, users_service.update_user, actor=user, user=target, body=body)
 
 
 @router.delete(
@@ -109,12 +132,14 @@ async def get_preferences(user_id: str, session: WriteSessionDep, user: CurrentU
         **NOT_FOUND,
         200: {"model": NotificationPreferencesEnvelope},
     },
-    openapi_extra=json_body_doc(NotificationPreferencesUpdate),
 )
 async def update_preferences(
-    user_id: str, session: SessionDep, user: CurrentUser, body: JsonBodyDep
+    session: SessionDep,
+    _user: CurrentUser,
+    target: Annotated[User, Depends(preferences_of)],
+    body: Annotated[PreferencesUpdate, ContractBody(PreferencesUpdate)],
 ) -> dict[str, Any]:
-    return await call(session, users_service.update_preferences, actor=user, user_id=user_id, body=body)
+    return await call(session, users_service.update_preferences, user=target, body=body)
 
 
 @router.get(
@@ -138,9 +163,11 @@ async def get_ui_preferences(user_id: str, session: WriteSessionDep, user: Curre
         **NOT_FOUND,
         200: {"model": UiPreferencesEnvelope},
     },
-    openapi_extra=json_body_doc(UiPreferencesUpdate),
 )
 async def update_ui_preferences(
-    user_id: str, session: SessionDep, user: CurrentUser, body: JsonBodyDep
+    session: SessionDep,
+    _user: CurrentUser,
+    target: Annotated[User, Depends(preferences_of)],
+    body: Annotated[UiPreferencesUpdate, ContractBody(UiPreferencesUpdate)],
 ) -> dict[str, Any]:
-    return await call(session, users_service.update_ui_preferences, actor=user, user_id=user_id, body=body)
+    return await call(session, users_service.update_ui_preferences, user=target, body=body)

@@ -6,8 +6,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from fastapi_app.schemas.common import Flag, omittable
-
 _PREFERENCES_EXAMPLE = {
     "id": "0b7a3c52-8f0e-4a8e-9a57-1c2d3e4f5a6b",
     "user_id": "4f6c1a0e-9b1d-4c55-9d59-5a0d7e2b9c11",
@@ -57,19 +55,6 @@ class NotificationPreferencesEnvelope(BaseModel):
     preferences: NotificationPreferencesRead
 
 
-class NotificationPreferencesUpdate(BaseModel):
-    """Each flag present is set; absent flags keep their value; unknown keys are ignored."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"daily_digest": True, "weekly_report": False}]})
-
-    email_on_job_success: Flag = omittable()
-    email_on_job_failure: Flag = omittable()
-    email_on_job_disabled: Flag = omittable()
-    browser_notifications: Flag = omittable()
-    daily_digest: Flag = omittable()
-    weekly_report: Flag = omittable()
-
-
 class JobsTableColumns(BaseModel):
     """Which optional columns the jobs table shows."""
 
@@ -90,19 +75,3 @@ class UiPreferencesEnvelope(BaseModel):
     preferences: UiPreferences
 
 
-class JobsTableColumnsUpdate(BaseModel):
-    """Keys left out go back to their defaults (not to the stored values); unknown keys are dropped."""
-
-    pic_team: Flag = omittable()
-    end_date: Flag = omittable()
-    cron_expression: Flag = omittable()
-    target_url: Flag = omittable()
-    last_execution_at: Flag = omittable()
-
-
-class UiPreferencesUpdate(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"jobs_table_columns": {"cron_expression": True, "end_date": False}}]}
-    )
-
-    jobs_table_columns: JobsTableColumnsUpdate

@@ -6,8 +6,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from fastapi_app.schemas.common import Flag, omittable
-
 _SLACK_EXAMPLE = {
     "id": "6a1f0c3e-2b4d-4e8f-9a0b-1c2d3e4f5a6b",
     "is_enabled": True,
@@ -44,21 +42,3 @@ class SlackSettingsUpdated(BaseModel):
     slack_settings: SlackSettingsRead
 
 
-class SlackSettingsUpdate(BaseModel):
-    """PUT body (documentation only): each key present is applied.
-
-    `webhook_url` and `channel` are trimmed, empty or null clears them; the URL must be
-    `https` and not internal (D11); enabling needs a webhook URL.
-    """
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"is_enabled": True, "webhook_url": _SLACK_EXAMPLE["webhook_url"], "channel": "#cron-alerts"}
-            ]
-        }
-    )
-
-    is_enabled: Flag = omittable()
-    webhook_url: str | None = None
-    channel: str | None = None

@@ -1,4 +1,5 @@
-"""Token bodies: login (JSON and OAuth2 form), logout, verify (D6, D17)."""
+"""Token answers: login (JSON and OAuth2 form), verify, refresh (D6, D17, D20). The request
+bodies are contracts (`shared_models.contracts.auth`)."""
 
 from __future__ import annotations
 
@@ -39,14 +40,6 @@ class LoginFormRead(LoginRead):
     )
 
     token_type: Literal["bearer"]
-
-
-class LogoutBody(BaseModel):
-    """Optional JSON body of POST /auth/logout: the refresh token to revoke as well."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"refresh_token": _REFRESH}]})
-
-    refresh_token: str | None = None
 
 
 class VerifyRead(BaseModel):

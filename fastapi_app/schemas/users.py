@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from fastapi_app.schemas.common import Flag, omittable
+from pydantic import BaseModel, ConfigDict
 
 Role = Literal["admin", "user", "viewer"]
 
@@ -42,33 +40,6 @@ _USER_EXAMPLE = UserRead.model_config["json_schema_extra"]["examples"][0]  # typ
 
 def _examples(*examples: dict) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": list(examples)})
-
-
-# --- request bodies (documentation only: the shared services read the raw body) -------
-
-
-class RegisterBody(BaseModel):
-    """POST /auth/register. `username` 3–80 of [A-Za-z0-9_], `email` ≤120, `password` ≥6."""
-
-    model_config = _examples(
-        {"username": "bob", "email": "bob@example.com", "password": "s3cret!", "role": "user"}
-    )
-
-    username: str = Field(pattern=r"^\s*[A-Za-z0-9_]{3,80}\s*$")
-    email: str = Field(json_schema_extra={"format": "email", "maxLength": 120})
-    password: str = Field(min_length=6)
-    role: Role | None = "viewer"
-
-
-class UserUpdateBody(BaseModel):
-    """PUT /auth/users/{user_id}: every key optional; `role` and `is_active` are admin-only."""
-
-    model_config = _examples({"email": "bob@example.org", "password": "n3w-secret"}, {"role": "admin", "is_active": False})
-
-    email: str | None = None
-    password: str | None = None
-    role: Role | None = None
-    is_active: Flag = omittable()
 
 
 # --- responses ----------------------------------------------------------------------------

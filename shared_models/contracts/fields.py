@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     BeforeValidator,
     Field,
+    ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
     WrapValidator,
 )
-from pydantic_core import PydanticCustomError, PydanticUseDefault
+from pydantic_core import PydanticKnownError, PydanticUseDefault
 
-from shared_models.contracts.base import refuse
+from shared_models.contracts.base import contract_error, refuse
 from shared_models.errors import ApiError, bad_request, invalid_payload
 from shared_models.formats import InvalidDate, parse_range_bound
 from shared_models.requests import is_truthy_flag
@@ -82,6 +83,89 @@ EmailList = Annotated[
 """`notification_emails`: a list of strings or one comma-joined string."""
 
 
+class Refusal:
+    """A value of the wrong type, held so the service refuses it at its turn (see `Held`)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ApiError) -> None:
+        self.error = error
+
+
+def _hold(value: Any, handler: Any, info: ValidationInfo) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        field = info.field_name or ""
+        return Refusal(contract_error([{**e, "loc": (field, *e["loc"])} for e in error.errors()]))
+
+
+T = TypeVar("T")
+
+Held = Annotated[T, WrapValidator(_hold)]
+"""A key whose type refusal waits for the service: where the legacy checked something
+else first (a permission on the key, an earlier key's value rule), the wrong type is
+answered only when the service reaches the key (`checked`). Same type and schema as `T`."""
+
+
+def checked(value: T | Refusal) -> T:
+    """A `Held` value, or its type refusal raised now."""
+    if isinstance(value, Refusal):
+        raise value.error
+    return value
+
+
+def _blank_is_missing(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise PydanticKnownError("missing")
+    return value.strip() if isinstance(value, str) else value
+
+
+RequiredText = Annotated[str, BeforeValidator(_blank_is_missing), WithJsonSchema({"type": "string", "pattern": r"\S"})]
+"""A required string, trimmed: `null` or blanks are "is required", as an absent key is
+(the legacy `if not value or not value.strip()`)."""
+
+
+def _number(value: Any) -> float:
+    """A JSON number, or a string holding a finite one (the legacy `float()` took both);
+    anything else, booleans included, is "must be a number"."""
+    if not isinstance(value, bool) and isinstance(value, int | float | str):
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (ValueError, OverflowError):
+            number = math.nan
+        if not isinstance(value, str) or math.isfinite(number):
+            return number
+    raise PydanticKnownError("float_type")
+
+
+def _required_number(value: Any) -> float:
+    if value is None:
+        raise PydanticKnownError("missing")
+    return _number(value)
+
+
+def number(*, required: bool = False, **schema: Any) -> Any:
+    """A number as `_number` reads it; `required`: `null` is "is required" like an absent key.
+    `schema` documents the bounds the service checks (e.g. `minimum=0, maximum=1`)."""
+    read = _required_number if required else _number
+    return Annotated[float, BeforeValidator(read), WithJsonSchema({"type": "number", **schema})]
+
+
+def whole_number(error: ApiError, **schema: Any) -> Any:
+    """A number as `_number` reads it that must be whole (`10.0` and `"10"` are 10): a
+    fraction, a non-finite number or `null` (unless the field allows `null`) answers
+    `error`. `schema` documents the bounds the service checks."""
+
+    def read(value: Any) -> int:
+        figure = math.nan if value is None else _number(value)
+        if not math.isfinite(figure) or figure != int(figure):
+            raise refuse(error)
+        return int(figure)
+
+    return Annotated[int, BeforeValidator(read), WithJsonSchema({"type": "integer", **schema})]
+
+
 def read_only_without(primary: str) -> Any:
     """A string key read only when the key `primary` (validated before it) is empty: the
     legacy `primary or this`. When it is not read, its value is ignored, whatever its type
@@ -111,27 +195,10 @@ FALSY_JSON: list[dict[str, Any]] = [
 """JSON values Python reads as false: where the legacy wrote `x or default`, they mean the default."""
 
 
-def _not_a_number() -> PydanticCustomError:
-    # `float_type`: the translator words it '"<field>" must be a number.'
-    return PydanticCustomError("float_type", "Input should be a valid number")
-
-
 def _number_or_default(value: Any) -> Any:
     if not value:
         raise PydanticUseDefault()
-    if isinstance(value, bool):
-        raise _not_a_number()
-    if isinstance(value, int | float):
-        return float(value)  # a JSON Infinity is a number here; the rule that uses it decides
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            raise _not_a_number() from None
-        if not math.isfinite(number):
-            raise _not_a_number()
-        return number
-    raise _not_a_number()
+    return _number(value)
 
 
 NumberOrDefault = Annotated[

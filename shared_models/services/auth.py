@@ -18,11 +18,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
+from shared_models.contracts.auth import Login, Register
 from shared_models.db import begin_write
 from shared_models.errors import ApiError, bad_request
 from shared_models.models import LoginAttempt, User
 from shared_models.passwords import verify_password
-from shared_models.requests import JsonBody, string_field
 from shared_models.serializers import user_to_dict
 from shared_models.services import refresh_rotation
 from shared_models.services.users import create_user
@@ -35,28 +35,20 @@ class TokenIssuer(Protocol):
 
     def __call__(self, user: User, *, refresh: bool = True) -> Mapping[str, str]: ...
 
-REQUIRED_FOR_REGISTER = ("username", "email", "password")
 BAD_CREDENTIALS = "Invalid email/username or password"
 LOGIN_WINDOW = timedelta(minutes=1)
 
 
-def register(*, session: Session, body: JsonBody) -> dict[str, Any]:
-    """201 body for POST /auth/register; steps 1–2 here, 3–7 in `create_user`."""
-    payload = body.object()
-    # D1: a present value of the wrong type is a 400 of its own; null counts as missing.
-    values = {field: string_field(payload, field) for field in REQUIRED_FOR_REGISTER}
-    missing = [field for field, value in values.items() if not value]
-    if missing:
-        raise bad_request("Missing required fields", missing=missing)
-    role = string_field(payload, "role")
-    if not isinstance(role, str):  # absent or null
-        role = "viewer"  # "" stays "" and is reported as an invalid role
+def register(*, session: Session, body: Register) -> dict[str, Any]:
+    """201 body for POST /auth/register; steps 1–2 (and D1's types) were the contract's,
+    3–7 are `create_user`'s."""
+    # username, email and password are non-empty strings: the contract's step 2.
     user = create_user(
         session=session,
-        username=str(values["username"]),
-        email=str(values["email"]),
-        password=str(values["password"]),
-        role=role,
+        username=body.username,
+        email=body.email,
+        password=body.password,
+        role="viewer" if body.role is None else body.role,  # "" stays "": an invalid role
     )
     return {"message": "User registered successfully", "user": user_to_dict(user)}
 
@@ -118,17 +110,14 @@ def login(
     *,
     session: Session,
     settings: Settings,
-    body: JsonBody,
+    body: Login,
     issue_tokens: TokenIssuer,
     client_address: str,
 ) -> dict[str, Any]:
     """POST /auth/login: rate limit, then the account is checked for being active before
     the password. `client_address` is the direct peer (X-Forwarded-For is not trusted)."""
-    payload = body.object()
-    username = string_field(payload, "username")
-    email = string_field(payload, "email")
-    password = string_field(payload, "password")
-    identifier = (username or email or "").strip()
+    identifier = (body.username or body.email or "").strip()
+    password = body.password
     if not identifier or not password:
         raise bad_request("Email/Username and password are required")
     check_login_rate(session=session, settings=settings, identifier=identifier, client_address=client_address)

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_models.contracts.settings import SlackSettingsUpdate
 from shared_models.errors import ApiError, bad_request
 from shared_models.models import SlackSettings
 from shared_models.outbound.ssrf import UnsafeTarget, check_target_url
-from shared_models.requests import MISSING, JsonBody, bool_field, string_field
 from shared_models.serializers import slack_settings_to_dict
 from shared_models.settings import Settings
 
@@ -48,40 +48,36 @@ def _optional_text(value: str | None) -> str | None:
     return text or None
 
 
-def update_slack_settings(*, session: Session, settings: Settings, body: JsonBody) -> dict[str, Any]:
-    """PUT: each present key is applied; enabled without a webhook URL is refused.
+def update_slack_settings(*, session: Session, settings: Settings, body: SlackSettingsUpdate) -> dict[str, Any]:
+    """PUT: each key sent is applied; enabled without a webhook URL is refused.
 
-    Beyond the legacy route (D1, D11): `is_enabled` must be a boolean, `webhook_url`
-    and `channel` strings or null; a webhook URL must be an https URL that does not
-    point to an internal address (the weekly Slack post only ever calls https URLs,
-    so accepting anything else would store a setting that silently never works);
-    `channel` is at most 255 characters (its column). Every check runs before the row
-    changes, so a refused request leaves it as it was.
+    Beyond the legacy route (D1, D11): the contract checked the types (`is_enabled` a
+    boolean, `webhook_url` and `channel` strings or null); a webhook URL must be an https
+    URL that does not point to an internal address (the weekly Slack post only ever calls
+    https URLs, so accepting anything else would store a setting that silently never
+    works); `channel` is at most 255 characters (its column). Every check runs before the
+    row changes, so a refused request leaves it as it was.
     """
-    payload = body.object()
-    is_enabled = bool_field(payload, "is_enabled")
-    raw_url = string_field(payload, "webhook_url")
-    raw_channel = string_field(payload, "channel")
-
-    url = MISSING if raw_url is MISSING else _optional_text(raw_url)
-    if isinstance(url, str):
+    sent = body.sent()
+    url = _optional_text(body.webhook_url)  # None when absent, null or blank
+    if url is not None:
         try:
             check_target_url(url, settings)
         except UnsafeTarget as error:
             raise _invalid(str(error)) from None
-    channel = MISSING if raw_channel is MISSING else _optional_text(raw_channel)
-    if isinstance(channel, str) and len(channel) > CHANNEL_MAX_LENGTH:
+    channel = _optional_text(body.channel)
+    if channel is not None and len(channel) > CHANNEL_MAX_LENGTH:
         raise _invalid(f"channel must be at most {CHANNEL_MAX_LENGTH} characters.")
 
     row = _singleton(session)
-    enabled = row.is_enabled if is_enabled is MISSING else is_enabled
-    webhook_url = row.webhook_url if url is MISSING else url
+    enabled = body.is_enabled if "is_enabled" in sent else row.is_enabled
+    webhook_url = url if "webhook_url" in sent else row.webhook_url
     if enabled and not webhook_url:
         raise _invalid("webhook_url is required when Slack is enabled.")
 
     row.is_enabled = enabled
     row.webhook_url = webhook_url
-    if channel is not MISSING:
+    if "channel" in sent:
         row.channel = channel
     session.flush()
     return {"message": "Slack settings updated", "slack_settings": slack_settings_to_dict(row)}

@@ -17,10 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shared_models.contracts.fields import checked
+from shared_models.contracts.users import PreferencesUpdate, UiPreferencesUpdate, UserUpdate
 from shared_models.errors import ApiError, bad_request, forbidden, not_found
 from shared_models.models import ROLES, User, UserNotificationPreferences, UserUiPreferences
 from shared_models.passwords import hash_password
-from shared_models.requests import MISSING, JsonBody, bool_field, object_field, string_field
 from shared_models.serializers import PREFERENCE_FLAGS, preferences_to_dict, user_to_dict
 
 USERNAME_MIN, USERNAME_MAX = 3, 80
@@ -150,6 +151,23 @@ def _target(session: Session, user_id: str) -> User:
     return user
 
 
+def target_user(*, session: Session, user_id: str) -> User:
+    """404 "User not found" unless the user exists (the preference writes check it after
+    the Content-Type, before reading the body)."""
+    return _target(session, user_id)
+
+
+def check_preferences_writer(*, actor: User, user_id: str) -> None:
+    """403 unless the caller may write `user_id`'s preferences (before anything else, §3.1.10)."""
+    _self_or_admin(actor, user_id, "Forbidden: Cannot update other users preferences")
+
+
+def editable_user(*, session: Session, actor: User, user_id: str) -> User:
+    """The user a PUT may update: 403, then 404 (§3.1.7 steps 3-4, before the body is read)."""
+    _self_or_admin(actor, user_id, "Forbidden. You can only update your own profile.")
+    return _target(session, user_id)
+
+
 # --- user management (§3.1.5–§3.1.8) ------------------------------------------------------
 
 
@@ -164,44 +182,36 @@ def get_user(*, session: Session, actor: User, user_id: str) -> dict[str, Any]:
     return {"user": user_to_dict(_target(session, user_id))}
 
 
-def _truthy_string(payload: dict[str, Any], field: str) -> str | None:
-    """A string field applied "only if truthy" (§3.1.7); wrong types are D1 errors."""
-    value = string_field(payload, field)
-    return value or None  # MISSING, None and "" all mean "leave it"
-
-
-def update_user(*, session: Session, actor: User, user_id: str, body: JsonBody) -> dict[str, Any]:
-    """PUT a user: checks in contract order; changes are applied only when all pass."""
-    body.require_json()
-    _self_or_admin(actor, user_id, "Forbidden. You can only update your own profile.")
-    user = _target(session, user_id)
-    payload = body.object()
+def update_user(*, session: Session, actor: User, user: User, body: UserUpdate) -> dict[str, Any]:
+    """PUT a user, once the stack has checked the Content-Type, then `editable_user`, then
+    read the body: each key in contract order (its type at its turn); changes are applied
+    only when all pass."""
     is_admin = actor.role == "admin"
     changes: dict[str, Any] = {}
 
-    email = _truthy_string(payload, "email")
-    if email is not None:
+    email = checked(body.email)
+    if email:  # only if truthy (§3.1.7)
         email = normalize_email(email)
         owner = _email_owner(session, email)
         if owner is not None and owner != user.id:
             raise ApiError(409, EMAIL_TAKEN)
         changes["email"] = email
 
-    password = _truthy_string(payload, "password")
-    if password is not None:
+    password = checked(body.password)
+    if password:
         changes["password"] = hash_password(check_password(password))
 
     # `null` means absent for an optional string (D1); the permission check comes
     # first, as in the legacy, so a non-admin learns nothing about valid values.
-    if payload.get("role") is not None:
+    if body.role is not None:
         if not is_admin:
             raise forbidden("Only admins can change user roles")
-        changes["role"] = check_role(string_field(payload, "role"))
+        changes["role"] = check_role(checked(body.role))
 
-    if "is_active" in payload:
+    if "is_active" in body.sent():
         if not is_admin:
             raise forbidden("Only admins can change user active status")
-        changes["is_active"] = bool_field(payload, "is_active")
+        changes["is_active"] = checked(body.is_active)
 
     if not changes:
         raise bad_request("No valid fields to update")
@@ -274,21 +284,18 @@ def get_preferences(*, session: Session, actor: User, user_id: str) -> dict[str,
     }
 
 
-def update_preferences(*, session: Session, actor: User, user_id: str, body: JsonBody) -> dict[str, Any]:
-    _self_or_admin(actor, user_id, "Forbidden: Cannot update other users preferences")
-    body.require_json()
-    _target(session, user_id)
-    payload = body.object()
-    flags = {flag: bool_field(payload, flag) for flag in PREFERENCE_FLAGS}
+def update_preferences(*, session: Session, user: User, body: PreferencesUpdate) -> dict[str, Any]:
+    """PUT, once the stack has checked the permission, the Content-Type, the user
+    (`target_user`) and read the body: each flag sent is set."""
     row = _get_or_create(
         session,
         UserNotificationPreferences,
-        user_id,
-        lambda: UserNotificationPreferences(user_id=user_id),  # model defaults (§1.8)
+        user.id,
+        lambda: UserNotificationPreferences(user_id=user.id),  # model defaults (§1.8)
     )
-    for flag, value in flags.items():
-        if value is not MISSING:
-            setattr(row, flag, value)
+    for flag in PREFERENCE_FLAGS:
+        if flag in body.sent():
+            setattr(row, flag, getattr(body, flag))
     session.flush()
     return {
         "message": "Notification preferences updated successfully",
@@ -317,29 +324,15 @@ def get_ui_preferences(*, session: Session, actor: User, user_id: str) -> dict[s
     return {"preferences": {"jobs_table_columns": _stored_columns(row.jobs_table_columns)}}
 
 
-def _normalized_columns(payload: dict[str, Any]) -> dict[str, bool]:
-    """The defaults overlaid with the allowed incoming keys; unknown keys are dropped."""
-    columns = object_field(payload, "jobs_table_columns")
-    if columns is MISSING or columns is None:
-        raise bad_request("Missing required fields", '"jobs_table_columns" is required.')
-    result = dict(DEFAULT_JOBS_TABLE_COLUMNS)
-    for key in DEFAULT_JOBS_TABLE_COLUMNS:
-        # Named by its path so the D1 message says which nested key is wrong.
-        name = f"jobs_table_columns.{key}"
-        value = bool_field({name: columns[key]}, name) if key in columns else MISSING
-        if value is not MISSING:
-            result[key] = value
-    return result
-
-
-def update_ui_preferences(*, session: Session, actor: User, user_id: str, body: JsonBody) -> dict[str, Any]:
-    _self_or_admin(actor, user_id, "Forbidden: Cannot update other users preferences")
-    body.require_json()
-    _target(session, user_id)
-    columns = _normalized_columns(body.object())
+def update_ui_preferences(*, session: Session, user: User, body: UiPreferencesUpdate) -> dict[str, Any]:
+    """PUT, in the order of `update_preferences`: the defaults overlaid with the keys sent
+    (not merged with the stored values)."""
+    sent = body.jobs_table_columns
+    columns = {key: getattr(sent, key) if key in sent.sent() else default
+               for key, default in DEFAULT_JOBS_TABLE_COLUMNS.items()}
     text = json.dumps(columns)
     row = _get_or_create(
-        session, UserUiPreferences, user_id, lambda: UserUiPreferences(user_id=user_id, jobs_table_columns=text)
+        session, UserUiPreferences, user.id, lambda: UserUiPreferences(user_id=user.id, jobs_table_columns=text)
     )
     row.jobs_table_columns = text
     session.flush()

@@ -119,6 +119,13 @@ def test_put_preferences_content_type_before_404(client: ApiClient, db: Session,
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})
 
 
+@pytest.mark.parametrize("path", ["preferences", "ui-preferences"])
+def test_put_preferences_body_read_after_404(client: ApiClient, db: Session, settings: Settings, path: str) -> None:
+    admin = bearer(settings, make_user(db, "admin"))
+    response = client.put(f"/api/auth/users/no-such-id/{path}", data="[1", content_type="application/json", headers=admin)
+    assert (response.status_code, response.get_json()) == (404, {"error": "User not found"})
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -68,6 +68,7 @@ def test_register_null_role_means_default(client: ApiClient, as_admin: dict) -> 
         ({"username": "abc", "password": "abcdef"}, ["email"]),
         ({"username": "", "email": None, "password": "abcdef"}, ["username", "email"]),
         ({"username": "abc", "email": "a@example.com", "password": ""}, ["password"]),
+        ({"role": 5}, ["username", "email", "password"]),  # the presence test before role's type
     ],
 )
 def test_register_missing_fields(client: ApiClient, db: Session, as_admin: dict, body: dict, missing: list) -> None:
@@ -296,6 +297,11 @@ def test_update_missing_target_is_404(client: ApiClient, as_admin: dict) -> None
         ("user", {"email": "ok@example.com", "password": "abc"}, 400, SHORT_PASSWORD),
         ("user", {"email": "ok@example.com", "password": "abcdef", "role": "admin"}, 403, {"error": "Only admins can change user roles"}),
         ("admin", {"email": "ok@example.com", "role": "user", "is_active": "no"}, 400, {"error": "Invalid payload", "message": '"is_active" must be a boolean.'}),
+        # each key's type at its turn: an earlier key's rule (or the 403) answers first
+        ("user", {"email": "broken", "password": 5}, 400, {"error": "Invalid email", "message": "An email address must have an @-sign."}),
+        ("user", {"email": "taken@example.com", "role": 7}, 409, {"error": "Email already exists"}),
+        ("user", {"password": "abc", "is_active": "x"}, 400, SHORT_PASSWORD),
+        ("admin", {"role": "root", "is_active": "x"}, 400, INVALID_ROLE),
     ],
 )
 def test_update_errors_change_nothing(
@@ -329,6 +335,14 @@ def test_update_content_type_checked_before_permission(client: ApiClient, db: Se
     user = make_user(db, "viewer")
     response = client.put(f"/api/auth/users/{admin.id}", data="x", content_type="text/plain", headers=bearer(settings, user))
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})
+
+
+def test_update_body_read_after_the_403_and_404(client: ApiClient, db: Session, settings: Settings, admin: User) -> None:
+    user = make_user(db, "user")
+    other = client.put(f"/api/auth/users/{admin.id}", data="{oops", content_type="application/json", headers=bearer(settings, user))
+    assert (other.status_code, other.get_json()) == (403, {"error": "Forbidden. You can only update your own profile."})
+    gone = client.put("/api/auth/users/no-such-id", data="{oops", content_type="application/json", headers=bearer(settings, admin))
+    assert (gone.status_code, gone.get_json()) == (404, {"error": "User not found"})
 
 
 # --- delete (D5) ---------------------------------------------------------------------------------

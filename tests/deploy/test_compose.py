@@ -3,8 +3,11 @@
 No Docker engine runs here, so the compose file is read as YAML and held against the
 code it starts: every variable it sets is a Settings field (or a documented gateway
 env var), every command names a module that exists with options its program accepts,
-nginx's upstream lists exactly the gateway services, and nginx's own JSON errors and
+nginx's upstream lists exactly the API replica services, and nginx's own JSON errors and
 body limit agree with the app's.
+
+The API replicas run `gateway:app` while Flask exists and `fastapi_app.main:app` once it
+is retired (scripts/retire_flask.sh rewrites the entry points and runs this file there).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ REQUIRED_SAMPLES = {
     "POSTGRES_PASSWORD": "compose-test-password",
 }
 _VARIABLE = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
+# What the API replicas serve: the gateway while it exists, else the FastAPI app alone.
+ENTRY_POINT = "gateway:app" if (PROJECT_ROOT / "gateway.py").exists() else "fastapi_app.main:app"
 
 
 def _render(value: object) -> str:
@@ -121,9 +126,8 @@ def test_commands_exist(name: str) -> None:
     if argv[0] == "uvicorn":
         # uvicorn's own CLI parses the options (a typo fails here, not at deploy time).
         context = uvicorn_cli.make_context("uvicorn", argv[1:])
-        module, attribute = context.params["app"].split(":")
-        assert (module, attribute) == ("gateway", "app")
-        assert importlib.util.find_spec(module) is not None
+        assert context.params["app"] == ENTRY_POINT
+        assert importlib.util.find_spec(ENTRY_POINT.split(":")[0]) is not None
         assert context.params["port"] == 8000
         assert context.params["proxy_headers"] is True
         # Outlive nginx's upstream keepalive_timeout (see nginx.conf).
@@ -196,9 +200,12 @@ def test_dockerfile_and_dockerignore() -> None:
         line.strip() for line in (PROJECT_ROOT / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    needed = ["requirements.txt", "gateway.py", "alembic.ini", "scheduler/__main__.py",
-              "shared_models/__main__.py", "shared_models/migrations/env.py",
-              "legacy_flask/__init__.py", "fastapi_app/__init__.py", "cutover/__init__.py"]
+    assert re.search(r'^CMD \["uvicorn", "' + re.escape(ENTRY_POINT) + '"', dockerfile, re.M)
+    needed = ["requirements.txt", "alembic.ini", "scheduler/__main__.py", "shared_models/__main__.py",
+              "shared_models/migrations/env.py", "fastapi_app/__init__.py", "fastapi_app/main.py"]
+    # The rooms deleted with Flask (scripts/retire_flask.sh), while they exist.
+    needed += [path for path in ("gateway.py", "legacy_flask/__init__.py", "cutover/__init__.py")
+               if (PROJECT_ROOT / path).exists()]
     for path in needed:
         assert not any(fnmatch.fnmatch(path, pattern) or path.startswith(pattern.rstrip("/") + "/")
                        for pattern in ignored), path

@@ -2,7 +2,8 @@
 
 The legacy routes are twins of the v2 ones (same suffix, statuses and bodies), so the
 legacy stack is fuzzed with the same schema served under the base path `/api`. Requests
-go in-process through the gateway (ASGI), as admin or viewer. Checks: no 5xx, the status
+go in-process (ASGI) through the app serving both prefixes (tests/hardening/conftest.py:
+the gateway, or `fastapi_app.main` once Flask is retired), as admin or viewer. Checks: no 5xx, the status
 code is documented, the body fits the documented schema, the content type is documented.
 
 Budget: FUZZ_EXAMPLES generated requests per stack (default 5,000, CI), FUZZ_SEED fixes
@@ -35,14 +36,12 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-V2_BASE = "/api/v2"
-LEGACY_BASE = "/api"
+from tests.hardening.routes import EXCLUDED_PREFIXES, V2_BASE
+
 DEFAULT_SEED = 20261126
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance]
-# v2-only suffixes (D17); the cutover admin API is left out of both runs: flipping flags
-# mid-run would change which stack answers the other requests.
+# v2-only suffixes (D17); the cutover admin API is left out of both runs (routes.py).
 V2_ONLY = ("/auth/login/form", "/auth/logout", "/auth/verify")
-EXCLUDED_PREFIXES = ("/admin/",)
 
 
 def examples_target() -> int:

@@ -1,4 +1,4 @@
-"""Schemathesis fuzz of both stacks through the gateway (see tests/hardening/fuzz.py)."""
+"""Schemathesis fuzz of `/api` and `/api/v2` (see tests/hardening/fuzz.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from starlette.testclient import TestClient
 
 from shared_models.settings import Settings
 from tests.hardening.conftest import World
-from tests.hardening.fuzz import LEGACY_BASE, V2_BASE, examples_target, fuzz, fuzz_seed, stack_schema
+from tests.hardening.fuzz import examples_target, fuzz, fuzz_seed, stack_schema
+from tests.hardening.routes import LEGACY_BASE, V2_BASE
 from tests.helpers import token_for
 
 
@@ -40,11 +41,11 @@ def known_values(world: World) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("base", [V2_BASE, LEGACY_BASE], ids=["v2", "legacy"])
-def test_fuzz_stack(base: str, gateway: TestClient, settings: Settings, world: World) -> None:
-    document = gateway.get(f"{V2_BASE}/openapi.json").json()
+def test_fuzz_stack(base: str, api: TestClient, settings: Settings, world: World) -> None:
+    document = api.get(f"{V2_BASE}/openapi.json").json()
     report = fuzz(
         stack_schema(document, base),
-        gateway.app,
+        api.app,
         identities={"admin": _identity(settings, world.admin), "viewer": _identity(settings, world.viewer)},
         known_path_values=known_values(world),
         requests=examples_target(),
@@ -57,7 +58,7 @@ def test_fuzz_stack(base: str, gateway: TestClient, settings: Settings, world: W
 
 @pytest.mark.parametrize("base", [V2_BASE, LEGACY_BASE], ids=["v2", "legacy"])
 def test_planted_fault_is_found(
-    base: str, gateway: TestClient, settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
+    base: str, api: TestClient, settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The harness can fail: a shared service made to raise on some inputs gives a 500
     that the fuzzer reports."""
@@ -71,11 +72,11 @@ def test_planted_fault_is_found(
         return real(body=body)
 
     monkeypatch.setattr(cron_tools, "validate_cron", faulty)
-    document = gateway.get(f"{V2_BASE}/openapi.json").json()
+    document = api.get(f"{V2_BASE}/openapi.json").json()
     label = f"POST {base}/jobs/validate-cron"
     report = fuzz(
         stack_schema(document, base),
-        gateway.app,
+        api.app,
         identities={"admin": _identity(settings, world.admin)},
         known_path_values=known_values(world),
         requests=60,

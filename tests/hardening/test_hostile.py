@@ -1,4 +1,4 @@
-"""Hostile inputs on both stacks through the gateway: the documented error or a sane
+"""Hostile inputs on `/api` and `/api/v2`: the documented error or a sane
 result, never a 5xx, always within a bounded time."""
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ def _json_post(client: TestClient, url: str, raw: bytes, headers: dict[str, str]
     return client.post(url, content=raw, headers={**headers, "Content-Type": "application/json"})
 
 
-def test_ten_megabyte_json_is_refused_by_the_limit(gateway: TestClient, settings: Settings, world: World, db: Session) -> None:
+def test_ten_megabyte_json_is_refused_by_the_limit(api: TestClient, settings: Settings, world: World, db: Session) -> None:
     raw = json.dumps({"name": "x" * (10 * 1024 * 1024)}).encode()
     for base in BASES:
-        response = _timed(lambda base=base: _json_post(gateway, f"{base}/jobs", raw, bearer(settings, world.admin)))
+        response = _timed(lambda base=base: _json_post(api, f"{base}/jobs", raw, bearer(settings, world.admin)))
         assert response.status_code == 413
         assert response.json() == {
             "error": "Payload too large",
@@ -48,13 +48,13 @@ def test_ten_megabyte_json_is_refused_by_the_limit(gateway: TestClient, settings
 
 
 @pytest.mark.parametrize("opening", ["[", '{"a":'])
-def test_json_nested_ten_thousand_deep(opening: str, gateway: TestClient, settings: Settings, world: World) -> None:
+def test_json_nested_ten_thousand_deep(opening: str, api: TestClient, settings: Settings, world: World) -> None:
     closing = "]" if opening == "[" else "}"
     raw = (opening * 10_000 + "1" + closing * 10_000).encode()
     answers = []
     for base in BASES:
         for path in ("/jobs/validate-cron", "/jobs", "/auth/login"):
-            response = _timed(lambda base=base, path=path: _json_post(gateway, base + path, raw, bearer(settings, world.admin)))
+            response = _timed(lambda base=base, path=path: _json_post(api, base + path, raw, bearer(settings, world.admin)))
             assert response.status_code == 400, (base, path)
             answers.append((path, response.json()))
     assert answers[:3] == answers[3:]  # both stacks alike
@@ -65,28 +65,28 @@ def test_json_nested_ten_thousand_deep(opening: str, gateway: TestClient, settin
     [b'{"cron_expression": "\xff\xfe"}', b'{"cron_expression": "0 \x00 * * *"}', b'{"cron_expression": "0 9 * * *\\u0000"}'],
     ids=["invalid-utf8", "raw-nul", "escaped-nul"],
 )
-def test_invalid_text_in_json(raw: bytes, gateway: TestClient, settings: Settings, world: World) -> None:
+def test_invalid_text_in_json(raw: bytes, api: TestClient, settings: Settings, world: World) -> None:
     answers = [
-        _timed(lambda base=base: _json_post(gateway, f"{base}/jobs/validate-cron", raw, bearer(settings, world.viewer)))
+        _timed(lambda base=base: _json_post(api, f"{base}/jobs/validate-cron", raw, bearer(settings, world.viewer)))
         for base in BASES
     ]
     assert answers[0].status_code == answers[1].status_code == 400
     assert answers[0].json() == answers[1].json()
 
 
-def test_very_long_header_values(gateway: TestClient, settings: Settings, world: World) -> None:
+def test_very_long_header_values(api: TestClient, settings: Settings, world: World) -> None:
     for base in BASES:
-        long_token = _timed(lambda base=base: gateway.get(f"{base}/jobs", headers={"Authorization": "Bearer " + "a" * 100_000}))
+        long_token = _timed(lambda base=base: api.get(f"{base}/jobs", headers={"Authorization": "Bearer " + "a" * 100_000}))
         assert long_token.status_code == 422
         noise = {**bearer(settings, world.viewer), "X-Noise": "n" * 60_000, "Origin": "https://" + "o" * 8_000 + ".example"}
-        assert _timed(lambda base=base, noise=noise: gateway.get(f"{base}/jobs", headers=noise)).status_code == 200
+        assert _timed(lambda base=base, noise=noise: api.get(f"{base}/jobs", headers=noise)).status_code == 200
 
 
-def test_unicode_names_and_slugs(gateway: TestClient, settings: Settings, world: World, db: Session) -> None:
+def test_unicode_names_and_slugs(api: TestClient, settings: Settings, world: World, db: Session) -> None:
     end = (utcnow() + timedelta(days=30)).date().isoformat()
     for n, base in enumerate(BASES):
         name = f"ジョブ 🚀 Zoë {n}"
-        created = _timed(lambda base=base, name=name: gateway.post(
+        created = _timed(lambda base=base, name=name: api.post(
             f"{base}/jobs",
             json={"name": name, "cron_expression": "0 9 * * *", "target_url": "https://127.0.0.1:9/x", "end_date": end,
                   "pic_team": "qa-team"},
@@ -94,13 +94,13 @@ def test_unicode_names_and_slugs(gateway: TestClient, settings: Settings, world:
         ))
         assert created.status_code == 201, created.json()
         assert created.json()["job"]["name"] == name
-        fetched = gateway.get(f"{base}/jobs/{created.json()['job']['id']}", headers=bearer(settings, world.viewer))
+        fetched = api.get(f"{base}/jobs/{created.json()['job']['id']}", headers=bearer(settings, world.viewer))
         assert fetched.json()["job"]["name"] == name
-        slug = _timed(lambda base=base: gateway.post(
+        slug = _timed(lambda base=base: api.post(
             f"{base}/pic-teams", json={"slug": "チーム-ß", "name": "Ünïcode"}, headers=bearer(settings, world.admin)
         ))
         assert slug.status_code == 400
-        path = _timed(lambda base=base: gateway.get(f"{base}/jobs/ジョブ%F0%9F%9A%80", headers=bearer(settings, world.viewer)))
+        path = _timed(lambda base=base: api.get(f"{base}/jobs/ジョブ%F0%9F%9A%80", headers=bearer(settings, world.viewer)))
         assert path.status_code == 404
 
 
@@ -119,7 +119,7 @@ def hundred_thousand_rows(row: bytes = b"n,bad,,,,,,,,,\n") -> bytes:
     return CSV_HEADER + row * 100_000
 
 
-def test_hundred_thousand_row_csv(gateway: TestClient, settings: Settings, world: World, db: Session) -> None:
+def test_hundred_thousand_row_csv(api: TestClient, settings: Settings, world: World, db: Session) -> None:
     """Under the upload limit: every row is answered (all invalid here), no job is made,
     in bounded time; both stacks agree."""
     body, content_type = _multipart_csv(hundred_thousand_rows())
@@ -127,7 +127,7 @@ def test_hundred_thousand_row_csv(gateway: TestClient, settings: Settings, world
     answers = []
     for base in BASES:
         response = _timed(
-            lambda base=base: gateway.post(
+            lambda base=base: api.post(
                 f"{base}/jobs/bulk-upload", content=body,
                 headers={**bearer(settings, world.admin), "Content-Type": content_type},
             ),
@@ -139,10 +139,10 @@ def test_hundred_thousand_row_csv(gateway: TestClient, settings: Settings, world
     assert len(table_rows(db, Job)) == 1
 
 
-def test_csv_over_the_upload_limit(gateway: TestClient, settings: Settings, world: World) -> None:
+def test_csv_over_the_upload_limit(api: TestClient, settings: Settings, world: World) -> None:
     body, content_type = _multipart_csv(CSV_HEADER + b"x" * (settings.MAX_UPLOAD_BYTES + 10))
     for base in BASES:
-        response = _timed(lambda base=base: gateway.post(
+        response = _timed(lambda base=base: api.post(
             f"{base}/jobs/bulk-upload", content=body, headers={**bearer(settings, world.admin), "Content-Type": content_type}
         ))
         assert response.status_code == 413

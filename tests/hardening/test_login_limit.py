@@ -3,15 +3,15 @@ counted in the shared database so both stacks and every worker agree."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from gateway import create_gateway
 from shared_models.clock import utcnow
 from shared_models.models import LoginAttempt
 from shared_models.settings import Settings
@@ -28,8 +28,8 @@ def limited(database_url: str, engine: Engine) -> Settings:
 
 
 @pytest.fixture
-def client(limited: Settings) -> Iterator[TestClient]:
-    with TestClient(create_gateway(limited)) as client:
+def client(make_api: Callable[[Settings], Any], limited: Settings) -> Iterator[TestClient]:
+    with TestClient(make_api(limited)) as client:
         yield client
 
 
@@ -57,7 +57,7 @@ def test_attempts_are_shared_by_both_stacks_then_refused(client: TestClient, db:
 
 
 def test_other_identifier_and_other_address_are_counted_apart(
-    client: TestClient, limited: Settings, db: Session
+    client: TestClient, make_api: Callable[[Settings], Any], limited: Settings, db: Session
 ) -> None:
     user = make_user(db, "viewer")
     other = make_user(db, "viewer")
@@ -66,7 +66,7 @@ def test_other_identifier_and_other_address_are_counted_apart(
     assert client.post("/api/auth/login", json={"username": user.username, "password": "nope"}).status_code == 429
     ok = client.post("/api/v2/auth/login", json={"username": other.username, "password": PASSWORD})
     assert ok.status_code == 200
-    with TestClient(create_gateway(limited), client=("10.9.8.7", 4000)) as elsewhere:
+    with TestClient(make_api(limited), client=("10.9.8.7", 4000)) as elsewhere:
         for path in LOGIN_PATHS:
             answer = elsewhere.post(path, json={"username": user.username, "password": PASSWORD})
             assert answer.status_code == 200, path

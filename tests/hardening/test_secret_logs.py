@@ -4,14 +4,14 @@ a battery of requests that handle each kind of secret, and none of the values ap
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from gateway import create_gateway
 from shared_models import mail
 from shared_models.settings import Settings
 from tests.conftest import make_settings
@@ -41,7 +41,8 @@ def leaky(database_url: str, engine: Engine, github: LocalHTTPServer) -> Iterato
 
 
 def test_no_secret_in_any_log_record(
-    leaky: tuple[Settings, SmtpSink], db: Session, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    leaky: tuple[Settings, SmtpSink], make_api: Callable[[Settings], Any], db: Session,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settings, _sink = leaky
     admin = make_user(db, "admin")
@@ -56,7 +57,7 @@ def test_no_secret_in_any_log_record(
         raise RuntimeError("planted fault")
 
     caplog.set_level(logging.DEBUG)
-    with TestClient(create_gateway(settings), raise_server_exceptions=False) as client:
+    with TestClient(make_api(settings), raise_server_exceptions=False) as client:
         for base in ("/api", "/api/v2"):
             login = client.post(f"{base}/auth/login", json={"username": admin.username, "password": PASSWORD})
             assert login.status_code == 200

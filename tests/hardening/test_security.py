@@ -1,4 +1,5 @@
-"""Security battery on both stacks, driven by the route registry (cutover/registry.py).
+"""Security battery on `/api` and `/api/v2`, driven by the routes the app documents
+(tests/hardening/routes.py).
 
 Every route × {no token, malformed, expired, revoked, deleted user, deactivated user,
 viewer, user not owner} answers the documented status, the same on /api and /api/v2.
@@ -16,14 +17,15 @@ import pytest
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
-from cutover.registry import RoutePair, load_registry
 from shared_models import tokens
+from shared_models.db import begin_write
 from shared_models.models import User
 from shared_models.settings import Settings
 from tests.hardening.conftest import World
+from tests.hardening.routes import api_routes, v2_path
 from tests.helpers import make_user, token_for
 
-PUBLIC = {"POST /api/auth/login", "GET /api/health"}
+PUBLIC = {"POST /api/auth/login", "POST /api/auth/login/form", "GET /api/health"}
 REFRESH = "POST /api/auth/refresh"
 ADMIN_ONLY = {
     "POST /api/auth/register", "GET /api/auth/users", "DELETE /api/auth/users/<user_id>",
@@ -41,10 +43,6 @@ NOTIFICATION_OWNER = {"PUT /api/notifications/<notification_id>/read", "DELETE /
 
 MISSING = {"msg": "Missing Authorization Header"}
 STALE = {"msg": "User not found or inactive"}
-
-
-def _registry(settings: Settings) -> list[RoutePair]:
-    return [pair for pair in load_registry(settings) if pair.v2_path is not None]
 
 
 def _path(rule: str, world: World) -> str:
@@ -65,38 +63,45 @@ def _send(client: TestClient, method: str, path: str, headers: dict[str, str]) -
 def _both(client: TestClient, method: str, legacy_path: str, headers: Any) -> tuple[Any, Any]:
     """The request on each stack; `headers` may be a callable (a fresh token per request:
     refresh may rotate (D20 opt-in), so one refresh token need not serve both)."""
-    v2_path = "/api/v2" + legacy_path[len("/api"):]
     make = headers if callable(headers) else (lambda: headers)
-    return _send(client, method, legacy_path, make()), _send(client, method, v2_path, make())
+    return _send(client, method, legacy_path, make()), _send(client, method, v2_path(legacy_path), make())
 
 
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _start_write(db: Session) -> None:
+    """End the read transaction the last attribute load opened, and start a write one:
+    the gateway writes in the background (route figures), and SQLite refuses a deferred
+    read-then-write transaction at once ("database is locked", DESIGN.md pitfalls)."""
+    db.commit()
+    begin_write(db)
+
+
 def _token_kind(key: str) -> str:
     return "refresh" if key == REFRESH else "access"
 
 
-def test_registry_is_classified(settings: Settings) -> None:
+def test_every_route_is_classified(api: TestClient) -> None:
     """A new route must be placed in this battery's tables before it can ship."""
-    keys = {pair.key for pair in _registry(settings)}
-    assert len(keys) == 45
+    keys = {route.key for route in api_routes(api)}
+    assert len(keys) == 48
     classified = PUBLIC | {REFRESH} | ADMIN_ONLY | SELF_OR_ADMIN | WRITERS_ONLY | OWNER_OR_ADMIN | NOTIFICATION_OWNER
     assert classified <= keys
 
 
 @pytest.mark.parametrize("condition", ["none", "malformed", "expired", "revoked", "deleted", "deactivated"])
 def test_token_conditions_on_every_route(
-    condition: str, gateway: TestClient, settings: Settings, db: Session, world: World
+    condition: str, api: TestClient, settings: Settings, db: Session, world: World
 ) -> None:
     victim = make_user(db, "admin")  # admin, so only the token problem can refuse it
     expected: tuple[int, dict[str, str]]
     checked = 0
-    for pair in _registry(settings):
-        if pair.key in PUBLIC:
+    for route in api_routes(api):
+        if route.key in PUBLIC:
             continue
-        kind = _token_kind(pair.key)
+        kind = _token_kind(route.key)
         if condition == "none":
             headers, expected = {}, (401, MISSING)
         elif condition == "malformed":
@@ -106,23 +111,26 @@ def test_token_conditions_on_every_route(
             expected = (401, {"msg": "Token has expired"})
         elif condition == "revoked":
             token = token_for(settings, victim, kind)
+            _start_write(db)
             tokens.revoke(db, tokens.decode(token, secret=settings.JWT_SECRET_KEY or "", refresh=kind == "refresh"))
             db.commit()
             headers, expected = _bearer(token), (401, {"msg": "Token has been revoked"})
         else:
+            _start_write(db)
             stale = make_user(db, "admin")
             headers = _bearer(token_for(settings, stale, kind))
+            _start_write(db)
             if condition == "deleted":
                 db.delete(stale)
             else:
                 stale.is_active = False
             db.commit()
             expected = (401, STALE)
-        legacy, v2 = _both(gateway, pair.method, _path(pair.legacy_rule, world), headers)
+        legacy, v2 = _both(api, route.method, _path(route.legacy_rule, world), headers)
         for response in (legacy, v2):
-            assert (response.status_code, response.json()) == expected, (pair.key, response.request.url)
+            assert (response.status_code, response.json()) == expected, (route.key, response.request.url)
         checked += 1
-    assert checked == 43
+    assert checked == 45
 
 
 def _expected_for(key: str, role: str) -> int | None:
@@ -136,30 +144,30 @@ def _expected_for(key: str, role: str) -> int | None:
 
 @pytest.mark.parametrize("who", ["viewer", "other"])
 def test_roles_and_ownership_on_every_route(
-    who: str, gateway: TestClient, settings: Settings, db: Session, world: World
+    who: str, api: TestClient, settings: Settings, db: Session, world: World
 ) -> None:
     actor: User = world.viewer if who == "viewer" else world.other
-    for pair in _registry(settings):
-        if pair.key in PUBLIC:
+    for route in api_routes(api):
+        if route.key in PUBLIC:
             continue
-        kind = _token_kind(pair.key)
+        kind = _token_kind(route.key)
         legacy, v2 = _both(
-            gateway, pair.method, _path(pair.legacy_rule, world), lambda kind=kind: _bearer(token_for(settings, actor, kind))
+            api, route.method, _path(route.legacy_rule, world), lambda kind=kind: _bearer(token_for(settings, actor, kind))
         )
-        assert legacy.status_code == v2.status_code, pair.key
+        assert legacy.status_code == v2.status_code, route.key
         if legacy.status_code >= 400:  # successes may differ: the first call changed state
-            assert legacy.json() == v2.json(), pair.key
-        expected = _expected_for(pair.key, actor.role)
+            assert legacy.json() == v2.json(), route.key
+        expected = _expected_for(route.key, actor.role)
         if expected is None:
-            assert legacy.status_code < 500 and legacy.status_code not in (401, 403), (pair.key, legacy.json())
+            assert legacy.status_code < 500 and legacy.status_code not in (401, 403), (route.key, legacy.json())
         else:
-            assert legacy.status_code == expected, (pair.key, legacy.json())
+            assert legacy.status_code == expected, (route.key, legacy.json())
     # Nothing of the owner's changed hands: their job and notification are still there.
-    assert gateway.get(f"/api/jobs/{world.job_id}", headers=_bearer(token_for(settings, world.admin))).status_code == 200
+    assert api.get(f"/api/jobs/{world.job_id}", headers=_bearer(token_for(settings, world.admin))).status_code == 200
 
 
 def test_no_route_shows_another_users_private_rows(
-    gateway: TestClient, settings: Settings, db: Session, world: World
+    api: TestClient, settings: Settings, db: Session, world: World
 ) -> None:
     """Every GET, as a viewer and as another user: the owner's e-mail, notifications and
     preferences never appear."""
@@ -167,15 +175,15 @@ def test_no_route_shows_another_users_private_rows(
     secrets = (world.owner.email, owner_note, f"private-{world.owner.username}")
     for actor in (world.viewer, world.other):
         headers = _bearer(token_for(settings, actor))
-        for pair in _registry(settings):
-            if pair.method != "GET":
+        for route in api_routes(api):
+            if route.method != "GET":
                 continue
-            legacy, v2 = _both(gateway, "GET", _path(pair.legacy_rule, world), headers)
+            legacy, v2 = _both(api, "GET", _path(route.legacy_rule, world), headers)
             for response in (legacy, v2):
                 text = response.text
                 leaked = [secret for secret in secrets if secret in text]
-                assert not leaked, (pair.key, actor.username, leaked)
-                if "preferences" in pair.legacy_rule:
+                assert not leaked, (route.key, actor.username, leaked)
+                if "preferences" in route.legacy_rule:
                     assert response.status_code == 403
 
 
@@ -198,10 +206,10 @@ def _forged(settings: Settings, user: User, *, alg: str, key: str) -> str:
     ],
 )
 def test_forged_tokens_are_refused(
-    alg: str, key: str, expected: dict[str, str], gateway: TestClient, settings: Settings, world: World
+    alg: str, key: str, expected: dict[str, str], api: TestClient, settings: Settings, world: World
 ) -> None:
     token = _forged(settings, world.admin, alg=alg, key=key)
     for path in ("/api/auth/me", "/api/auth/users", "/api/jobs"):
-        legacy, v2 = _both(gateway, "GET", path, _bearer(token))
+        legacy, v2 = _both(api, "GET", path, _bearer(token))
         for response in (legacy, v2):
             assert (response.status_code, response.json()) == (422, expected), (path, alg)

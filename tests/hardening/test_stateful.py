@@ -46,7 +46,7 @@ def _executions(body: dict[str, Any]) -> list[tuple[str, str]]:
 @FEW
 @given(name=names, new_name=names, cron=crons, sides=stacks, active=st.booleans())
 def test_job_lifecycle(
-    gateway: TestClient, settings: Settings, world: World,
+    api: TestClient, settings: Settings, world: World,
     name: str, new_name: str, cron: str, sides: tuple[str, str], active: bool,
 ) -> None:
     writer, _reader = sides
@@ -54,26 +54,26 @@ def test_job_lifecycle(
     viewer = {"Authorization": f"Bearer {token_for(settings, world.viewer)}"}
     tag = uuid.uuid4().hex[:6]
     end = (utcnow() + timedelta(days=30)).date().isoformat()
-    created = gateway.post(f"{writer}/jobs", headers=admin, json={
+    created = api.post(f"{writer}/jobs", headers=admin, json={
         "name": f"{name.strip()} {tag}", "cron_expression": cron, "target_url": DEAD_TARGET,
         "end_date": end, "pic_team": "qa-team", "metadata": {"k": name},
     })
     assert created.status_code == 201, created.json()
     job_id = created.json()["job"]["id"]
-    assert _agree(gateway, f"/jobs/{job_id}", viewer).json()["job"]["metadata"] == {"k": name}
+    assert _agree(api, f"/jobs/{job_id}", viewer).json()["job"]["metadata"] == {"k": name}
 
-    updated = gateway.put(f"{writer}/jobs/{job_id}", headers=admin, json={"name": f"{new_name.strip()} {tag}", "is_active": active})
+    updated = api.put(f"{writer}/jobs/{job_id}", headers=admin, json={"name": f"{new_name.strip()} {tag}", "is_active": active})
     assert updated.status_code == 200, updated.json()
-    assert _agree(gateway, f"/jobs/{job_id}", viewer).json()["job"]["is_active"] is active
+    assert _agree(api, f"/jobs/{job_id}", viewer).json()["job"]["is_active"] is active
 
-    executed = gateway.post(f"{writer}/jobs/{job_id}/execute", headers=admin, json={})
+    executed = api.post(f"{writer}/jobs/{job_id}/execute", headers=admin, json={})
     assert executed.status_code == (200 if active else 409), executed.json()
-    history = _agree(gateway, f"/jobs/{job_id}/executions", viewer, stable=_executions)
+    history = _agree(api, f"/jobs/{job_id}/executions", viewer, stable=_executions)
     assert len(_executions(history.json())) == (1 if active else 0)
-    _agree(gateway, "/jobs", viewer, stable=lambda body: [(j["id"], j["name"]) for j in body["jobs"]])
+    _agree(api, "/jobs", viewer, stable=lambda body: [(j["id"], j["name"]) for j in body["jobs"]])
 
-    assert gateway.delete(f"{writer}/jobs/{job_id}", headers=admin).status_code == 200
-    assert _agree(gateway, f"/jobs/{job_id}", viewer).status_code == 404
+    assert api.delete(f"{writer}/jobs/{job_id}", headers=admin).status_code == 200
+    assert _agree(api, f"/jobs/{job_id}", viewer).status_code == 404
 
 
 usernames = st.from_regex(r"[A-Za-z0-9_]{3,20}", fullmatch=True)
@@ -82,29 +82,29 @@ usernames = st.from_regex(r"[A-Za-z0-9_]{3,20}", fullmatch=True)
 @FEW
 @given(username=usernames, role=st.sampled_from(["admin", "user", "viewer"]), sides=stacks)
 def test_user_lifecycle(
-    gateway: TestClient, settings: Settings, world: World, username: str, role: str, sides: tuple[str, str]
+    api: TestClient, settings: Settings, world: World, username: str, role: str, sides: tuple[str, str]
 ) -> None:
     writer, reader = sides
     admin = {"Authorization": f"Bearer {token_for(settings, world.admin)}"}
     name = f"{username}_{uuid.uuid4().hex[:6]}"
-    registered = gateway.post(f"{writer}/auth/register", headers=admin, json={
+    registered = api.post(f"{writer}/auth/register", headers=admin, json={
         "username": name, "email": f"{name.lower()}@example.com", "password": "pw-123456",
     })
     assert registered.status_code == 201, registered.json()
     user_id = registered.json()["user"]["id"]
-    login = gateway.post(f"{reader}/auth/login", json={"username": name, "password": "pw-123456"})
+    login = api.post(f"{reader}/auth/login", json={"username": name, "password": "pw-123456"})
     assert login.status_code == 200
     own = {"Authorization": f"Bearer {login.json()['access_token']}"}
-    _agree(gateway, f"/auth/users/{user_id}", admin)
+    _agree(api, f"/auth/users/{user_id}", admin)
 
-    changed = gateway.put(f"{reader}/auth/users/{user_id}", headers=admin, json={"role": role})
+    changed = api.put(f"{reader}/auth/users/{user_id}", headers=admin, json={"role": role})
     assert changed.status_code == 200
-    assert _agree(gateway, f"/auth/users/{user_id}", admin).json()["user"]["role"] == role
+    assert _agree(api, f"/auth/users/{user_id}", admin).json()["user"]["role"] == role
     # The role check reads the database (D6): the old token carries the new role's rights.
-    assert _agree(gateway, "/auth/users", own).status_code == (200 if role == "admin" else 403)
+    assert _agree(api, "/auth/users", own).status_code == (200 if role == "admin" else 403)
 
-    deactivated = gateway.put(f"{writer}/auth/users/{user_id}", headers=admin, json={"is_active": False})
+    deactivated = api.put(f"{writer}/auth/users/{user_id}", headers=admin, json={"is_active": False})
     assert deactivated.status_code == 200
-    assert _agree(gateway, f"/auth/users/{user_id}", admin).json()["user"]["is_active"] is False
-    refused = _agree(gateway, "/auth/me", own)
+    assert _agree(api, f"/auth/users/{user_id}", admin).json()["user"]["is_active"] is False
+    refused = _agree(api, "/auth/me", own)
     assert (refused.status_code, refused.json()) == (401, {"msg": "User not found or inactive"})

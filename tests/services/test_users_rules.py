@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy.orm import Session
 
 from shared_models import __main__ as cli
+from shared_models.contracts.auth import Register
 from shared_models.db import begin_write
 from shared_models.errors import ApiError
 from shared_models.models import User
 from shared_models.passwords import verify_password
-from shared_models.requests import JsonBody
 from shared_models.seed import create_admin
 from shared_models.services import auth, users
 from shared_models.settings import Settings, get_settings
@@ -99,9 +99,10 @@ def test_create_user_duplicates(db: Session) -> None:
 
 
 def test_register_service_returns_the_body(db: Session) -> None:
-    body = JsonBody("application/json", b'{"username": "svc", "email": "svc@example.com", "password": "abcdef"}')
+    body = Register(username=" svc ", email="SVC@example.com", password="abcdef")
     result = auth.register(session=db, body=body)
     assert result["message"] == "User registered successfully" and result["user"]["role"] == "viewer"
+    assert (result["user"]["username"], result["user"]["email"]) == ("svc", "svc@example.com")
 
 
 def test_create_admin_validates(db: Session) -> None:
