@@ -59,9 +59,9 @@ async def listed_job(job_id: str, session: SessionDep, _user: CurrentUser) -> Jo
 
 @router.get(
     "/jobs/{job_id}/executions",
-    response_model=None,
+    response_model=JobExecutionList,
     summary="A job's latest executions, newest first",
-    responses={**AUTH_RESPONSES, **BAD_DATES, **NO_JOB, 200: {"model": JobExecutionList}},
+    responses={**AUTH_RESPONSES, **BAD_DATES, **NO_JOB},
 )
 async def list_job_executions(
     session: SessionDep,
@@ -73,9 +73,9 @@ async def list_job_executions(
 
 @router.get(
     "/jobs/{job_id}/executions/stats",
-    response_model=None,
+    response_model=JobExecutionStats,
     summary="A job's execution counts, success rate and mean successful duration",
-    responses={**AUTH_RESPONSES, **NO_JOB, 200: {"model": JobExecutionStats}},
+    responses={**AUTH_RESPONSES, **NO_JOB},
 )
 async def job_execution_stats(job_id: str, session: SessionDep, _user: CurrentUser) -> dict[str, Any]:
     return await call(session, service.job_execution_stats, job_id=job_id)
@@ -83,12 +83,11 @@ async def job_execution_stats(job_id: str, session: SessionDep, _user: CurrentUs
 
 @router.get(
     "/jobs/{job_id}/executions/{execution_id}",
-    response_model=None,
+    response_model=JobExecutionDetail,
     summary="One execution of a job",
     responses={
         **AUTH_RESPONSES,
         404: error("No job with this id (Job not found), or no such execution of this job (Execution not found)"),
-        200: {"model": JobExecutionDetail},
     },
 )
 async def get_job_execution(
@@ -102,9 +101,9 @@ async def get_job_execution(
 
 @router.get(
     "/executions",
-    response_model=None,
+    response_model=ExecutionPage,
     summary="Executions of every job, one page, newest first",
-    responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": ExecutionPage}},
+    responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def list_executions(
     request: Request, claims: ReadClaims, query: Annotated[ExecutionListQuery, Query()]
@@ -116,9 +115,9 @@ async def list_executions(
 
 @router.get(
     "/executions/statistics",
-    response_model=None,
+    response_model=ExecutionStatistics,
     summary="Counts, success rate and mean duration over the filtered executions",
-    responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": ExecutionStatistics}},
+    responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def execution_statistics(
     request: Request, claims: ReadClaims, query: Annotated[ExecutionStatisticsQuery, Query()]
@@ -136,9 +135,9 @@ def _counts_rows(filters: ExecutionFilters) -> bool:
 
 @router.get(
     "/executions/{execution_id}",
-    response_model=None,
+    response_model=ExecutionEnvelope,
     summary="One execution, with its job's name and repository",
-    responses={**AUTH_RESPONSES, 404: error("No execution with this id"), 200: {"model": ExecutionEnvelope}},
+    responses={**AUTH_RESPONSES, 404: error("No execution with this id")},
 )
 async def get_execution(execution_id: str, request: Request, claims: ReadClaims) -> Response:
     return await read_path.respond(request, claims, service.get_execution, execution_id=execution_id)

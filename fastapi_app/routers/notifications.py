@@ -42,9 +42,9 @@ def forbidden(verb: str) -> dict[int | str, dict[str, Any]]:
 
 @router.get(
     "",
-    response_model=None,
+    response_model=NotificationPage,
     summary="The caller's notifications, one page, newest first",
-    responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": NotificationPage}},
+    responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def list_notifications(
     request: Request, claims: ReadClaims, query: Annotated[NotificationListQuery, Query()]
@@ -55,9 +55,9 @@ async def list_notifications(
 
 @router.get(
     "/unread-count",
-    response_model=None,
+    response_model=UnreadCount,
     summary="How many of the caller's notifications are unread",
-    responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": UnreadCount}},
+    responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def unread_count(
     session: SessionDep, user: CurrentUser, query: Annotated[NotificationRangeQuery, Query()]
@@ -67,9 +67,9 @@ async def unread_count(
 
 @router.put(
     "/read-all",
-    response_model=None,
+    response_model=AllMarkedRead,
     summary="Mark every unread notification of the caller as read",
-    responses={**AUTH_RESPONSES, 200: {"model": AllMarkedRead}},
+    responses={**AUTH_RESPONSES},
 )
 async def mark_all_read(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return await call(session, service.mark_all_read, actor=user)
@@ -77,9 +77,9 @@ async def mark_all_read(session: SessionDep, user: CurrentUser) -> dict[str, Any
 
 @router.put(
     "/{notification_id}/read",
-    response_model=None,
+    response_model=NotificationMarkedRead,
     summary="Mark one of the caller's notifications as read (idempotent)",
-    responses={**AUTH_RESPONSES, **forbidden("access"), **NOT_FOUND, 200: {"model": NotificationMarkedRead}},
+    responses={**AUTH_RESPONSES, **forbidden("access"), **NOT_FOUND},
 )
 async def mark_read(notification_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return await call(session, service.mark_read, actor=user, notification_id=notification_id)
@@ -87,9 +87,9 @@ async def mark_read(notification_id: str, session: SessionDep, user: CurrentUser
 
 @router.delete(
     "/delete-read",
-    response_model=None,
+    response_model=ReadDeleted,
     summary="Delete the caller's read notifications (optionally within from/to)",
-    responses={**AUTH_RESPONSES, **BAD_DATES, 200: {"model": ReadDeleted}},
+    responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def delete_read(
     session: SessionDep, user: CurrentUser, query: Annotated[NotificationRangeQuery, Query()]
@@ -99,9 +99,9 @@ async def delete_read(
 
 @router.delete(
     "/{notification_id}",
-    response_model=None,
+    response_model=NotificationDeleted,
     summary="Delete one of the caller's notifications",
-    responses={**AUTH_RESPONSES, **forbidden("delete"), **NOT_FOUND, 200: {"model": NotificationDeleted}},
+    responses={**AUTH_RESPONSES, **forbidden("delete"), **NOT_FOUND},
 )
 async def delete_notification(notification_id: str, session: SessionDep, user: CurrentUser) -> dict[str, Any]:
     return await call(session, service.delete_notification, actor=user, notification_id=notification_id)

@@ -111,7 +111,7 @@ class JobExecutionStatistics(BaseModel):
     success_count: int
     failed_count: int
     running_count: int
-    success_rate: float
+    success_rate: int | float  # the integer 0 with no executions, as the legacy wrote it
     average_duration_seconds: float | None
 
 

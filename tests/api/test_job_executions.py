@@ -231,6 +231,8 @@ def test_stats_of_a_job_without_runs(client: ApiClient, db: Session, viewer_head
         },
         "latest_execution": None,
     }
+    # The integer 0, as the legacy wrote it (v2's response model must not make it 0.0).
+    assert b'"success_rate":0,' in response.data
 
 
 def test_stats_count_round_and_average_successful_runs_only(
