@@ -51,13 +51,32 @@ class Seen:
     arm: bool = False
 
 
+class JsonLines(logging.StreamHandler):  # type: ignore[type-arg]
+    """The request log's own handler: one message per line, nothing added.
+
+    `write` is the request path's shortcut around the logging machinery (a LogRecord,
+    the filters, the formatter: most of the cost of a line), taken only while this
+    handler is the logger's one and only handler (`Observer._log`)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stdout)
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def write(self, line: str) -> None:
+        """Exactly what `emit` writes for a record whose message is `line`."""
+        with self.lock:  # type: ignore[union-attr]
+            try:
+                self.stream.write(line + self.terminator)
+                self.flush()
+            except Exception:  # noqa: BLE001 - a log line must never fail the request
+                self.handleError(logging.makeLogRecord({"msg": line}))
+
+
 def configure_request_log() -> None:
     """JSON lines on stdout, unless someone configured `gateway.requests` already."""
     if REQUEST_LOG.handlers:
         return
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    REQUEST_LOG.addHandler(handler)
+    REQUEST_LOG.addHandler(JsonLines())
     REQUEST_LOG.setLevel(logging.INFO)
     REQUEST_LOG.propagate = False
 
@@ -96,11 +115,22 @@ class Observer:
                     figures = self._pending[(seen.route, seen.stack)] = ArmFigures()
                 figures.add(seconds, status)
         if self.request_log and REQUEST_LOG.isEnabledFor(logging.INFO):
-            REQUEST_LOG.info(orjson.dumps({
+            self._log(orjson.dumps({
                 "ts": round(time.time(), 3), "request_id": request_id, "method": method, "route": seen.route,
                 "stack": seen.stack, "state": seen.state, "status": status,
                 "duration_ms": round(seconds * 1000, 3), "user_id": user_id,
             }).decode())
+
+    @staticmethod
+    def _log(line: str) -> None:
+        """`REQUEST_LOG.info(line)`; straight to the stream when nothing else could see the
+        record (our `JsonLines` alone, no filters): the same bytes at a third of the cost."""
+        handlers = REQUEST_LOG.handlers
+        if (len(handlers) == 1 and type(handlers[0]) is JsonLines and not REQUEST_LOG.filters
+                and not handlers[0].filters and handlers[0].level <= logging.INFO and not REQUEST_LOG.disabled):
+            handlers[0].write(line)
+        else:
+            REQUEST_LOG.info(line)
 
     # --- the figures flusher --------------------------------------------------------
 

@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from fastapi_app.contract_query import query_contracts, query_parameters
-from fastapi_app.deps import read_json_body
+from fastapi_app.deps import JsonBodyDep
 from shared_models.contracts import Contract, parse_body
 from shared_models.requests import require_json
 
@@ -36,8 +36,9 @@ class _BodyReader:
         self.contract = contract
         self.optional = optional
 
-    async def __call__(self, request: Request) -> Contract:
-        body = await read_json_body(request, request.app.state.settings)
+    async def __call__(self, body: JsonBodyDep) -> Contract:
+        # `JsonBodyDep` is cached per request: a dependency declared before this one may
+        # have read the body already (e.g. to refuse a non-JSON body before a 404).
         return parse_body(self.contract, body, optional=self.optional)
 
 

@@ -6,9 +6,14 @@ Each function reads attributes only, so it takes an ORM instance or a Core row a
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import orjson
+
 from shared_models.formats import iso_date, utc_instant
+
+_LONG_DIGITS = re.compile(r"[0-9]{19}")  # an integer literal past 64 bits has at least 19 digits
 
 PREFERENCE_FLAGS = (
     "email_on_job_success",
@@ -26,9 +31,21 @@ def metadata_to_text(value: Any) -> str | None:
 
 
 def metadata_from_text(text: str | None) -> Any:
+    """The stored JSON text as data (`{}` when empty or unreadable), exactly as `json.loads`
+    reads it.
+
+    orjson reads it in a fraction of the time (every job of a list, in both stacks), and
+    where it reads anything it gives the same values, but for integers past 64 bits, which
+    it turns into floats: text with 19 digits in a row goes to `json.loads`, and so does
+    anything orjson refuses (NaN, Infinity, lone surrogates, too deep)."""
     if not text:
         return {}
     try:
+        if _LONG_DIGITS.search(text) is None:
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError:
+                pass
         return json.loads(text)
     except ValueError:
         return {}

@@ -62,13 +62,6 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
 # --- request fields as the shared services read them (D1) --------------------------------
 
 
-FALSY_JSON: list[dict[str, Any]] = [
-    {"type": "null"}, {"const": False}, {"const": 0}, {"const": ""}, {"type": "object", "maxProperties": 0},
-    {"type": "array", "maxItems": 0},
-]
-"""JSON values Python reads as false: where the legacy wrote `x or default`, they mean the default."""
-
-
 def _no_default(schema: dict[str, Any]) -> None:
     schema.pop("default", None)
 
@@ -89,43 +82,3 @@ Flag = Annotated[
 
 NonEmptyText = Annotated[str | None, WithJsonSchema({"type": "string", "pattern": r"\S"})]
 """A string key that, when present, must hold more than blanks (null is refused)."""
-
-SLUGGABLE_NAME = {"type": "string", "pattern": "[A-Za-z0-9]", "maxLength": 100}
-"""A catalog name: its slug (ASCII letters and digits joined by hyphens, D10) must not be empty."""
-
-SluggableName = Annotated[str | None, WithJsonSchema(SLUGGABLE_NAME)]
-
-SLUG_FROM_NAME_OR_SLUG = {
-    "anyOf": [
-        {"properties": {"slug": SLUGGABLE_NAME}, "required": ["slug"]},
-        {"properties": {"name": SLUGGABLE_NAME}},
-    ]
-}
-"""A created catalog entry's slug comes from `slug` when it is given, else from `name`."""
-
-OptionalSlugSource = Annotated[
-    str | None,
-    WithJsonSchema({
-        "anyOf": [SLUGGABLE_NAME, *FALSY_JSON[:1], {"type": "string", "pattern": r"^\s*$"}],
-        "description": "Slugified as given; blank or null → derived from name",
-    }),
-]
-
-NumberOrDefault = Annotated[
-    float | str | None,
-    WithJsonSchema({
-        "anyOf": [
-            {"type": "number"},
-            {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
-            *FALSY_JSON,
-        ],
-        "description": "A number or a string holding one; a false-like value (0, \"\", null, {}, []) means the default",
-    }),
-]
-"""`shared_models.requests.number_field` behind a legacy `float(value or default)`."""
-
-ObjectOrNothing = Annotated[
-    dict[str, Any] | None,
-    WithJsonSchema({"anyOf": [{"type": "object"}, *FALSY_JSON], "description": "A JSON object; a false-like value means none"}),
-]
-"""An object read by a legacy `value or {}`: false-like values are no object, anything else must be one."""

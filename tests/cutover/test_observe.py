@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from cutover import flags
 from cutover.config import CutoverConfig
 from cutover.figures import arm_figures
-from cutover.observe import Observer, Seen
+from cutover.observe import REQUEST_LOG, JsonLines, Observer, Seen
 from gateway import create_gateway
 from shared_models.db import make_sessionmaker
 from shared_models.settings import Settings
@@ -78,3 +83,40 @@ def test_a_failed_flush_keeps_its_counts(settings: Settings, engine) -> None:  #
     assert observer.flush() == 1
     with observer.sessionmaker() as db:
         assert figures(db, HEALTH)["legacy"] == (1, 0, 1)
+
+
+@pytest.fixture
+def own_request_log() -> Iterator[io.StringIO]:
+    """`gateway.requests` as `configure_request_log` sets it up, writing to a buffer."""
+    saved = REQUEST_LOG.handlers[:], REQUEST_LOG.propagate, REQUEST_LOG.level
+    handler = JsonLines()
+    handler.setStream(io.StringIO())
+    REQUEST_LOG.handlers, REQUEST_LOG.propagate = [handler], False
+    REQUEST_LOG.setLevel(logging.INFO)
+    yield handler.stream
+    REQUEST_LOG.handlers, REQUEST_LOG.propagate = saved[0], saved[1]
+    REQUEST_LOG.setLevel(saved[2])
+
+
+def test_request_log_lines_are_what_logging_writes(own_request_log: io.StringIO) -> None:
+    observer = Observer(lambda: None, slot_seconds=10, flush_interval=3600, metrics=False,  # type: ignore[arg-type, return-value]
+                        request_log=True)
+    seen = Seen(route="GET /api/jobs", stack="legacy", state="shadow")
+    observer.observe(seen, status=200, seconds=0.0025, request_id="r1", user_id="7", method="GET")
+    [direct] = own_request_log.getvalue().splitlines(keepends=True)
+    line = json.loads(direct)
+    assert (line["request_id"], line["route"], line["state"], line["status"], line["duration_ms"], line["user_id"]) == (
+        "r1", "GET /api/jobs", "shadow", 200, 2.5, "7")
+    # The shortcut writes the very bytes the logging machinery would have written.
+    REQUEST_LOG.info(direct.rstrip("\n"))
+    assert own_request_log.getvalue() == direct * 2
+
+
+def test_request_log_goes_through_logging_when_reconfigured(own_request_log: io.StringIO) -> None:
+    records: list[logging.LogRecord] = []
+    REQUEST_LOG.handlers[0].addFilter(lambda record: records.append(record) or False)  # sees, drops
+    observer = Observer(lambda: None, slot_seconds=10, flush_interval=3600, metrics=False,  # type: ignore[arg-type, return-value]
+                        request_log=True)
+    observer.observe(Seen(), status=404, seconds=0.001, request_id="r2", user_id=None, method="GET")
+    assert [json.loads(record.getMessage())["request_id"] for record in records] == ["r2"]
+    assert own_request_log.getvalue() == ""  # the filter said no, and was asked

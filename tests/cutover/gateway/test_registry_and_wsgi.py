@@ -77,6 +77,18 @@ def test_templated_v2_only_routes_match_through_a_map() -> None:
 def test_match_is_the_rule_flask_would_pick(registry: Registry, method: str, path: str, key: str | None) -> None:
     pair = registry.match(method, path)
     assert (pair.key if pair else None) == key
+    again = registry.match(method, path)  # remembered: the same answer
+    assert again is pair and registry._matched[method, path] is pair
+
+
+def test_remembered_matches_are_bounded(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cutover.registry.MATCH_CACHE", 8)
+    for n in range(20):
+        assert registry.match("GET", f"/api/jobs/{n}").key == "GET /api/jobs/<job_id>"  # type: ignore[union-attr]
+        assert len(registry._matched) <= 8
+    hostile = "/api/jobs/" + "x" * 300  # a path too long to keep
+    assert registry.match("GET", hostile).key == "GET /api/jobs/<job_id>"  # type: ignore[union-attr]
+    assert ("GET", hostile) not in registry._matched
 
 
 def test_unpaired_routes_are_reported_both_ways() -> None:
