@@ -45,18 +45,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio.to_thread
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cutover.admin_api import include_admin_api
 from cutover.asgi import Recorder, served_by
 from cutover.capture import CaptureRecorder
 from cutover.config import CutoverConfig
 from cutover.console import create_console
-from cutover.dispatch import decide, unverified_subject, v2_scope
+from cutover.dispatch import decide, v2_scope
 from cutover.flags import auto_rollback
 from cutover.judge import Judge, Outcome
-from cutover.metrics import UNMATCHED, publish_route_states
-from cutover.observe import Observer, Seen, configure_request_log
+from cutover.metrics import publish_route_states
+from cutover.observe import Observer, Seen
 from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe, twin_keys
 from cutover.rollback import ErrorBursts
 from cutover.shadow import SAFE_METHODS, ShadowReplayer
@@ -65,11 +65,12 @@ from fastapi_app import create_app as create_fastapi_app
 from shared_models import metrics, request_ids
 from shared_models.db import begin_write, make_engine, make_sessionmaker
 from shared_models.errors import NOT_FOUND_BODY
+from shared_models.metrics import UNMATCHED
+from shared_models.request_log import Subjects, configure_request_log
 from shared_models.settings import Settings, get_settings
 
 log = logging.getLogger("gateway")
 METRICS_PATH = "/metrics"
-SUBJECT_CACHE = 4096
 CONSOLE_PREFIX = "/ops"
 
 
@@ -127,7 +128,7 @@ class Gateway:
         self.observer = Observer(self.sessions, slot_seconds=self.config.figures_slot_seconds,
                                  flush_interval=self.config.figures_flush_interval,
                                  metrics=self.config.metrics, request_log=self.config.request_log)
-        self._subjects: dict[bytes, str | None] = {}
+        self._subject = Subjects()  # the token's `sub` for the request log
         if self.config.request_log:
             configure_request_log()
 
@@ -164,43 +165,17 @@ class Gateway:
     async def _observed(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Route one HTTP request under its request id, then observe it (cutover.observe)."""
         started = time.perf_counter()
-        request_id = user_id = None
-        for name, value in scope.get("headers", ()):
-            if name == request_ids.HEADER:
-                request_id = request_ids.accept(value)
-            elif name == b"authorization":
-                user_id = self._subject(value)
-        request_id = request_id or request_ids.new()
+        request_id, authorization = request_ids.from_headers(scope.get("headers", ()))
+        user_id = self._subject(authorization) if authorization is not None else None
         token = request_ids.bind(request_id)
-        echoed = (request_ids.HEADER, request_id.encode())
-        status = 500  # what an exception before the response start amounts to
-
-        async def tagged(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-                message = {**message, "headers": [*message.get("headers", ()), echoed]}
-            await send(message)
-
+        answer = request_ids.Echo(send, request_id)
         seen = Seen()
         try:
-            await self._route(scope, receive, tagged, seen)
+            await self._route(scope, receive, answer, seen)
         finally:
             request_ids.reset(token)
-            self.observer.observe(seen, status=status, seconds=time.perf_counter() - started,
+            self.observer.observe(seen, status=answer.status, seconds=time.perf_counter() - started,
                                   request_id=request_id, user_id=user_id, method=scope.get("method", ""))
-
-    def _subject(self, authorization: bytes) -> str | None:
-        """The token's `sub` for the request log, decoded once per token (bounded cache)."""
-        try:
-            return self._subjects[authorization]
-        except KeyError:
-            if len(authorization) > 2048:  # no real token of ours is that long: don't keep it
-                return unverified_subject(authorization)
-            if len(self._subjects) >= SUBJECT_CACHE:
-                self._subjects.clear()
-            subject = self._subjects[authorization] = unverified_subject(authorization)
-            return subject
 
     async def _route(self, scope: Scope, receive: Receive, send: Send, seen: Seen) -> None:
         path = scope.get("path", "")
@@ -270,11 +245,7 @@ class Gateway:
             return
         keys = self.registry.keys() if self.registry is not None else tuple(self.flags.table.flags)
         publish_route_states(keys, dict(self.flags.table.flags), retired=self.flask_retired)
-        body, content_type = await anyio.to_thread.run_sync(metrics.exposition)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", content_type.encode()),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body if scope.get("method") == "GET" else b""})
+        await metrics.send_exposition(scope, send)
 
     async def _fastapi(self, route_key: str, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a legacy route on its v2 twin and watch its answers for a 5xx burst."""

@@ -14,14 +14,12 @@ so that address is the real client's).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 
 from starlette.types import Scope
 
 from fastapi_app.legacy_prefix import v2_scope as v2_scope  # one rewrite for the gateway and fastapi_app.main
+from shared_models.request_log import unverified_subject
 
 _BUCKETS = 10_000  # 0.01 % resolution
 
@@ -36,21 +34,6 @@ def caller_identity(scope: Scope) -> str:
             break
     client = scope.get("client") or ("", 0)
     return f"addr:{client[0]}"
-
-
-def unverified_subject(header: bytes) -> str | None:
-    scheme, _, token = header.partition(b" ")
-    if scheme.lower() != b"bearer":
-        return None
-    parts = token.strip().split(b".")
-    if len(parts) != 3:
-        return None
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(parts[1] + b"=" * (-len(parts[1]) % 4)))
-    except (binascii.Error, ValueError):
-        return None
-    subject = payload.get("sub") if isinstance(payload, dict) else None
-    return str(subject) if isinstance(subject, str | int) and not isinstance(subject, bool) else None
 
 
 def bucket(identity: str) -> int:

@@ -1,6 +1,7 @@
 """The gateway's Prometheus metrics (collected by `shared_models.metrics`).
 
     http_server_request_duration_seconds{route,stack,state,status_class}   histogram
+                                                  (shared_models.metrics: the end state keeps it)
     cutover_route_state{route,state}              1 for the route's state, 0 for the others
     cutover_route_canary_percent{route}           share of callers FastAPI serves (canary %,
                                                   100 at fastapi, 0 at legacy/shadow)
@@ -21,17 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge
 
 from shared_models.models.ops import CUTOVER_STATES
 
-UNMATCHED = "unmatched"
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-
-REQUEST_DURATION = Histogram(
-    "http_server_request_duration_seconds", "Time from request to the last response byte, per route and arm.",
-    ("route", "stack", "state", "status_class"), buckets=LATENCY_BUCKETS,
-)
 ROUTE_STATE = Gauge(
     "cutover_route_state", "1 for the cutover state a route is in, 0 for the other states.",
     ("route", "state"), multiprocess_mode="livemostrecent",

@@ -13,32 +13,29 @@ upsert into the current slot) from a background thread every `flush_interval`, s
 rollout judge and the console read the same numbers on every worker and replica without
 a write per request. A failed flush keeps its counts for the next one.
 
-Request log lines (logger `gateway.requests`, JSON, one per request) carry the request
-id, method, route key, stack, state, status, duration and the caller's user id (the
-token's `sub`, read unverified: the stack that answers verifies it). Never a header,
+The histogram and the request log line are `shared_models.metrics.RequestDurations` and
+`shared_models.request_log` (`fastapi_app.observe` writes the same ones once the gateway
+is gone): the line carries the request id, method, route key, stack, state, status,
+duration and the caller's user id (the token's `sub`, read unverified). Never a header,
 token, body or query string.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import orjson
 from sqlalchemy.orm import Session
 
 from cutover.figures import ArmFigures, add_figures, slot_of
-from cutover.metrics import REQUEST_DURATION, UNMATCHED
 from shared_models.clock import utcnow
 from shared_models.db import begin_write
-from shared_models.metrics import status_class
+from shared_models.metrics import UNMATCHED, RequestDurations
+from shared_models.request_log import log_request
 
 log = logging.getLogger("gateway.observe")
-REQUEST_LOG = logging.getLogger("gateway.requests")
 
 
 @dataclass(slots=True)
@@ -51,36 +48,6 @@ class Seen:
     arm: bool = False
 
 
-class JsonLines(logging.StreamHandler):  # type: ignore[type-arg]
-    """The request log's own handler: one message per line, nothing added.
-
-    `write` is the request path's shortcut around the logging machinery (a LogRecord,
-    the filters, the formatter: most of the cost of a line), taken only while this
-    handler is the logger's one and only handler (`Observer._log`)."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stdout)
-        self.setFormatter(logging.Formatter("%(message)s"))
-
-    def write(self, line: str) -> None:
-        """Exactly what `emit` writes for a record whose message is `line`."""
-        with self.lock:  # type: ignore[union-attr]
-            try:
-                self.stream.write(line + self.terminator)
-                self.flush()
-            except Exception:  # noqa: BLE001 - a log line must never fail the request
-                self.handleError(logging.makeLogRecord({"msg": line}))
-
-
-def configure_request_log() -> None:
-    """JSON lines on stdout, unless someone configured `gateway.requests` already."""
-    if REQUEST_LOG.handlers:
-        return
-    REQUEST_LOG.addHandler(JsonLines())
-    REQUEST_LOG.setLevel(logging.INFO)
-    REQUEST_LOG.propagate = False
-
-
 class Observer:
     def __init__(self, sessionmaker: Callable[[], Session], *, slot_seconds: float, flush_interval: float,
                  metrics: bool = True, request_log: bool = True) -> None:
@@ -89,7 +56,7 @@ class Observer:
         self.flush_interval = flush_interval
         self.metrics = metrics
         self.request_log = request_log
-        self._children: dict[tuple[str, str, str, str], object] = {}
+        self._durations = RequestDurations()
         self._pending: dict[tuple[str, str], ArmFigures] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -103,34 +70,16 @@ class Observer:
     def observe(self, seen: Seen, *, status: int, seconds: float, request_id: str, user_id: str | None,
                 method: str) -> None:
         if self.metrics:
-            key = (seen.route, seen.stack, seen.state, status_class(status))
-            child = self._children.get(key)
-            if child is None:
-                child = self._children[key] = REQUEST_DURATION.labels(*key)
-            child.observe(seconds)  # type: ignore[attr-defined]
+            self._durations.observe(seen.route, seen.stack, seen.state, status, seconds)
         if seen.arm:
             with self._lock:
                 figures = self._pending.get((seen.route, seen.stack))
                 if figures is None:
                     figures = self._pending[(seen.route, seen.stack)] = ArmFigures()
                 figures.add(seconds, status)
-        if self.request_log and REQUEST_LOG.isEnabledFor(logging.INFO):
-            self._log(orjson.dumps({
-                "ts": round(time.time(), 3), "request_id": request_id, "method": method, "route": seen.route,
-                "stack": seen.stack, "state": seen.state, "status": status,
-                "duration_ms": round(seconds * 1000, 3), "user_id": user_id,
-            }).decode())
-
-    @staticmethod
-    def _log(line: str) -> None:
-        """`REQUEST_LOG.info(line)`; straight to the stream when nothing else could see the
-        record (our `JsonLines` alone, no filters): the same bytes at a third of the cost."""
-        handlers = REQUEST_LOG.handlers
-        if (len(handlers) == 1 and type(handlers[0]) is JsonLines and not REQUEST_LOG.filters
-                and not handlers[0].filters and handlers[0].level <= logging.INFO and not REQUEST_LOG.disabled):
-            handlers[0].write(line)
-        else:
-            REQUEST_LOG.info(line)
+        if self.request_log:
+            log_request(request_id=request_id, method=method, route=seen.route, stack=seen.stack,
+                        state=seen.state, status=status, seconds=seconds, user_id=user_id)
 
     # --- the figures flusher --------------------------------------------------------
 

@@ -10,7 +10,10 @@ app plus two things the gateway otherwise provides:
 - the legacy paths: `LegacyPrefixMiddleware` answers `/api/<rest>` with the `/api/v2/<rest>`
   route (the gateway's own rewrite, fastapi_app/legacy_prefix.py);
 - a lifespan owning the engines (the v2 app's own) and the scheduler candidate
-  (SCHEDULER_ENABLED), which the gateway's lifespan starts today.
+  (SCHEDULER_ENABLED), which the gateway's lifespan starts today;
+- what operators observe (fastapi_app/observe.py): `X-Request-ID`, one JSON log line per
+  request, the `http_server_request_duration_seconds` histogram and `GET /metrics`, as the
+  gateway gives them (GATEWAY_METRICS and GATEWAY_REQUEST_LOG switch them off alike).
 
 `app` is built on first access (not at import), as `gateway:app` is.
 """
@@ -23,10 +26,12 @@ from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from fastapi_app import create_app
 from fastapi_app import lifespan as engines_lifespan
 from fastapi_app.legacy_prefix import LegacyPrefixMiddleware
+from fastapi_app.observe import ObserveMiddleware, RouteProbe
 from shared_models.settings import Settings
 
 
@@ -54,7 +59,11 @@ def create_main_app(settings: Settings | None = None, *, prepare: bool = True) -
     seeding (tests do it once)."""
     app = create_app(settings, prepare=prepare)
     app.router.lifespan_context = lifespan
+    settings = app.state.settings
+    app.user_middleware.append(Middleware(RouteProbe))  # innermost: sees the router's scope
     app.add_middleware(LegacyPrefixMiddleware)  # the last added is the outermost
+    app.add_middleware(ObserveMiddleware, routes=app, metrics=settings.GATEWAY_METRICS,
+                       request_log=settings.GATEWAY_REQUEST_LOG)
     return app
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,9 +17,11 @@ from starlette.testclient import TestClient
 from cutover import flags
 from cutover.config import CutoverConfig
 from cutover.figures import arm_figures
-from cutover.observe import REQUEST_LOG, JsonLines, Observer, Seen
+from cutover.observe import Observer, Seen
+from cutover.registry import load_registry
 from gateway import create_gateway
 from shared_models.db import make_sessionmaker
+from shared_models.request_log import REQUEST_LOG, JsonLines
 from shared_models.settings import Settings
 from tests.cutover.support import write
 
@@ -120,3 +123,21 @@ def test_request_log_goes_through_logging_when_reconfigured(own_request_log: io.
     observer.observe(Seen(), status=404, seconds=0.001, request_id="r2", user_id=None, method="GET")
     assert [json.loads(record.getMessage())["request_id"] for record in records] == ["r2"]
     assert own_request_log.getvalue() == ""  # the filter said no, and was asked
+
+
+def test_the_end_state_labels_every_twinned_route_as_the_gateway_does(
+        settings: Settings, own_request_log: io.StringIO) -> None:
+    """fastapi_app.main's `route` (log and histogram) is the registry key, on both prefixes."""
+    from fastapi_app.main import create_main_app
+
+    registry = load_registry(settings)
+    pairs = [pair for pair in registry if pair.v2_path is not None]
+    assert len(pairs) > 30
+    expected = []
+    with TestClient(create_main_app(settings, prepare=False)) as client:
+        for pair in pairs:
+            path = re.sub(r"<[^>]+>", "x1", pair.legacy_rule)
+            for sent in (path, "/api/v2" + path[len("/api"):]):
+                client.request(pair.method, sent)
+                expected.append(pair.key)
+    assert [json.loads(line)["route"] for line in own_request_log.getvalue().splitlines()] == expected
