@@ -1,8 +1,8 @@
 """What the operators observe, kept by the end state (`fastapi_app.main`) once the
 gateway is gone: the same request id, log line and histogram, and `GET /metrics`.
 
-    app.add_middleware(RouteProbe)            # innermost: notes the route that ran
-    app.add_middleware(ObserveMiddleware, routes=app)       # outermost
+    app.user_middleware.append(Middleware(RouteProbe))   # innermost: notes the route that ran
+    app.add_middleware(ObserveMiddleware, routes=app)    # outermost
 
 Per HTTP request: `X-Request-ID` accepted when plain, else a fresh one, echoed on the
 answer and bound for the 500 bodies and fault logs (`shared_models.request_ids`); one
@@ -40,6 +40,7 @@ from shared_models.request_log import Subjects, configure_request_log, log_reque
 METRICS_PATH = "/metrics"
 STACK = STATE = "fastapi"
 _SLOT = "cronjob.observed_route"
+LABEL_CACHE = 4096  # (method, route) pairs; the method is the client's word, so bounded
 _VARIABLE = re.compile(r"\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-zA-Z_]+)?\}")
 
 
@@ -72,6 +73,8 @@ class RouteLabels:
         try:
             return self._labels[key]
         except KeyError:
+            if len(self._labels) >= LABEL_CACHE:
+                self._labels.clear()
             label = self._labels[key] = self._label(method, route)
             return label
 
