@@ -14,28 +14,30 @@ disposed at shutdown by the app's lifespan (`app.state.sync_engine`).
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from fastapi_app.deps import EditorUser, JsonBodyDep, ReadSessionDep, SessionDep, SettingsDep, call
-from fastapi_app.openapi_bodies import json_body_doc
+from fastapi_app.contract_body import ContractBody, ContractRoute
+from fastapi_app.deps import EditorUser, ReadSessionDep, SessionDep, SettingsDep, call
 from fastapi_app.responses import LegacyJSONResponse
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import ROLE_RESPONSES, ErrorBody
-from fastapi_app.schemas.runs import ExecuteBody, ExecuteTriggered, TestRunBody, TestRunResult
+from fastapi_app.schemas.runs import ExecuteTriggered, TestRunResult
+from shared_models.contracts.runs import ExecuteBody, TestRunBody
 from shared_models.db import make_engine, make_sessionmaker
 from shared_models.executor import RunOverrides, run_execution
 from shared_models.mail import SmtpMailer
-from shared_models.services.execute import execute_now
+from shared_models.models import Job
+from shared_models.services.execute import JobExpired, execute_now, runnable_job
 from shared_models.services.test_run import test_run as run_test
 from shared_models.settings import Settings
 
-router = APIRouter(prefix="/jobs", tags=["runs"])
+router = APIRouter(prefix="/jobs", tags=["runs"], route_class=ContractRoute)
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -95,7 +97,8 @@ async def _start_after_response(
 
 @router.post(
     "/test-run",
-    response_model=None,
+    response_model=TestRunResult,
+    response_model_exclude_unset=True,  # a reply carries status_code, a failure error
     summary="Call a webhook or dispatch a GitHub workflow once; nothing is stored",
     responses={
         **ROLE_RESPONSES,
@@ -104,12 +107,13 @@ async def _start_after_response(
             "Not JSON, invalid JSON, a field of the wrong type, metadata not an object, no target, "
             "or an unsafe / non-http(s) target_url"
         ),
-        200: {"model": TestRunResult},
     },
-    openapi_extra=json_body_doc(TestRunBody),
 )
 async def test_run(
-    settings: SettingsDep, _editor: EditorUser, _session: ReadSessionDep, body: JsonBodyDep
+    settings: SettingsDep,
+    _editor: EditorUser,
+    _session: ReadSessionDep,
+    body: Annotated[TestRunBody, ContractBody(TestRunBody)],
 ) -> dict[str, Any]:
     # The outbound call blocks for up to `timeout_seconds` (and GitHub retries): keep it
     # off the event loop.
@@ -117,9 +121,21 @@ async def test_run(
 
 
 
+async def job_to_execute(job_id: str, session: SessionDep, settings: SettingsDep, user: EditorUser) -> Job:
+    """404, 403, expired, 409: before the body is read (§3.5.7 steps 1-4).
+
+    An expired job's 400 keeps its auto-pause: the one answer committed before it is
+    raised (the legacy committed it before answering too)."""
+    try:
+        return await call(session, runnable_job, settings=settings, actor=user, job_id=job_id)
+    except JobExpired:
+        await session.commit()
+        raise
+
+
 @router.post(
     "/{job_id}/execute",
-    response_model=None,
+    response_model=ExecuteTriggered,  # documents: the route answers its own Response
     summary="Run a job now (owner or admin); the run continues in the background (D7)",
     responses={
         **ROLE_RESPONSES,
@@ -131,17 +147,17 @@ async def test_run(
         403: _error("The caller's role may not run jobs, or the job is another user's"),
         404: _error("No job with this id"),
         409: _error("The job is inactive"),
-        200: {"model": ExecuteTriggered},
     },
-    openapi_extra=json_body_doc(ExecuteBody, required=False),
 )
 async def execute_job(
-    job_id: str, request: Request, session: SessionDep, settings: SettingsDep, user: EditorUser, body: JsonBodyDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    job: Annotated[Job, Depends(job_to_execute)],
+    body: Annotated[ExecuteBody, ContractBody(ExecuteBody, optional=True)],
 ) -> Response:
-    outcome = await call(session, execute_now, settings=settings, actor=user, job_id=job_id, body=body)
-    background = None
-    if outcome.execution_id is not None:
-        background = BackgroundTask(
-            _start_after_response, run_sessionmaker(request.app), settings, outcome.execution_id, outcome.overrides
-        )
-    return LegacyJSONResponse(outcome.body, status_code=outcome.status, background=background)
+    outcome = await call(session, execute_now, settings=settings, job=job, body=body)
+    background = BackgroundTask(
+        _start_after_response, run_sessionmaker(request.app), settings, outcome.execution_id, outcome.overrides
+    )
+    return LegacyJSONResponse(outcome.body, background=background)

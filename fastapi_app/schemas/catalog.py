@@ -1,19 +1,11 @@
-"""Job categories and PIC teams (API_CONTRACT.md §1.5, §1.6, §3.3)."""
+"""Job categories' and PIC teams' answers (API_CONTRACT.md §1.5, §1.6, §3.3); the request
+bodies are `shared_models.contracts.catalog`."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from fastapi_app.schemas.common import (
-    SLUG_FROM_NAME_OR_SLUG,
-    Flag,
-    NonEmptyText,
-    OptionalSlugSource,
-    SluggableName,
-    omittable,
-)
+from pydantic import BaseModel, ConfigDict
 
 _STAMPS = {"created_at": "2026-11-26T12:51:04.775Z", "updated_at": "2026-11-26T12:51:04.775Z"}
 _CATEGORY = {"id": "2d0c6f1a-7e3b-4b9a-8c5d-0e1f2a3b4c5d", "slug": "regression", "name": "Regression",
@@ -70,30 +62,6 @@ class CategoryDisabled(BaseModel):
     category: CategoryRead
 
 
-class CategoryCreate(BaseModel):
-    """POST body (documentation only). `slug` defaults to slugify(name)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            **SLUG_FROM_NAME_OR_SLUG,
-            "examples": [{"name": "Regression"}, {"name": "Prod / Canary", "slug": "prod-canary"}],
-        }
-    )
-
-    name: str = Field(pattern=r"\S", max_length=255)
-    slug: OptionalSlugSource = None
-
-
-class CategoryUpdate(BaseModel):
-    """PUT body (documentation only). A new name re-derives the slug and moves the jobs
-    that used the old one; sending `slug` at all is a 400; "general" cannot be renamed."""
-
-    model_config = _examples({"name": "Regression suite"}, {"is_active": False})
-
-    name: SluggableName = omittable()
-    is_active: Flag = omittable()
-
-
 # --- PIC teams -------------------------------------------------------------------------
 
 
@@ -135,25 +103,3 @@ class PicTeamDisabled(BaseModel):
 
     message: Literal["PIC team disabled"]
     pic_team: PicTeamRead
-
-
-class PicTeamCreate(BaseModel):
-    """POST body (documentation only). `slug` defaults to slugify(name)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={**SLUG_FROM_NAME_OR_SLUG, "examples": [{"name": "QA Team", "slack_handle": "@qa-team"}]}
-    )
-
-    name: str = Field(pattern=r"\S", max_length=255)
-    slack_handle: str = Field(pattern=r"\S", max_length=255)
-    slug: OptionalSlugSource = None
-
-
-class PicTeamUpdate(BaseModel):
-    """PUT body (documentation only); same rename rules as categories."""
-
-    model_config = _examples({"name": "QA", "slack_handle": "<!subteam^S123>"}, {"is_active": False})
-
-    name: SluggableName = omittable()
-    is_active: Flag = omittable()
-    slack_handle: NonEmptyText = omittable("At most 255 characters")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict
 
 
 class ErrorBody(BaseModel):
@@ -57,75 +57,3 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     500: _response(InternalErrorBody, "Unexpected server fault (details only outside production)"),
 }
 """Given to the whole app: every route may answer 500."""
-
-
-# --- request fields as the shared services read them (D1) --------------------------------
-
-
-FALSY_JSON: list[dict[str, Any]] = [
-    {"type": "null"}, {"const": False}, {"const": 0}, {"const": ""}, {"type": "object", "maxProperties": 0},
-    {"type": "array", "maxItems": 0},
-]
-"""JSON values Python reads as false: where the legacy wrote `x or default`, they mean the default."""
-
-
-def _no_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
-def omittable(description: str | None = None) -> Any:
-    """An optional key that may be left out, but not sent as `null`."""
-    return Field(None, description=description, json_schema_extra=_no_default)
-
-
-Flag = Annotated[
-    bool | int | None,
-    WithJsonSchema({
-        "anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}],
-        "description": "true or false (0 and 1 are read as the legacy read them); null is refused",
-    }),
-]
-"""A boolean key (`shared_models.requests.bool_field`)."""
-
-NonEmptyText = Annotated[str | None, WithJsonSchema({"type": "string", "pattern": r"\S"})]
-"""A string key that, when present, must hold more than blanks (null is refused)."""
-
-SLUGGABLE_NAME = {"type": "string", "pattern": "[A-Za-z0-9]", "maxLength": 100}
-"""A catalog name: its slug (ASCII letters and digits joined by hyphens, D10) must not be empty."""
-
-SluggableName = Annotated[str | None, WithJsonSchema(SLUGGABLE_NAME)]
-
-SLUG_FROM_NAME_OR_SLUG = {
-    "anyOf": [
-        {"properties": {"slug": SLUGGABLE_NAME}, "required": ["slug"]},
-        {"properties": {"name": SLUGGABLE_NAME}},
-    ]
-}
-"""A created catalog entry's slug comes from `slug` when it is given, else from `name`."""
-
-OptionalSlugSource = Annotated[
-    str | None,
-    WithJsonSchema({
-        "anyOf": [SLUGGABLE_NAME, *FALSY_JSON[:1], {"type": "string", "pattern": r"^\s*$"}],
-        "description": "Slugified as given; blank or null → derived from name",
-    }),
-]
-
-NumberOrDefault = Annotated[
-    float | str | None,
-    WithJsonSchema({
-        "anyOf": [
-            {"type": "number"},
-            {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
-            *FALSY_JSON,
-        ],
-        "description": "A number or a string holding one; a false-like value (0, \"\", null, {}, []) means the default",
-    }),
-]
-"""`shared_models.requests.number_field` behind a legacy `float(value or default)`."""
-
-ObjectOrNothing = Annotated[
-    dict[str, Any] | None,
-    WithJsonSchema({"anyOf": [{"type": "object"}, *FALSY_JSON], "description": "A JSON object; a false-like value means none"}),
-]
-"""An object read by a legacy `value or {}`: false-like values are no object, anything else must be one."""

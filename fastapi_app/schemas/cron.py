@@ -1,29 +1,11 @@
-"""Cron tools (API_CONTRACT.md §3.4.1–§3.4.2, D3)."""
+"""Cron tools' answers (API_CONTRACT.md §3.4.1–§3.4.2, D3); the request bodies are
+`shared_models.contracts.cron_tools`."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-
-from fastapi_app.schemas.common import NumberOrDefault
-
-
-class CronExpressionBody(BaseModel):
-    """Request body (documentation only): `expression`, else `cron_expression`."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"expression": "0 9 * * 1-5"}]})
-
-    expression: str | None = None
-    cron_expression: str | None = None
-
-
-class CronPreviewBody(CronExpressionBody):
-    """`count`: falsy → 5; numbers and numeric strings truncated; capped at 20."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"expression": "0 9 * * 1-5", "count": 3}]})
-
-    count: NumberOrDefault = None
 
 
 class CronValidation(BaseModel):

@@ -1,4 +1,5 @@
-"""Test-run and execute-now (API_CONTRACT.md §3.4.3, §3.5.7, D7, D11, D12)."""
+"""Test-run's and execute-now's answers (API_CONTRACT.md §3.4.3, §3.5.7, D7, D11, D12); the
+request bodies are `shared_models.contracts.runs`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from fastapi_app.schemas.common import NumberOrDefault, ObjectOrNothing
 from fastapi_app.schemas.executions import ExecutionRead
 
 
@@ -15,26 +15,6 @@ def _examples(*examples: dict[str, Any]) -> ConfigDict:
 
 
 # --- POST /jobs/test-run -----------------------------------------------------------------
-
-
-class TestRunBody(BaseModel):
-    """Request body (documentation only). `target_url` (a webhook, POSTed `metadata`) wins
-    over the GitHub triple; `timeout_seconds` defaults to 10, clamped to [1, 30]."""
-
-    __test__ = False  # not a pytest class
-
-    model_config = _examples(
-        {"target_url": "https://example.com/hook", "metadata": {"env": "staging"}},
-        {"github_owner": "acme", "github_repo": "app", "github_workflow_name": "ci.yml",
-         "metadata": {"ref": "main"}, "timeout_seconds": 15},
-    )
-
-    target_url: str | None = None
-    github_owner: str | None = None
-    github_repo: str | None = None
-    github_workflow_name: str | None = None
-    metadata: ObjectOrNothing = None
-    timeout_seconds: NumberOrDefault = None
 
 
 class TestRunResult(BaseModel):
@@ -60,25 +40,6 @@ class TestRunResult(BaseModel):
 
 
 # --- POST /jobs/{job_id}/execute ---------------------------------------------------------
-
-
-class ExecuteBody(BaseModel):
-    """Optional per-run overrides (documentation only; never stored). A webhook job takes
-    only `target_url`; a GitHub job takes `dispatch_url`, the triple and `github_token`.
-    A body sent without a JSON content type is ignored."""
-
-    model_config = _examples(
-        {"metadata": {"branchDetails": "dev"}},
-        {"dispatch_url": "https://github.com/acme/app/actions/workflows/ci.yml", "github_token": "ghp_..."},
-    )
-
-    target_url: str | None = None
-    dispatch_url: str | None = None
-    github_owner: str | None = None
-    github_repo: str | None = None
-    github_workflow_name: str | None = None
-    github_token: str | None = None
-    metadata: dict[str, Any] | None = None
 
 
 class ExecuteTriggered(BaseModel):

@@ -11,12 +11,21 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, Field, ValidationError, ValidationInfo, WithJsonSchema, WrapValidator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+)
 from pydantic_core import PydanticKnownError, PydanticUseDefault
 
 from shared_models.contracts.base import contract_error, refuse
 from shared_models.errors import ApiError, bad_request, invalid_payload
 from shared_models.formats import InvalidDate, parse_range_bound
+from shared_models.requests import is_truthy_flag
 
 # --- body fields ------------------------------------------------------------------------
 
@@ -157,6 +166,90 @@ def whole_number(error: ApiError, **schema: Any) -> Any:
     return Annotated[int, BeforeValidator(read), WithJsonSchema({"type": "integer", **schema})]
 
 
+def read_only_without(primary: str) -> Any:
+    """A string key read only when the key `primary` (validated before it) is empty: the
+    legacy `primary or this`. When it is not read, its value is ignored, whatever its type
+    (so a wrong type there is not refused), and the field is `None`."""
+
+    def read(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        if info.data.get(primary):
+            return None
+        return handler(value)
+
+    return Annotated[
+        str | None,
+        WrapValidator(read),
+        WithJsonSchema({
+            "anyOf": [{"type": "string"}, {"type": "null"}],
+            "description": f"Read only when {primary} is empty (a wrong type is then ignored)",
+        }),
+    ]
+
+
+# --- values behind a legacy `value or default` ------------------------------------------
+
+FALSY_JSON: list[dict[str, Any]] = [
+    {"type": "null"}, {"const": False}, {"const": 0}, {"const": ""}, {"type": "object", "maxProperties": 0},
+    {"type": "array", "maxItems": 0},
+]
+"""JSON values Python reads as false: where the legacy wrote `x or default`, they mean the default."""
+
+
+def _number_or_default(value: Any) -> Any:
+    if not value:
+        raise PydanticUseDefault()
+    return _number(value)
+
+
+NumberOrDefault = Annotated[
+    float,
+    BeforeValidator(_number_or_default),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "number"},
+            {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
+            *FALSY_JSON,
+        ],
+        "description": "A number or a string holding one; a false-like value (0, \"\", null, {}, []) means the default",
+    }),
+]
+"""A number read by a legacy `float(value or default)`: a false-like value means the field's
+default; a number, or a string holding a finite one, is the value; anything else is a 400."""
+
+
+def object_or_nothing(error: ApiError) -> Any:
+    """An object read by a legacy `value or {}`: a false-like value is `{}`, any other
+    non-object answers `error` (the route's own wording)."""
+
+    def read(value: Any) -> Any:
+        if not value:
+            return {}
+        if not isinstance(value, dict):
+            raise refuse(error)
+        return value
+
+    return Annotated[
+        JsonObject,
+        BeforeValidator(read),
+        WithJsonSchema({"anyOf": [{"type": "object"}, *FALSY_JSON], "description": "A JSON object; a false-like value means none"}),
+    ]
+
+
+def object_or_null(error: ApiError) -> Any:
+    """An object, or `null` for absent; anything else answers `error` (the route's wording)."""
+
+    def read(value: Any) -> Any:
+        if value is not None and not isinstance(value, dict):
+            raise refuse(error)
+        return value
+
+    return Annotated[
+        JsonObject | None,
+        BeforeValidator(read),
+        WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "null"}]}),
+    ]
+
+
 # --- query fields -------------------------------------------------------------------------
 
 
@@ -220,6 +313,15 @@ def _true_or_false(value: Any) -> Any:
     if text in ("false", "0"):
         return False
     raise refuse(bad_request("Invalid query", "is_active must be true or false."))
+
+
+QueryTruthy = Annotated[
+    bool,
+    BeforeValidator(lambda value: is_truthy_flag(value) if isinstance(value, str) else value),
+    WithJsonSchema({"type": "string"}),
+]
+"""A switch: 1, true, yes, y or on (any case, blanks around ignored) is on; any other
+value is off, never refused (`include_inactive`)."""
 
 
 QueryActive = Annotated[

@@ -8,7 +8,7 @@ column, the messages, the "general" rename guard and the team's `slack_handle`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,15 +16,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from shared_models.contracts.catalog import (
+    HANDLE_TOO_LONG,
+    SLACK_HANDLE_MAX_LENGTH,
+    CatalogListQuery,
+    CategoryCreate,
+    CategoryUpdate,
+)
 from shared_models.errors import ApiError, bad_request, invalid_payload, not_found
 from shared_models.models import Job, JobCategory, PicTeam, User
-from shared_models.requests import MISSING, JsonBody, bool_field, is_truthy_flag, string_field
 from shared_models.serializers import category_to_dict, pic_team_to_dict
 from shared_models.slugs import checked_slug, slugify
 
 GENERAL = "general"
-NAME_MAX_LENGTH = 255
-SLACK_HANDLE_MAX_LENGTH = 255
 
 CategoryOrTeam = JobCategory | PicTeam
 
@@ -157,7 +161,7 @@ SLUG_NOT_EDITABLE = "Slug cannot be edited directly; it is derived from name."
 
 
 def list_entries(
-    *, session: Session, catalog: Catalog, actor: User, query: Mapping[str, str]
+    *, session: Session, catalog: Catalog, actor: User, query: CatalogListQuery
 ) -> dict[str, Any]:
     """GET: active rows, or all rows for a (database-role) admin asking `include_inactive`.
 
@@ -165,50 +169,51 @@ def list_entries(
     """
     model = catalog.model
     statement = select(model).order_by(func.lower(model.name), model.id)
-    if not (actor.role == "admin" and is_truthy_flag(query.get("include_inactive"))):
+    if not (actor.role == "admin" and query.include_inactive):
         statement = statement.where(model.is_active.is_(True))
     return {catalog.list_key: [catalog.to_dict(row) for row in session.scalars(statement)]}
 
 
-def create_entry(*, session: Session, catalog: Catalog, body: JsonBody) -> dict[str, Any]:
-    """POST, in the contract's order: JSON, name, slug, duplicate (409), slack_handle."""
-    payload = body.object()
-    name = _text(payload, "name")
-    if not name:
-        raise bad_request("Missing required fields", '"name" is required.')
-    _check_name_length(name)
-    slug = checked_slug(_text(payload, "slug") or name)
+def create_entry(*, session: Session, catalog: Catalog, body: CategoryCreate) -> dict[str, Any]:
+    """POST, after the contract (JSON, name, slug, then the types): duplicate (409), then
+    slack_handle required and at most 255 characters (§3.3.6: after the 409)."""
+    slug = body.slug
+    assert slug is not None  # the contract derived it
     if _slug_taken(session, catalog, slug):
         raise _duplicate_slug(catalog, slug)
-    fields: dict[str, Any] = {"slug": slug, "name": name, "is_active": True}
+    fields: dict[str, Any] = {"slug": slug, "name": body.name, "is_active": True}
     if catalog.has_slack_handle:
-        handle = _text(payload, "slack_handle")
+        handle = (getattr(body, "slack_handle", None) or "").strip()
         if not handle:
             raise bad_request("Missing required fields", '"slack_handle" is required.')
-        fields["slack_handle"] = _checked_handle(handle)
+        if len(handle) > SLACK_HANDLE_MAX_LENGTH:
+            raise HANDLE_TOO_LONG
+        fields["slack_handle"] = handle
     entry = catalog.model(**fields)
     session.add(entry)
     _flush(session, catalog, slug)
     return {"message": f"{catalog.title} created", catalog.item_key: catalog.to_dict(entry)}
 
 
-def update_entry(
-    *, session: Session, catalog: Catalog, entry_id: str, body: JsonBody
-) -> dict[str, Any]:
-    """PUT (§3.3.3 / §3.3.7). Every check runs before the first write, in the contract's
-    order, so a rejected request (e.g. a `slug` key after a valid rename) changes
-    nothing: neither the row nor the jobs a rename would have moved.
-    """
-    payload = body.object()
-    entry = _get_or_404(session, catalog, entry_id)
+def get_entry(*, session: Session, catalog: Catalog, entry_id: str) -> Any:
+    """The row, or 404 "No <noun> found with ID: <id>" (an update looks it up after the
+    JSON check and before the body's types, §3.3.3)."""
+    entry = session.get(catalog.model, entry_id)
+    if entry is None:
+        raise not_found("Not found", f"No {catalog.noun} found with ID: {entry_id}")
+    return entry
 
-    new_name: str | None = None
+
+def update_entry(*, session: Session, catalog: Catalog, entry: Any, body: CategoryUpdate) -> dict[str, Any]:
+    """PUT (§3.3.3 / §3.3.7), once the stack has the row (`get_entry`) and the body (the
+    name's own rules and every key's type). Every check runs before the first write, in
+    the contract's order, so a rejected request (e.g. a `slug` key after a valid rename)
+    changes nothing: neither the row nor the jobs a rename would have moved.
+    """
+    sent = body.sent()
+    new_name = body.name if "name" in sent else None
     new_slug: str | None = None
-    if "name" in payload:
-        new_name = _text(payload, "name")  # null counts as empty: a name cannot be cleared
-        if not new_name:
-            raise bad_request("Invalid name", "Name cannot be empty.")
-        _check_name_length(new_name)
+    if new_name is not None:
         if catalog.protected_slug is not None and entry.slug == catalog.protected_slug and new_name != entry.name:
             raise bad_request("Invalid category", 'The "General" category cannot be renamed.')
         slug = checked_slug(new_name)
@@ -216,15 +221,9 @@ def update_entry(
             if _slug_taken(session, catalog, slug):
                 raise _duplicate_slug(catalog, slug)
             new_slug = slug
-    if "slug" in payload:
+    if "slug" in sent:
         raise invalid_payload(SLUG_NOT_EDITABLE)
-    is_active = bool_field(payload, "is_active")
-    new_handle: str | None = None
-    if catalog.has_slack_handle and "slack_handle" in payload:
-        new_handle = _text(payload, "slack_handle")
-        if not new_handle:
-            raise bad_request("Invalid slack_handle", "slack_handle cannot be empty.")
-        _checked_handle(new_handle)
+    new_handle = getattr(body, "slack_handle", None) if catalog.has_slack_handle and "slack_handle" in sent else None
 
     jobs_updated = 0
     if new_slug is not None:
@@ -236,8 +235,8 @@ def update_entry(
         entry.slug = new_slug
     if new_name is not None:
         entry.name = new_name
-    if is_active is not MISSING:
-        entry.is_active = is_active
+    if "is_active" in sent:
+        entry.is_active = body.is_active
     if new_handle is not None:
         entry.slack_handle = new_handle
     _flush(session, catalog, entry.slug)
@@ -250,36 +249,10 @@ def update_entry(
 
 def disable_entry(*, session: Session, catalog: Catalog, entry_id: str) -> dict[str, Any]:
     """DELETE is a soft delete: the row is disabled and jobs keep their slug."""
-    entry = _get_or_404(session, catalog, entry_id)
+    entry = get_entry(session=session, catalog=catalog, entry_id=entry_id)
     entry.is_active = False
     session.flush()
     return {"message": f"{catalog.title} disabled", catalog.item_key: catalog.to_dict(entry)}
-
-
-def _get_or_404(session: Session, catalog: Catalog, entry_id: str) -> Any:
-    entry = session.get(catalog.model, entry_id)
-    if entry is None:
-        raise not_found("Not found", f"No {catalog.noun} found with ID: {entry_id}")
-    return entry
-
-
-def _text(payload: Mapping[str, Any], field: str) -> str:
-    """A string field trimmed; absent or null → "" (D1: other types → 400)."""
-    value = string_field(payload, field)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _check_name_length(name: str) -> None:
-    if len(name) > NAME_MAX_LENGTH:
-        raise bad_request("Invalid name", f"Name must be at most {NAME_MAX_LENGTH} characters.")
-
-
-def _checked_handle(handle: str) -> str:
-    if len(handle) > SLACK_HANDLE_MAX_LENGTH:
-        raise bad_request(
-            "Invalid slack_handle", f"slack_handle must be at most {SLACK_HANDLE_MAX_LENGTH} characters."
-        )
-    return handle
 
 
 def _slug_taken(session: Session, catalog: Catalog, slug: str) -> bool:

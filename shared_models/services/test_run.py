@@ -10,43 +10,20 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from shared_models.errors import ApiError, bad_request
+from shared_models.contracts.runs import TestRunBody, trimmed
+from shared_models.errors import bad_request
 from shared_models.ids import new_id
 from shared_models.outbound import github, webhook
 from shared_models.outbound.ssrf import UnsafeTarget
-from shared_models.requests import JsonBody, number_field, string_field
 from shared_models.settings import Settings
 
-DEFAULT_TIMEOUT = 10.0
 MIN_TIMEOUT, MAX_TIMEOUT = 1.0, 30.0
 GITHUB_TEST_POLICY = github.RetryPolicy(max_retries=1, max_total_wait=5.0)
 """A test-run answers inside the request, so it waits at most a few seconds for retries."""
 
 
-def _trimmed(payload: dict[str, Any], field: str) -> str | None:
-    value = string_field(payload, field)  # D1: a non-string is 400, null is absent
-    if not isinstance(value, str):
-        return None
-    return value.strip() or None
-
-
-def _metadata(payload: dict[str, Any]) -> dict[str, Any]:
-    # The section's own 400 is kept (it already was a documented 400, not a defect);
-    # falsy values (null, [], "", 0) mean {} as in the legacy `or {}`.
-    value = payload.get("metadata")
-    if not value:
-        return {}
-    if not isinstance(value, dict):
-        raise bad_request("Invalid metadata", '"metadata" must be an object.')
-    return value
-
-
-def _timeout(payload: dict[str, Any]) -> float:
-    raw = payload.get("timeout_seconds")
-    if not raw:  # `float(value or 10)`: absent, null, 0 and "" mean 10
-        return DEFAULT_TIMEOUT
-    value = number_field(payload, "timeout_seconds")  # D1: non-numeric → 400 Invalid payload
-    assert isinstance(value, float)
+def _timeout(value: float) -> float:
+    """Clamped to [1, 30] (the contract gave 10 for a false-like value)."""
     return min(MAX_TIMEOUT, max(MIN_TIMEOUT, value))
 
 
@@ -105,25 +82,18 @@ def _github(
     }
 
 
-def test_run(*, settings: Settings, body: JsonBody) -> dict[str, Any]:
-    """Call the target once and report how it answered (always 200 once it was called)."""
-    payload = body.object()
-    target_url = _trimmed(payload, "target_url")
-    owner = _trimmed(payload, "github_owner")
-    repo = _trimmed(payload, "github_repo")
-    workflow = _trimmed(payload, "github_workflow_name")
-    metadata = _metadata(payload)
-    if not target_url and not (owner and repo and workflow):
-        raise ApiError(
-            400,
-            "Missing target configuration",
-            "Provide target_url or GitHub config (github_owner, github_repo, github_workflow_name).",
-        )
-    timeout = _timeout(payload)
+def test_run(*, settings: Settings, body: TestRunBody) -> dict[str, Any]:
+    """Call the target once and report how it answered (always 200 once it was called).
+
+    The contract checked the types, the metadata and that a target is given (§3.4.3).
+    """
+    target_url = trimmed(body.target_url)
+    timeout = _timeout(body.timeout_seconds)
     if target_url:
-        return _webhook(settings, target_url, metadata, timeout)
-    assert owner and repo and workflow
-    return _github(settings, owner, repo, workflow, metadata, timeout)
+        return _webhook(settings, target_url, body.metadata, timeout)
+    owner, repo, workflow = (trimmed(key) for key in (body.github_owner, body.github_repo, body.github_workflow_name))
+    assert owner and repo and workflow  # the contract refused an incomplete target
+    return _github(settings, owner, repo, workflow, body.metadata, timeout)
 
 
 test_run.__test__ = False  # type: ignore[attr-defined]  # not a pytest test when imported

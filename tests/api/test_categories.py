@@ -324,6 +324,11 @@ def test_update_json_checked_before_lookup(client: Any, admin: dict) -> None:
     assert response.get_json() == {"error": "Invalid payload", "message": "JSON body must be an object."}
 
 
+def test_update_types_checked_after_lookup(client: Any, admin: dict) -> None:
+    response = client.put("/api/job-categories/nope", json={"name": 5, "is_active": "x"}, headers=admin)
+    assert (response.status_code, response.get_json()["error"]) == (404, "Not found")
+
+
 # -- DELETE /job-categories/<id> -------------------------------------------------------
 
 

@@ -163,6 +163,30 @@ def test_bad_dispatch_url_is_400(client: Any, db: Session, settings: Settings, d
     assert _executions(db) == 0
 
 
+@pytest.mark.parametrize("key", ["github_owner", "dispatch_url", "github_token"])
+def test_every_override_key_is_type_checked_even_one_the_job_ignores(
+    client: Any, db: Session, settings: Settings, key: str
+) -> None:
+    # A webhook job ignores the GitHub keys, but a wrong type is still refused (D1, as documented).
+    owner = make_user(db)
+    job = make_job(db, created_by=owner)
+    assert job.target_url
+    response = client.post(_url(job.id), json={key: 5}, headers=bearer(settings, owner))
+    assert (response.status_code, response.get_json()) == (
+        400, {"error": "Invalid payload", "message": f'"{key}" must be a string.'}
+    )
+    assert _executions(db) == 0
+
+
+def test_the_job_checks_come_before_the_body(client: Any, db: Session, settings: Settings) -> None:
+    owner = make_user(db)
+    inactive = make_job(db, created_by=owner, is_active=False)
+    response = client.post(_url(inactive.id), json={"metadata": 1}, headers=bearer(settings, owner))
+    assert (response.status_code, response.get_json()["error"]) == (409, "Job is inactive")
+    response = client.post(_url("nope"), data="{oops", content_type="application/json", headers=bearer(settings, owner))
+    assert response.status_code == 404
+
+
 def test_missing_target_is_400(client: Any, db: Session, settings: Settings) -> None:
     owner = make_user(db)
     job = make_job(db, created_by=owner, target_url=None, github_owner=None, github_repo="r", github_workflow_name="w.yml")

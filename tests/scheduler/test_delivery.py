@@ -19,10 +19,10 @@ from scheduler.runner import Runner
 from scheduler.service import LeaderService
 from scheduler.takeover import MAX_SEND_ATTEMPTS
 from shared_models import clock, executor
+from shared_models.contracts.runs import TestRunBody
 from shared_models.db import begin_write, make_sessionmaker
 from shared_models.models import JobExecution, MaintenanceRun, Notification, SlackSettings
 from shared_models.outbound import github
-from shared_models.requests import JsonBody
 from shared_models.services.test_run import test_run as call_test_run
 from shared_models.settings import Settings
 from tests.conftest import make_settings
@@ -112,9 +112,9 @@ def test_a_manual_run_is_keyed_by_its_execution_id(
 
 
 def test_a_test_run_has_a_fresh_key_per_call(settings: Settings, webhook: str, http_server: LocalHTTPServer) -> None:
-    body = JsonBody("application/json", f'{{"target_url": "{webhook}"}}'.encode())
+    body = TestRunBody(target_url=webhook)
     call_test_run(settings=settings, body=body)
-    call_test_run(settings=settings, body=JsonBody("application/json", body.raw))
+    call_test_run(settings=settings, body=body)
     first, second = keys(http_server)
     assert first and second and first != second
 

@@ -12,9 +12,11 @@ from legacy_flask.blueprints.jobs import bp
 from legacy_flask.extensions import db
 from legacy_flask.http import app_settings, commit_and_respond, json_body
 from legacy_flask.mailer import FlaskMailMailer
+from shared_models.contracts import parse_body
+from shared_models.contracts.runs import ExecuteBody
 from shared_models.db import make_sessionmaker
 from shared_models.executor import RunOverrides, run_execution
-from shared_models.services.execute import execute_now
+from shared_models.services.execute import JobExpired, execute_now, runnable_job
 
 
 def start_background_run(execution_id: str, overrides: RunOverrides | None) -> threading.Thread:
@@ -39,10 +41,13 @@ def start_background_run(execution_id: str, overrides: RunOverrides | None) -> t
 @bp.post("/jobs/<job_id>/execute")
 @authenticated("admin", "user")
 def execute_job(job_id: str) -> tuple[Response, int]:
-    outcome = execute_now(
-        session=db.session, settings=app_settings(), actor=current_user, job_id=job_id, body=json_body()
-    )
-    response = commit_and_respond(outcome.body, outcome.status)
-    if outcome.execution_id is not None:
-        start_background_run(outcome.execution_id, outcome.overrides)
+    settings = app_settings()
+    try:
+        job = runnable_job(session=db.session, settings=settings, actor=current_user, job_id=job_id)
+    except JobExpired as expired:  # its auto-pause is kept
+        return commit_and_respond(expired.body, expired.status)
+    body = parse_body(ExecuteBody, json_body(), optional=True)
+    outcome = execute_now(session=db.session, settings=settings, job=job, body=body)
+    response = commit_and_respond(outcome.body)
+    start_background_run(outcome.execution_id, outcome.overrides)
     return response

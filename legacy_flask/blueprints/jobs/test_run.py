@@ -7,6 +7,8 @@ from flask import Response
 from legacy_flask.auth import authenticated, read_only
 from legacy_flask.blueprints.jobs import bp
 from legacy_flask.http import app_settings, commit_and_respond, json_body
+from shared_models.contracts import parse_body
+from shared_models.contracts.runs import TestRunBody
 from shared_models.services.test_run import test_run as run_test
 
 
@@ -14,4 +16,4 @@ from shared_models.services.test_run import test_run as run_test
 @read_only
 @authenticated("admin", "user")
 def test_run() -> tuple[Response, int]:
-    return commit_and_respond(run_test(settings=app_settings(), body=json_body()), 200)
+    return commit_and_respond(run_test(settings=app_settings(), body=parse_body(TestRunBody, json_body())), 200)
