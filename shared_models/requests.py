@@ -1,8 +1,8 @@
 """Reading request bodies the same way in both stacks (D1).
 
-A stack builds a `JsonBody` from the request's Content-Type and raw bytes; the "is
-JSON" test and the parse happen when the route's contract reads it
-(`shared_models.contracts.parse_body`), whose field types read the keys.
+A stack builds a `JsonBody` from the request's Content-Type and raw bytes; the typed
+contracts (`shared_models.contracts.parse_body`) decide when the "is JSON" test and the
+parse happen, and read the fields.
 """
 
 from __future__ import annotations
