@@ -196,7 +196,7 @@ def create_entry(*, session: Session, catalog: Catalog, body: CategoryCreate) ->
     return {"message": f"{catalog.title} created", catalog.item_key: catalog.to_dict(entry)}
 
 
-def get_entry(*, session: Session, catalog: Catalog, entry_id: str) -> Any:
+def get_entry(*, session: Session, catalog: Catalog, entry_id: str) -> CategoryOrTeam:
     """The row, or 404 "No <noun> found with ID: <id>" (an update looks it up after the
     JSON check and before the body's types, §3.3.3)."""
     entry = session.get(catalog.model, entry_id)
@@ -205,7 +205,9 @@ def get_entry(*, session: Session, catalog: Catalog, entry_id: str) -> Any:
     return entry
 
 
-def update_entry(*, session: Session, catalog: Catalog, entry: Any, body: CategoryUpdate) -> dict[str, Any]:
+def update_entry(
+    *, session: Session, catalog: Catalog, entry: CategoryOrTeam, body: CategoryUpdate
+) -> dict[str, Any]:
     """PUT (§3.3.3 / §3.3.7), once the stack has the row (`get_entry`) and the body (the
     name's own rules; the later keys are held). Every check runs before the first write, in
     the contract's order, so a rejected request (e.g. a `slug` key after a valid rename)
