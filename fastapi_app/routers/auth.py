@@ -56,7 +56,7 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
 @router.post(
     "/register",
     status_code=201,
-    response_model=None,
+    response_model=RegisterRead,
     summary="Create a user (admin)",
     responses={
         **ROLE_RESPONSES,
@@ -73,7 +73,7 @@ async def register(
 
 @router.post(
     "/login",
-    response_model=None,
+    response_model=LoginRead,
     summary="Log in with a username or e-mail and a password",
     responses={
         **BODY_ERRORS,
@@ -97,7 +97,8 @@ async def login(
 
 @router.post(
     "/refresh",
-    response_model=None,
+    response_model=RefreshRead,
+    response_model_exclude_unset=True,  # refresh_token only when rotating
     summary="Exchange a refresh token for a new access token (D20)",
     description=(
         "Send the **refresh** token as `Authorization: Bearer <refresh token>`. It stays valid "
@@ -123,7 +124,7 @@ async def refresh(session: SessionDep, settings: SettingsDep, identity: RefreshI
 
 @router.get(
     "/me",
-    response_model=None,
+    response_model=UserEnvelope,
     summary="The caller's account",
     responses={**AUTH_RESPONSES, 200: {"model": UserEnvelope}},
 )

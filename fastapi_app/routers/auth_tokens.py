@@ -40,6 +40,7 @@ AT_API_TOO = "v2-only; through the gateway it also answers at its `/api` path (e
 
 @router.post(
     "/login/form",
+    response_model=LoginFormRead,
     summary="Log in with an OAuth2 password form (Swagger's Authorize button)",
     description=AT_API_TOO.format(path="POST /api/auth/login/form"),
     responses={
@@ -95,6 +96,7 @@ def _logout(session: Session, *, settings: Settings, claims: dict[str, Any], bod
 
 @router.post(
     "/logout",
+    response_model=MessageBody,
     summary="Revoke the presented access token (and a refresh token sent in the body)",
     description=AT_API_TOO.format(path="POST /api/auth/logout"),
     responses={
@@ -115,6 +117,7 @@ async def logout(
 
 @router.get(
     "/verify",
+    response_model=VerifyRead,
     summary="Check the presented access token",
     description=AT_API_TOO.format(path="GET /api/auth/verify"),
     responses={**AUTH_RESPONSES, 200: {"model": VerifyRead}},

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/settings", tags=["settings"], route_class=ContractRo
 
 @router.get(
     "/slack",
-    response_model=None,
+    response_model=SlackSettingsEnvelope,
     summary="The Slack settings (admin; created disabled and empty on first read)",
     responses={**ROLE_RESPONSES, 200: {"model": SlackSettingsEnvelope}},
 )
@@ -32,7 +32,7 @@ async def get_slack_settings(session: WriteSessionDep, _admin: AdminUser) -> dic
 
 @router.put(
     "/slack",
-    response_model=None,
+    response_model=SlackSettingsUpdated,
     summary="Update the Slack settings (admin); keys left out keep their value",
     responses={
         **ROLE_RESPONSES,

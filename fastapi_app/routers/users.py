@@ -56,7 +56,7 @@ async def preferences_of(
 
 @router.get(
     "",
-    response_model=None,
+    response_model=UserList,
     summary="Every user (admin), oldest first",
     responses={**ROLE_RESPONSES, 200: {"model": UserList}},
 )
@@ -66,7 +66,7 @@ async def list_users(session: SessionDep, _admin: AdminUser) -> dict[str, Any]:
 
 @router.get(
     "/{user_id}",
-    response_model=None,
+    response_model=UserEnvelope,
     summary="One user (self or admin)",
     responses={**AUTH_RESPONSES, **SELF_OR_ADMIN, **NOT_FOUND, 200: {"model": UserEnvelope}},
 )
@@ -76,7 +76,7 @@ async def get_user(user_id: str, session: SessionDep, user: CurrentUser) -> dict
 
 @router.put(
     "/{user_id}",
-    response_model=None,
+    response_model=UserUpdateRead,
     summary="Update a user (self or admin; role and is_active by admins only)",
     responses={
         **AUTH_RESPONSES,
@@ -98,7 +98,7 @@ async def update_user(
 
 @router.delete(
     "/{user_id}",
-    response_model=None,
+    response_model=UserDeleteRead,
     summary="Delete a user (admin); their notifications and preferences go too, their jobs stay (D5)",
     responses={
         **ROLE_RESPONSES,
@@ -113,7 +113,7 @@ async def delete_user(user_id: str, session: SessionDep, admin: AdminUser) -> di
 
 @router.get(
     "/{user_id}/preferences",
-    response_model=None,
+    response_model=NotificationPreferencesEnvelope,
     summary="Notification preferences (self or admin; created on first read)",
     responses={**AUTH_RESPONSES, **SELF_OR_ADMIN, **NOT_FOUND, 200: {"model": NotificationPreferencesEnvelope}},
 )
@@ -123,7 +123,7 @@ async def get_preferences(user_id: str, session: WriteSessionDep, user: CurrentU
 
 @router.put(
     "/{user_id}/preferences",
-    response_model=None,
+    response_model=NotificationPreferencesEnvelope,
     summary="Update notification preferences (self or admin)",
     responses={
         **AUTH_RESPONSES,
@@ -154,7 +154,7 @@ async def get_ui_preferences(user_id: str, session: WriteSessionDep, user: Curre
 
 @router.put(
     "/{user_id}/ui-preferences",
-    response_model=None,
+    response_model=UiPreferencesEnvelope,
     summary="Set the jobs-table columns (self or admin); keys left out return to their defaults",
     responses={
         **AUTH_RESPONSES,
