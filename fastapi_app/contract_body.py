@@ -23,6 +23,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from fastapi_app.contract_query import query_contracts, query_parameters
 from fastapi_app.deps import JsonBodyDep
 from shared_models.contracts import Contract, parse_body
 from shared_models.requests import require_json
@@ -84,7 +85,7 @@ def json_body_schema(model: type[BaseModel], *, required: bool = True) -> dict[s
 
 
 class ContractRoute(APIRoute):
-    """An `APIRoute` whose OpenAPI operation documents its `ContractBody`."""
+    """An `APIRoute` whose OpenAPI operation documents its `ContractBody` and `ContractQuery`."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -92,4 +93,8 @@ class ContractRoute(APIRoute):
         if reader is not None:
             extra = dict(self.openapi_extra or {})
             extra["requestBody"] = json_body_schema(reader.contract, required=not reader.optional)
+            self.openapi_extra = extra
+        for contract in query_contracts(self.dependant):
+            extra = dict(self.openapi_extra or {})
+            extra["parameters"] = [*extra.get("parameters", []), *query_parameters(contract)]
             self.openapi_extra = extra

@@ -1,8 +1,8 @@
 """The v2 read path of the hot GET routes: the shared reads on a plain connection.
 
     @router.get("/executions")
-    async def list_executions(request: Request, claims: ReadClaims) -> Response:
-        return await respond(request, claims, executions.list_executions, query=request.query_params)
+    async def list_executions(request: Request, claims: ReadClaims, query: ListQuery) -> Response:
+        return await respond(request, claims, executions.list_executions, query=query)
 
 Why (measured at 10k jobs / 1M executions, one worker, see bench/api_throughput.py):
 the generic path (AsyncSession + `run_sync` of the ORM service, then FastAPI's

@@ -1,15 +1,14 @@
-"""Reading request bodies and fields the same way in both stacks (D1).
+"""Reading request bodies the same way in both stacks (D1).
 
-A stack builds a `JsonBody` from the request's Content-Type and raw bytes and hands it
-to a service, which decides when the "is JSON" test and the parse happen (the contract
-fixes that order per route).
+A stack builds a `JsonBody` from the request's Content-Type and raw bytes; the typed
+contracts (`shared_models.contracts.parse_body`) decide when the "is JSON" test and the
+parse happen, and read the fields.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from typing import Any, Final
 
 from shared_models.errors import NOT_FOUND_BODY, ApiError, bad_request, invalid_payload
@@ -126,57 +125,6 @@ def check_url_text(path: str, query_values: list[str]) -> None:
         raise ApiError(404, NOT_FOUND_BODY["error"], NOT_FOUND_BODY["message"])
     if any("\x00" in value for value in query_values):
         raise invalid_payload(NUL_MESSAGE)
-
-
-def _type_error(field: str, expected: str) -> ApiError:
-    return invalid_payload(f'"{field}" must be {expected}.')
-
-
-def string_field(payload: Mapping[str, Any], field: str) -> str | None | _Missing:
-    """An optional string: MISSING if absent, None if `null`, else the string."""
-    value = payload.get(field, MISSING)
-    if value is MISSING or value is None or isinstance(value, str):
-        return value
-    raise _type_error(field, "a string")
-
-
-def bool_field(payload: Mapping[str, Any], field: str) -> bool | _Missing:
-    """An optional boolean: JSON true/false (0 and 1 are accepted as the legacy did)."""
-    value = payload.get(field, MISSING)
-    if value is MISSING:
-        return value
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    raise _type_error(field, "a boolean")
-
-
-def object_field(payload: Mapping[str, Any], field: str) -> dict[str, Any] | None | _Missing:
-    value = payload.get(field, MISSING)
-    if value is MISSING or value is None or isinstance(value, dict):
-        return value
-    raise _type_error(field, "an object")
-
-
-def number_field(payload: Mapping[str, Any], field: str) -> float | None | _Missing:
-    """A number, or a string holding one (the legacy `float()`/`int()` took both)."""
-    value = payload.get(field, MISSING)
-    if value is MISSING or value is None:
-        return value
-    if isinstance(value, bool):
-        raise _type_error(field, "a number")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            raise _type_error(field, "a number") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise _type_error(field, "a number")
-        return number
-    raise _type_error(field, "a number")
 
 
 TRUTHY_FLAGS = frozenset({"1", "true", "yes", "y", "on"})

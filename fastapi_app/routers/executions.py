@@ -2,8 +2,10 @@
 
 Thin: each route declares its query contract (`shared_models.contracts.executions`) and
 hands it to the same `shared_models.services.executions` function the legacy view calls.
-A refused `from`/`to` is the legacy 400 (`fastapi_app.errors`); FastAPI validates the
-query after the dependencies, so the token and the job's 404 come first. Literal segments
+A refused `from`/`to` is the legacy 400 (`fastapi_app.errors`); the query is validated
+after the dependencies, so the token and the job's 404 come first. The hot reads
+(`/executions`, `/executions/statistics`) take it through `ContractQuery` (the same
+model in one validation step, see `fastapi_app.contract_query`), the others natively. Literal segments
 (`/executions/statistics`, `/jobs/{job_id}/executions/stats`) are declared before the
 `{execution_id}` routes: FastAPI matches in declaration order, Werkzeug prefers literals.
 """
@@ -17,6 +19,7 @@ from starlette.responses import Response
 
 from fastapi_app import read_path
 from fastapi_app.contract_body import ContractRoute
+from fastapi_app.contract_query import ContractQuery
 from fastapi_app.deps import CurrentUser, ReadClaims, SessionDep, call
 from fastapi_app.schemas.common import AUTH_RESPONSES, ErrorBody
 from fastapi_app.schemas.executions import (
@@ -106,7 +109,7 @@ async def get_job_execution(
     responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def list_executions(
-    request: Request, claims: ReadClaims, query: Annotated[ExecutionListQuery, Query()]
+    request: Request, claims: ReadClaims, query: Annotated[ExecutionListQuery, ContractQuery(ExecutionListQuery)]
 ) -> Response:
     # The read path: `service.list_executions` on a plain connection, after the token owner check.
     heavy = _counts_rows(service.list_filters(query))
@@ -120,7 +123,7 @@ async def list_executions(
     responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def execution_statistics(
-    request: Request, claims: ReadClaims, query: Annotated[ExecutionStatisticsQuery, Query()]
+    request: Request, claims: ReadClaims, query: Annotated[ExecutionStatisticsQuery, ContractQuery(ExecutionStatisticsQuery)]
 ) -> Response:
     heavy = _counts_rows(service.statistics_filters(query))
     return await read_path.respond(request, claims, service.execution_statistics, heavy=heavy, query=query)

@@ -1,7 +1,8 @@
 """v2 twins of the notification routes (API_CONTRACT.md §3.7): the caller's own rows.
 
 The queries are the contracts of `shared_models.contracts.notifications`, declared
-natively (a refused `from`/`to` is the legacy 400, after the token checks).
+natively, or through `ContractQuery` on the hot list (one validation step, see
+`fastapi_app.contract_query`); a refused `from`/`to` is the legacy 400, after the token checks.
 
 The list is `/api/v2/notifications` exactly (`.../notifications/` is the JSON 404, as
 every trailing slash). `read-all` and `delete-read` are declared before the
@@ -17,6 +18,7 @@ from starlette.responses import Response
 
 from fastapi_app import read_path
 from fastapi_app.contract_body import ContractRoute
+from fastapi_app.contract_query import ContractQuery
 from fastapi_app.deps import CurrentUser, ReadClaims, SessionDep, call
 from fastapi_app.routers.executions import BAD_DATES, error
 from fastapi_app.schemas.common import AUTH_RESPONSES
@@ -47,7 +49,7 @@ def forbidden(verb: str) -> dict[int | str, dict[str, Any]]:
     responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def list_notifications(
-    request: Request, claims: ReadClaims, query: Annotated[NotificationListQuery, Query()]
+    request: Request, claims: ReadClaims, query: Annotated[NotificationListQuery, ContractQuery(NotificationListQuery)]
 ) -> Response:
     # The read path: `service.list_notifications` on a plain connection, after the token owner check.
     return await read_path.respond(request, claims, service.list_notifications, query=query)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict
 
 
 class ErrorBody(BaseModel):
@@ -57,28 +57,3 @@ COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     500: _response(InternalErrorBody, "Unexpected server fault (details only outside production)"),
 }
 """Given to the whole app: every route may answer 500."""
-
-
-# --- request fields as the shared services read them (D1) --------------------------------
-
-
-def _no_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
-def omittable(description: str | None = None) -> Any:
-    """An optional key that may be left out, but not sent as `null`."""
-    return Field(None, description=description, json_schema_extra=_no_default)
-
-
-Flag = Annotated[
-    bool | int | None,
-    WithJsonSchema({
-        "anyOf": [{"type": "boolean"}, {"type": "integer", "enum": [0, 1]}],
-        "description": "true or false (0 and 1 are read as the legacy read them); null is refused",
-    }),
-]
-"""A boolean key (`shared_models.requests.bool_field`)."""
-
-NonEmptyText = Annotated[str | None, WithJsonSchema({"type": "string", "pattern": r"\S"})]
-"""A string key that, when present, must hold more than blanks (null is refused)."""

@@ -2,8 +2,8 @@
 
 Every function acts on `actor.id`'s rows only; a row of another user is 403 on the
 single-row routes and simply invisible to the bulk ones. Order: `created_at` desc, then
-`id` desc (D18). Date filters compare `created_at` with the rules of
-`services.filters` (the same parser as the execution endpoints).
+`id` desc (D18). Date filters compare `created_at` with the bounds of the one `from`/`to`
+contract (`shared_models.contracts.ranges`, as the execution endpoints).
 """
 
 from __future__ import annotations
