@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from typing import Any, Final
 
 from shared_models.errors import NOT_FOUND_BODY, ApiError, bad_request, invalid_payload
@@ -126,30 +125,6 @@ def check_url_text(path: str, query_values: list[str]) -> None:
         raise ApiError(404, NOT_FOUND_BODY["error"], NOT_FOUND_BODY["message"])
     if any("\x00" in value for value in query_values):
         raise invalid_payload(NUL_MESSAGE)
-
-
-def _type_error(field: str, expected: str) -> ApiError:
-    return invalid_payload(f'"{field}" must be {expected}.')
-
-
-def number_field(payload: Mapping[str, Any], field: str) -> float | None | _Missing:
-    """A number, or a string holding one (the legacy `float()`/`int()` took both)."""
-    value = payload.get(field, MISSING)
-    if value is MISSING or value is None:
-        return value
-    if isinstance(value, bool):
-        raise _type_error(field, "a number")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            number = float(value.strip())
-        except ValueError:
-            raise _type_error(field, "a number") from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise _type_error(field, "a number")
-        return number
-    raise _type_error(field, "a number")
 
 
 TRUTHY_FLAGS = frozenset({"1", "true", "yes", "y", "on"})

@@ -33,7 +33,7 @@ from shared_models.contracts.catalog import (
     PicTeamUpdate,
 )
 from shared_models.services import catalog
-from shared_models.services.catalog import CATEGORIES, PIC_TEAMS, Catalog
+from shared_models.services.catalog import CATEGORIES, PIC_TEAMS, Catalog, CategoryOrTeam
 
 router = APIRouter(tags=["catalog"], route_class=ContractRoute)
 ListQuery = Annotated[CatalogListQuery, Query()]
@@ -52,17 +52,19 @@ DUPLICATE = {409: _error("Another row already has this slug")}
 QUERY_NUL = {400: _error("A query value contains NUL")}
 
 
-async def _entry_to_update(catalog_: Catalog, entry_id: str, session: SessionDep, body: JsonBodyDep) -> Any:
+async def _entry_to_update(
+    catalog_: Catalog, entry_id: str, session: SessionDep, body: JsonBodyDep
+) -> CategoryOrTeam:
     """The JSON checks, then the 404 (§3.3.3 steps 1-2), before the body's types."""
     body.object()
     return await call(session, catalog.get_entry, catalog=catalog_, entry_id=entry_id)
 
 
-async def category_to_update(category_id: str, session: SessionDep, body: JsonBodyDep) -> Any:
+async def category_to_update(category_id: str, session: SessionDep, body: JsonBodyDep) -> CategoryOrTeam:
     return await _entry_to_update(CATEGORIES, category_id, session, body)
 
 
-async def team_to_update(team_id: str, session: SessionDep, body: JsonBodyDep) -> Any:
+async def team_to_update(team_id: str, session: SessionDep, body: JsonBodyDep) -> CategoryOrTeam:
     return await _entry_to_update(PIC_TEAMS, team_id, session, body)
 
 
@@ -110,7 +112,7 @@ async def create_category(
 async def update_category(
     session: SessionDep,
     _admin: AdminUser,
-    entry: Annotated[Any, Depends(category_to_update)],
+    entry: Annotated[CategoryOrTeam, Depends(category_to_update)],
     body: Annotated[CategoryUpdate, ContractBody(CategoryUpdate)],
 ) -> dict[str, Any]:
     return await call(session, catalog.update_entry, catalog=CATEGORIES, entry=entry, body=body)
@@ -170,7 +172,7 @@ async def create_pic_team(
 async def update_pic_team(
     session: SessionDep,
     _admin: AdminUser,
-    entry: Annotated[Any, Depends(team_to_update)],
+    entry: Annotated[CategoryOrTeam, Depends(team_to_update)],
     body: Annotated[PicTeamUpdate, ContractBody(PicTeamUpdate)],
 ) -> dict[str, Any]:
     return await call(session, catalog.update_entry, catalog=PIC_TEAMS, entry=entry, body=body)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from fastapi_app import read_path
 from fastapi_app.contract_body import ContractBody, ContractRoute
+from fastapi_app.contract_query import ContractQuery
 from fastapi_app.deps import CurrentUser, EditorUser, ReadClaims, SessionDep, SettingsDep, call
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.common import AUTH_RESPONSES, ROLE_RESPONSES, ErrorBody
@@ -52,7 +53,9 @@ async def job_to_update(job_id: str, session: SessionDep, user: CurrentUser) -> 
         400: error("Unknown is_active, sort_by or sort_order value (Invalid query), or NUL in a query value"),
     },
 )
-async def list_jobs(request: Request, claims: ReadClaims, query: Annotated[JobListQuery, Query()]) -> Response:
+async def list_jobs(
+    request: Request, claims: ReadClaims, query: Annotated[JobListQuery, ContractQuery(JobListQuery)]
+) -> Response:
     # The read path: `service.list_jobs` on a plain connection, after the token owner check.
     return await read_path.respond(request, claims, service.list_jobs, query=query)
 

@@ -2,8 +2,9 @@
 
 Field order is the check order. The legacy read `name` whole (type, then blank, then
 length) and derived the slug before it read any later key, so those rules, which need
-no database, are the fields' own; the rules that need a row (the "General" rename, a
-duplicate slug) stay in `services.catalog`, after the D1 type checks of every key.
+no database, are the fields' own. The rules that need a row (the "General" rename, a
+duplicate slug) stay in `services.catalog`, and the keys the legacy read after them
+are `Held`: their refusals wait for the service to reach them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, WithJson
 from pydantic.json_schema import SkipJsonSchema
 
 from shared_models.contracts.base import Contract, QueryContract, refuse
-from shared_models.contracts.fields import Flag, QueryTruthy, omittable
+from shared_models.contracts.fields import Flag, Held, QueryTruthy, omittable
 from shared_models.errors import bad_request
 from shared_models.slugs import checked_slug
 
@@ -122,14 +123,14 @@ class CategoryCreate(Contract):
 
 
 class PicTeamCreate(CategoryCreate):
-    """POST /pic-teams. `slack_handle` is required, but its absence (or blankness) is
-    answered after the duplicate-slug 409 (§3.3.6), so only its type is checked here."""
+    """POST /pic-teams. `slack_handle` is required, but it is read after the
+    duplicate-slug 409 (§3.3.6): its type is held, its absence checked by the service."""
 
     model_config = _examples({"name": "QA Team", "slack_handle": "@qa-team"},
                              **SLUG_FROM_NAME_OR_SLUG, required=["name", "slack_handle"])
 
-    slack_handle: Annotated[
-        str | None, WithJsonSchema({"type": "string", "pattern": r"\S", "maxLength": SLACK_HANDLE_MAX_LENGTH})
+    slack_handle: Held[
+        Annotated[str | None, WithJsonSchema({"type": "string", "pattern": r"\S", "maxLength": SLACK_HANDLE_MAX_LENGTH})]
     ] = omittable()
 
 
@@ -142,7 +143,8 @@ class CategoryUpdate(Contract):
 
     name: Rename = omittable()
     slug: SkipJsonSchema[Any] = Field(None, description="Refused whatever its value: only its presence counts")
-    is_active: Flag = omittable()
+    # Read after the name's database rules and the `slug` key (§3.3.3 step 5).
+    is_active: Held[Flag] = omittable()
 
 
 class PicTeamUpdate(CategoryUpdate):
@@ -150,7 +152,7 @@ class PicTeamUpdate(CategoryUpdate):
 
     model_config = _examples({"name": "QA", "slack_handle": "<!subteam^S123>"}, {"is_active": False})
 
-    slack_handle: NewHandle = omittable()
+    slack_handle: Held[NewHandle] = omittable()  # last of all (§3.3.7 step 6)
 
 
 # --- list query ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo
 
 from shared_models.contracts.base import Contract, refuse
-from shared_models.contracts.fields import NumberOrDefault, object_or_nothing, object_or_null
+from shared_models.contracts.fields import Held, NumberOrDefault, object_or_nothing, object_or_null
 from shared_models.errors import ApiError, bad_request, invalid_payload
 
 DEFAULT_TIMEOUT = 10.0
@@ -67,7 +67,11 @@ class TestRunBody(Contract):
 class ExecuteBody(Contract):
     """POST /jobs/{job_id}/execute: optional per-run overrides, never stored. A webhook
     job takes only `target_url`; a GitHub job takes `dispatch_url`, the triple and
-    `github_token`. A body sent without a JSON content type is ignored."""
+    `github_token`. A body sent without a JSON content type is ignored.
+
+    The overrides are `Held`: a key is type-checked when the service reads it, and it
+    reads only the keys the job's kind takes (a webhook job ignores a GitHub key,
+    whatever its type), after the dispatch URL's own rule (§3.5.7)."""
 
     model_config = _examples(
         {"metadata": {"branchDetails": "dev"}},
@@ -76,9 +80,9 @@ class ExecuteBody(Contract):
 
     # `null` metadata is absent (D1's reading of null), not a wrong type (§3.5.7 step 5).
     metadata: object_or_null(invalid_payload('"metadata" must be a JSON object.')) = None  # type: ignore[valid-type]
-    target_url: str | None = None
-    dispatch_url: str | None = None
-    github_owner: str | None = None
-    github_repo: str | None = None
-    github_workflow_name: str | None = None
-    github_token: str | None = None
+    target_url: Held[str | None] = None
+    dispatch_url: Held[str | None] = None
+    github_owner: Held[str | None] = None
+    github_repo: Held[str | None] = None
+    github_workflow_name: Held[str | None] = None
+    github_token: Held[str | None] = None

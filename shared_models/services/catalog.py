@@ -23,6 +23,7 @@ from shared_models.contracts.catalog import (
     CategoryCreate,
     CategoryUpdate,
 )
+from shared_models.contracts.fields import checked
 from shared_models.errors import ApiError, bad_request, invalid_payload, not_found
 from shared_models.models import Job, JobCategory, PicTeam, User
 from shared_models.serializers import category_to_dict, pic_team_to_dict
@@ -175,15 +176,15 @@ def list_entries(
 
 
 def create_entry(*, session: Session, catalog: Catalog, body: CategoryCreate) -> dict[str, Any]:
-    """POST, after the contract (JSON, name, slug, then the types): duplicate (409), then
-    slack_handle required and at most 255 characters (§3.3.6: after the 409)."""
+    """POST, after the contract (JSON, name, slug): duplicate (409), then slack_handle's
+    type, presence and length (§3.3.6: after the 409)."""
     slug = body.slug
     assert slug is not None  # the contract derived it
     if _slug_taken(session, catalog, slug):
         raise _duplicate_slug(catalog, slug)
     fields: dict[str, Any] = {"slug": slug, "name": body.name, "is_active": True}
     if catalog.has_slack_handle:
-        handle = (getattr(body, "slack_handle", None) or "").strip()
+        handle = (checked(getattr(body, "slack_handle", None)) or "").strip()
         if not handle:
             raise bad_request("Missing required fields", '"slack_handle" is required.')
         if len(handle) > SLACK_HANDLE_MAX_LENGTH:
@@ -195,7 +196,7 @@ def create_entry(*, session: Session, catalog: Catalog, body: CategoryCreate) ->
     return {"message": f"{catalog.title} created", catalog.item_key: catalog.to_dict(entry)}
 
 
-def get_entry(*, session: Session, catalog: Catalog, entry_id: str) -> Any:
+def get_entry(*, session: Session, catalog: Catalog, entry_id: str) -> CategoryOrTeam:
     """The row, or 404 "No <noun> found with ID: <id>" (an update looks it up after the
     JSON check and before the body's types, §3.3.3)."""
     entry = session.get(catalog.model, entry_id)
@@ -204,9 +205,11 @@ def get_entry(*, session: Session, catalog: Catalog, entry_id: str) -> Any:
     return entry
 
 
-def update_entry(*, session: Session, catalog: Catalog, entry: Any, body: CategoryUpdate) -> dict[str, Any]:
+def update_entry(
+    *, session: Session, catalog: Catalog, entry: CategoryOrTeam, body: CategoryUpdate
+) -> dict[str, Any]:
     """PUT (§3.3.3 / §3.3.7), once the stack has the row (`get_entry`) and the body (the
-    name's own rules and every key's type). Every check runs before the first write, in
+    name's own rules; the later keys are held). Every check runs before the first write, in
     the contract's order, so a rejected request (e.g. a `slug` key after a valid rename)
     changes nothing: neither the row nor the jobs a rename would have moved.
     """
@@ -223,7 +226,8 @@ def update_entry(*, session: Session, catalog: Catalog, entry: Any, body: Catego
             new_slug = slug
     if "slug" in sent:
         raise invalid_payload(SLUG_NOT_EDITABLE)
-    new_handle = getattr(body, "slack_handle", None) if catalog.has_slack_handle and "slack_handle" in sent else None
+    is_active = checked(body.is_active) if "is_active" in sent else None
+    new_handle = checked(getattr(body, "slack_handle", None)) if catalog.has_slack_handle and "slack_handle" in sent else None
 
     jobs_updated = 0
     if new_slug is not None:
@@ -235,8 +239,8 @@ def update_entry(*, session: Session, catalog: Catalog, entry: Any, body: Catego
         entry.slug = new_slug
     if new_name is not None:
         entry.name = new_name
-    if "is_active" in sent:
-        entry.is_active = body.is_active
+    if is_active is not None:
+        entry.is_active = is_active
     if new_handle is not None:
         entry.slack_handle = new_handle
     _flush(session, catalog, entry.slug)

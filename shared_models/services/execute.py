@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from sqlalchemy.orm import Session
 
 from shared_models.clock import utcnow
+from shared_models.contracts.fields import checked
 from shared_models.contracts.runs import ExecuteBody, trimmed
 from shared_models.errors import ApiError, invalid_payload
 from shared_models.executor import RunOverrides, claim_execution, effective_config
@@ -57,18 +58,19 @@ def parse_dispatch_url(raw: str, settings: Settings) -> tuple[str, str, str]:
 
 
 def _overrides(job: Job, body: ExecuteBody, settings: Settings) -> RunOverrides:
+    """The keys the job's kind takes, each type-checked as it is read (§3.5.7)."""
     if job.target_url:
         # A webhook job: only the URL may change; GitHub keys and the token are ignored.
-        return RunOverrides(target_url=trimmed(body.target_url), metadata=body.metadata)
+        return RunOverrides(target_url=trimmed(checked(body.target_url)), metadata=body.metadata)
     owner = repo = workflow = None
-    dispatch = trimmed(body.dispatch_url)
+    dispatch = trimmed(checked(body.dispatch_url))
     if dispatch:
         owner, repo, workflow = parse_dispatch_url(dispatch, settings)
     return RunOverrides(
-        github_owner=trimmed(body.github_owner) or owner,
-        github_repo=trimmed(body.github_repo) or repo,
-        github_workflow_name=trimmed(body.github_workflow_name) or workflow,
-        github_token=trimmed(body.github_token),
+        github_owner=trimmed(checked(body.github_owner)) or owner,
+        github_repo=trimmed(checked(body.github_repo)) or repo,
+        github_workflow_name=trimmed(checked(body.github_workflow_name)) or workflow,
+        github_token=trimmed(checked(body.github_token)),
         metadata=body.metadata,
     )
 
@@ -90,8 +92,7 @@ def runnable_job(*, session: Session, settings: Settings, actor: User, job_id: s
 
 
 def execute_now(*, session: Session, settings: Settings, job: Job, body: ExecuteBody) -> ExecuteOutcome:
-    """The overrides of the body (types checked by the contract), then the claimed
-    `running` row (flushed, not committed)."""
+    """The overrides of the body, then the claimed `running` row (flushed, not committed)."""
     overrides = _overrides(job, body, settings)
     if not effective_config(job, overrides).is_runnable:
         raise ApiError(400, "Missing target configuration", "Job has no valid target configuration to execute.")

@@ -228,6 +228,18 @@ def test_update_errors_leave_db_unchanged(
     assert _snapshot(db) == before
 
 
+def test_keys_read_after_the_database_rules_are_refused_after_them(client: Any, db: Session, admin: dict, qa: PicTeam) -> None:
+    # §3.3.6: the duplicate slug (409) comes before anything about slack_handle.
+    response = client.post("/api/pic-teams", json={"name": qa.name, "slack_handle": 7}, headers=admin)
+    assert response.status_code == 409
+    # §3.3.7: the slug key (step 4) comes before is_active (5) and slack_handle (6).
+    response = client.put(f"/api/pic-teams/{qa.id}", json={"slug": "x", "is_active": "no", "slack_handle": 1},
+                          headers=admin)
+    assert response.get_json() == {"error": "Invalid payload", "message": "Slug cannot be edited directly; it is derived from name."}
+    response = client.put(f"/api/pic-teams/{qa.id}", json={"is_active": "no", "slack_handle": 1}, headers=admin)
+    assert response.get_json() == {"error": "Invalid payload", "message": '"is_active" must be a boolean.'}
+
+
 def test_update_missing_is_404_after_json_check(client: Any, admin: dict) -> None:
     response = client.put("/api/pic-teams/nope", data="x", headers=admin)
     assert (response.status_code, response.get_json()) == (400, {"error": "Content-Type must be application/json"})

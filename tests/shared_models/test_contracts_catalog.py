@@ -15,6 +15,8 @@ from shared_models.contracts.catalog import (
     PicTeamCreate,
     PicTeamUpdate,
 )
+from shared_models.contracts.fields import checked
+from shared_models.errors import ApiError
 from tests.shared_models.test_contracts import body, refusal
 
 NAME_REQUIRED = (400, {"error": "Missing required fields", "message": '"name" is required.'})
@@ -51,17 +53,20 @@ def test_create_trims_the_name_and_derives_the_slug(payload: dict[str, Any], slu
         ({"name": "ok", "slug": 5}, invalid('"slug" must be a string.')),
         ({"name": "!!!", "slack_handle": 5}, NO_SLUG),  # the slug before any later key
         ({"name": "ok", "slug": "s" * 101}, (400, {"error": "Invalid slug", "message": "Slug must be at most 100 characters."})),
-        ({"name": "ok", "slack_handle": 7}, invalid('"slack_handle" must be a string.')),
     ],
 )
 def test_create_check_order(payload: dict[str, Any], answer: tuple[int, dict[str, str]]) -> None:
     assert refusal(PicTeamCreate, payload) == answer
 
 
-def test_a_missing_or_blank_slack_handle_is_left_to_the_service() -> None:
-    # §3.3.6: it is answered after the duplicate-slug 409, which needs the database.
+def test_the_slack_handle_is_left_to_the_service() -> None:
+    # §3.3.6: it is read after the duplicate-slug 409, which needs the database.
     assert parse_body(PicTeamCreate, body({"name": "QA", "slack_handle": " "})).slack_handle == " "
     assert parse_body(PicTeamCreate, body({"name": "QA"})).slack_handle is None
+    held = parse_body(PicTeamCreate, body({"name": "QA", "slack_handle": 7})).slack_handle
+    with pytest.raises(ApiError) as caught:
+        checked(held)
+    assert (caught.value.status, caught.value.body) == invalid('"slack_handle" must be a string.')
 
 
 def test_create_schema_still_requires_the_handle_and_offers_a_sluggable_name() -> None:
@@ -76,23 +81,44 @@ def test_create_schema_still_requires_the_handle_and_offers_a_sluggable_name() -
     [
         ({"name": None}, (400, {"error": "Invalid name", "message": "Name cannot be empty."})),
         ({"name": " ", "is_active": "x"}, (400, {"error": "Invalid name", "message": "Name cannot be empty."})),
-        ({"name": "n" * 256}, NAME_TOO_LONG),
+        ({"name": "n" * 256, "slack_handle": 5}, NAME_TOO_LONG),
         ({"name": 3, "is_active": "x"}, invalid('"name" must be a string.')),
-        ({"is_active": None}, invalid('"is_active" must be a boolean.')),
-        ({"is_active": "false"}, invalid('"is_active" must be a boolean.')),
-        ({"is_active": True, "slack_handle": 5}, invalid('"slack_handle" must be a string.')),
-        ({"slack_handle": None}, (400, {"error": "Invalid slack_handle", "message": "slack_handle cannot be empty."})),
-        ({"slack_handle": "h" * 256},
+    ],
+)
+def test_update_refuses_the_name_first(payload: dict[str, Any], answer: tuple[int, dict[str, str]]) -> None:
+    assert refusal(PicTeamUpdate, payload) == answer
+
+
+@pytest.mark.parametrize(
+    ("payload", "key", "answer"),
+    [
+        ({"is_active": None}, "is_active", invalid('"is_active" must be a boolean.')),
+        ({"is_active": "false"}, "is_active", invalid('"is_active" must be a boolean.')),
+        ({"slack_handle": 5}, "slack_handle", invalid('"slack_handle" must be a string.')),
+        ({"slack_handle": None}, "slack_handle",
+         (400, {"error": "Invalid slack_handle", "message": "slack_handle cannot be empty."})),
+        ({"slack_handle": "h" * 256}, "slack_handle",
          (400, {"error": "Invalid slack_handle", "message": "slack_handle must be at most 255 characters."})),
     ],
 )
-def test_update_refusals_in_check_order(payload: dict[str, Any], answer: tuple[int, dict[str, str]]) -> None:
-    assert refusal(PicTeamUpdate, payload) == answer
+def test_update_holds_the_later_keys_refusals_for_the_service(
+    payload: dict[str, Any], key: str, answer: tuple[int, dict[str, str]]
+) -> None:
+    # §3.3.3/§3.3.7: read after the name's database rules and the `slug` key.
+    update = parse_body(PicTeamUpdate, body({"name": "ok", **payload}))
+    with pytest.raises(ApiError) as caught:
+        checked(getattr(update, key))
+    assert (caught.value.status, caught.value.body) == answer
+
+
+def test_update_reads_good_later_keys() -> None:
+    update = parse_body(PicTeamUpdate, body({"is_active": 1, "slack_handle": " @qa "}))
+    assert (checked(update.is_active), checked(update.slack_handle)) == (True, "@qa")
 
 
 def test_update_knows_what_was_sent_and_a_slug_of_any_type_is_left_to_the_service() -> None:
     update = parse_body(CategoryUpdate, body({"name": " Smoke ", "slug": {"any": 1}, "is_active": 0}))
-    assert (update.name, update.is_active) == ("Smoke", False)
+    assert (update.name, checked(update.is_active)) == ("Smoke", False)
     assert update.sent() == {"name", "slug", "is_active"}
     assert "slug" not in CategoryUpdate.model_json_schema()["properties"]  # offered nowhere: always refused
 

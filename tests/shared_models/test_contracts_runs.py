@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from shared_models.contracts import parse_body
+from shared_models.contracts.fields import checked
 from shared_models.contracts.runs import ExecuteBody, TestRunBody
 from shared_models.errors import ApiError
 from shared_models.requests import JsonBody
@@ -74,3 +75,11 @@ def test_execute_body_is_optional_and_ignored_without_a_json_type() -> None:
 def test_execute_metadata_must_be_an_object_or_null(metadata: Any) -> None:
     assert refusal(ExecuteBody, {"metadata": metadata}) == invalid('"metadata" must be a JSON object.')
     assert parse_body(ExecuteBody, body({"metadata": None})).metadata is None
+
+
+def test_execute_overrides_hold_a_wrong_type_until_the_service_reads_the_key() -> None:
+    parsed = parse_body(ExecuteBody, body({"github_owner": 5, "target_url": " https://x.example "}))
+    assert checked(parsed.target_url) == " https://x.example "
+    with pytest.raises(ApiError) as caught:
+        checked(parsed.github_owner)
+    assert caught.value.body == {"error": "Invalid payload", "message": '"github_owner" must be a string.'}
