@@ -65,7 +65,7 @@ from fastapi_app import create_app as create_fastapi_app
 from shared_models import metrics, request_ids
 from shared_models.db import begin_write, make_engine, make_sessionmaker
 from shared_models.errors import NOT_FOUND_BODY
-from shared_models.metrics import UNMATCHED
+from shared_models.http_metrics import UNMATCHED
 from shared_models.request_log import Subjects, configure_request_log
 from shared_models.settings import Settings, get_settings
 

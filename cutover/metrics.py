@@ -1,7 +1,7 @@
 """The gateway's Prometheus metrics (collected by `shared_models.metrics`).
 
     http_server_request_duration_seconds{route,stack,state,status_class}   histogram
-                                                  (shared_models.metrics: the end state keeps it)
+                                                  (shared_models.http_metrics: the end state keeps it)
     cutover_route_state{route,state}              1 for the route's state, 0 for the others
     cutover_route_canary_percent{route}           share of callers FastAPI serves (canary %,
                                                   100 at fastapi, 0 at legacy/shadow)

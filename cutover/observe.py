@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from cutover.figures import ArmFigures, add_figures, slot_of
 from shared_models.clock import utcnow
 from shared_models.db import begin_write
-from shared_models.metrics import UNMATCHED, RequestDurations
+from shared_models.http_metrics import UNMATCHED, RequestDurations
 from shared_models.request_log import log_request
 
 log = logging.getLogger("gateway.observe")

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fastapi_app.legacy_prefix import LEGACY_PREFIX, V2_PREFIX, under
 from shared_models import metrics, request_ids
-from shared_models.metrics import UNMATCHED, RequestDurations
+from shared_models.http_metrics import UNMATCHED, RequestDurations
 from shared_models.request_log import Subjects, configure_request_log, log_request
 
 METRICS_PATH = "/metrics"

@@ -4,8 +4,6 @@
     await send_exposition(scope, send)   # that answer, on ASGI (GET or HEAD)
     status_class(404)         # "4xx"
     mark_process_dead()       # at worker shutdown: drop its live gauges
-    durations = RequestDurations()
-    durations.observe("GET /api/jobs/<job_id>", "fastapi", "fastapi", 200, 0.004)
 
 With `PROMETHEUS_MULTIPROC_DIR` set (it must be set before any metric is created, i.e.
 in the environment of `uvicorn --workers N`, and the directory emptied when the
@@ -14,13 +12,8 @@ deployment starts), every process writes its samples to mmapped files there and
 host sharing the directory add up too). Without it, the process's own registry is read.
 
 The metric objects live beside what they measure (`cutover.metrics`,
-`scheduler.metrics`), except the one every HTTP front door records, whichever it is
-(the cutover gateway today, `fastapi_app.main` once Flask retires):
-
-    http_server_request_duration_seconds{route,stack,state,status_class}   histogram
-
-`route` is always a route key (`GET /api/jobs/<job_id>`) or `unmatched`, never a raw
-path, so the label set stays bounded.
+`scheduler.metrics`, `shared_models.http_metrics` for the HTTP front doors); this module
+only owns how they are collected.
 """
 
 from __future__ import annotations
@@ -33,7 +26,6 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
-    Histogram,
     generate_latest,
     multiprocess,
 )
@@ -41,13 +33,6 @@ from prometheus_client import (
 from shared_models.request_ids import Send
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-UNMATCHED = "unmatched"
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-
-REQUEST_DURATION = Histogram(
-    "http_server_request_duration_seconds", "Time from request to the last response byte, per route and arm.",
-    ("route", "stack", "state", "status_class"), buckets=LATENCY_BUCKETS,
-)
 
 
 def multiprocess_dir() -> str | None:
@@ -92,18 +77,3 @@ _CLASSES = {n: f"{n}xx" for n in range(1, 6)}
 def status_class(status: int) -> str:
     """`"2xx"` .. `"5xx"` (anything else is `"other"`): bounded label values."""
     return _CLASSES.get(status // 100, "other")
-
-
-class RequestDurations:
-    """`REQUEST_DURATION` with its label children cached: `labels()` costs more than the
-    observation itself, and a front door's label sets are few (bounded route keys)."""
-
-    def __init__(self) -> None:
-        self._children: dict[tuple[str, str, str, str], Histogram] = {}
-
-    def observe(self, route: str, stack: str, state: str, status: int, seconds: float) -> None:
-        key = (route, stack, state, status_class(status))
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = REQUEST_DURATION.labels(*key)
-        child.observe(seconds)
