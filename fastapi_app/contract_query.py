@@ -1,4 +1,4 @@
-"""List queries as typed contracts, validated in one step: the hot read routes' way.
+"""List queries as typed contracts, validated in one step: how every v2 route takes its query.
 
     async def list_executions(
         request: Request, claims: ReadClaims, query: Annotated[ExecutionListQuery, ContractQuery(ExecutionListQuery)]
@@ -7,8 +7,7 @@
 FastAPI's native `Annotated[Q, Query()]` re-inspects each field's annotation on every
 request before validating: for the 9 fields of `ExecutionListQuery` that took ~210 µs
 a request against ~7 µs for the model's own validation (measured in-process, this
-machine under load). The hot read routes therefore take their query through this
-dependency: the same model, validated from the query string (first values, D19), its
+machine under load). Routes therefore take their query through this dependency: the same model, validated from the query string (first values, D19), its
 failures raised as the `RequestValidationError` FastAPI raises, so `fastapi_app.errors`
 answers them alike (through `contract_error`, after the read path's owner check).
 `ContractRoute` lists the model's fields as the operation's query parameters, so the

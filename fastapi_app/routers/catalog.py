@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from fastapi_app.contract_body import ContractBody, ContractRoute
+from fastapi_app.contract_query import ContractQuery
 from fastapi_app.deps import AdminUser, CurrentUser, JsonBodyDep, SessionDep, call
 from fastapi_app.routers.auth import BODY_ERRORS
 from fastapi_app.schemas.catalog import (
@@ -36,7 +37,7 @@ from shared_models.services import catalog
 from shared_models.services.catalog import CATEGORIES, PIC_TEAMS, Catalog, CategoryOrTeam
 
 router = APIRouter(tags=["catalog"], route_class=ContractRoute)
-ListQuery = Annotated[CatalogListQuery, Query()]
+ListQuery = Annotated[CatalogListQuery, ContractQuery(CatalogListQuery)]
 
 
 def _error(description: str) -> dict[str, Any]:

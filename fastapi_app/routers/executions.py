@@ -2,10 +2,8 @@
 
 Thin: each route declares its query contract (`shared_models.contracts.executions`) and
 hands it to the same `shared_models.services.executions` function the legacy view calls.
-A refused `from`/`to` is the legacy 400 (`fastapi_app.errors`); the query is validated
-after the dependencies, so the token and the job's 404 come first. The hot reads
-(`/executions`, `/executions/statistics`) take it through `ContractQuery` (the same
-model in one validation step, see `fastapi_app.contract_query`), the others natively. Literal segments
+A refused `from`/`to` is the legacy 400 (`fastapi_app.errors`); each query is a
+`ContractQuery` declared after the token and the job's 404, so those come first. Literal segments
 (`/executions/statistics`, `/jobs/{job_id}/executions/stats`) are declared before the
 `{execution_id}` routes: FastAPI matches in declaration order, Werkzeug prefers literals.
 """
@@ -14,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from fastapi_app import read_path
@@ -69,7 +67,7 @@ async def listed_job(job_id: str, session: SessionDep, _user: CurrentUser) -> Jo
 async def list_job_executions(
     session: SessionDep,
     job: Annotated[Job, Depends(listed_job)],
-    query: Annotated[JobExecutionListQuery, Query()],
+    query: Annotated[JobExecutionListQuery, ContractQuery(JobExecutionListQuery)],
 ) -> dict[str, Any]:
     return await call(session, service.list_job_executions, job=job, query=query)
 

@@ -1,8 +1,8 @@
 """v2 twins of the notification routes (API_CONTRACT.md §3.7): the caller's own rows.
 
-The queries are the contracts of `shared_models.contracts.notifications`, declared
-natively, or through `ContractQuery` on the hot list (one validation step, see
-`fastapi_app.contract_query`); a refused `from`/`to` is the legacy 400, after the token checks.
+The queries are the contracts of `shared_models.contracts.notifications`, declared with
+`ContractQuery` (see `fastapi_app.contract_query`); a refused `from`/`to` is the legacy
+400, after the token checks.
 
 The list is `/api/v2/notifications` exactly (`.../notifications/` is the JSON 404, as
 every trailing slash). `read-all` and `delete-read` are declared before the
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from fastapi_app import read_path
@@ -62,7 +62,7 @@ async def list_notifications(
     responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def unread_count(
-    session: SessionDep, user: CurrentUser, query: Annotated[NotificationRangeQuery, Query()]
+    session: SessionDep, user: CurrentUser, query: Annotated[NotificationRangeQuery, ContractQuery(NotificationRangeQuery)]
 ) -> dict[str, Any]:
     return await call(session, service.unread_count, actor=user, query=query)
 
@@ -94,7 +94,7 @@ async def mark_read(notification_id: str, session: SessionDep, user: CurrentUser
     responses={**AUTH_RESPONSES, **BAD_DATES},
 )
 async def delete_read(
-    session: SessionDep, user: CurrentUser, query: Annotated[NotificationRangeQuery, Query()]
+    session: SessionDep, user: CurrentUser, query: Annotated[NotificationRangeQuery, ContractQuery(NotificationRangeQuery)]
 ) -> dict[str, Any]:
     return await call(session, service.delete_read, actor=user, query=query)
 
