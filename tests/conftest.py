@@ -8,6 +8,8 @@ the end. Otherwise each test gets a copy of a migrated SQLite file.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import shutil
 import uuid
@@ -26,6 +28,7 @@ from shared_models import clock, ids
 from shared_models.db import begin_write, make_engine, make_sessionmaker
 from shared_models.migrate import upgrade
 from shared_models.models import Base
+from shared_models.request_log import REQUEST_LOG, JsonLines
 from shared_models.seed import seed_categories
 from shared_models.settings import Settings
 from tests.local_http import LocalHTTPServer
@@ -189,3 +192,17 @@ def legacy_app(settings: Settings, engine: Engine) -> Iterator[Any]:
 @pytest.fixture
 def legacy_client(legacy_app: Any) -> Any:
     return legacy_app.test_client()
+
+
+@pytest.fixture
+def request_log() -> Iterator[io.StringIO]:
+    """The request log (`gateway.requests`) with its own JSON-lines handler, writing to a
+    buffer: what `configure_request_log` sets up, for the gateway's and the end state's tests."""
+    saved = REQUEST_LOG.handlers[:], REQUEST_LOG.propagate, REQUEST_LOG.level
+    handler = JsonLines()
+    handler.setStream(io.StringIO())
+    REQUEST_LOG.handlers, REQUEST_LOG.propagate = [handler], False
+    REQUEST_LOG.setLevel(logging.INFO)
+    yield handler.stream
+    REQUEST_LOG.handlers, REQUEST_LOG.propagate = saved[0], saved[1]
+    REQUEST_LOG.setLevel(saved[2])

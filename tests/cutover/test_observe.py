@@ -7,10 +7,8 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -21,7 +19,7 @@ from cutover.observe import Observer, Seen
 from cutover.registry import load_registry
 from gateway import create_gateway
 from shared_models.db import make_sessionmaker
-from shared_models.request_log import REQUEST_LOG, JsonLines
+from shared_models.request_log import REQUEST_LOG
 from shared_models.settings import Settings
 from tests.cutover.support import write
 
@@ -88,45 +86,32 @@ def test_a_failed_flush_keeps_its_counts(settings: Settings, engine) -> None:  #
         assert figures(db, HEALTH)["legacy"] == (1, 0, 1)
 
 
-@pytest.fixture
-def own_request_log() -> Iterator[io.StringIO]:
-    """`gateway.requests` as `configure_request_log` sets it up, writing to a buffer."""
-    saved = REQUEST_LOG.handlers[:], REQUEST_LOG.propagate, REQUEST_LOG.level
-    handler = JsonLines()
-    handler.setStream(io.StringIO())
-    REQUEST_LOG.handlers, REQUEST_LOG.propagate = [handler], False
-    REQUEST_LOG.setLevel(logging.INFO)
-    yield handler.stream
-    REQUEST_LOG.handlers, REQUEST_LOG.propagate = saved[0], saved[1]
-    REQUEST_LOG.setLevel(saved[2])
-
-
-def test_request_log_lines_are_what_logging_writes(own_request_log: io.StringIO) -> None:
+def test_request_log_lines_are_what_logging_writes(request_log: io.StringIO) -> None:
     observer = Observer(lambda: None, slot_seconds=10, flush_interval=3600, metrics=False,  # type: ignore[arg-type, return-value]
                         request_log=True)
     seen = Seen(route="GET /api/jobs", stack="legacy", state="shadow")
     observer.observe(seen, status=200, seconds=0.0025, request_id="r1", user_id="7", method="GET")
-    [direct] = own_request_log.getvalue().splitlines(keepends=True)
+    [direct] = request_log.getvalue().splitlines(keepends=True)
     line = json.loads(direct)
     assert (line["request_id"], line["route"], line["state"], line["status"], line["duration_ms"], line["user_id"]) == (
         "r1", "GET /api/jobs", "shadow", 200, 2.5, "7")
     # The shortcut writes the very bytes the logging machinery would have written.
     REQUEST_LOG.info(direct.rstrip("\n"))
-    assert own_request_log.getvalue() == direct * 2
+    assert request_log.getvalue() == direct * 2
 
 
-def test_request_log_goes_through_logging_when_reconfigured(own_request_log: io.StringIO) -> None:
+def test_request_log_goes_through_logging_when_reconfigured(request_log: io.StringIO) -> None:
     records: list[logging.LogRecord] = []
     REQUEST_LOG.handlers[0].addFilter(lambda record: records.append(record) or False)  # sees, drops
     observer = Observer(lambda: None, slot_seconds=10, flush_interval=3600, metrics=False,  # type: ignore[arg-type, return-value]
                         request_log=True)
     observer.observe(Seen(), status=404, seconds=0.001, request_id="r2", user_id=None, method="GET")
     assert [json.loads(record.getMessage())["request_id"] for record in records] == ["r2"]
-    assert own_request_log.getvalue() == ""  # the filter said no, and was asked
+    assert request_log.getvalue() == ""  # the filter said no, and was asked
 
 
 def test_the_end_state_labels_every_twinned_route_as_the_gateway_does(
-        settings: Settings, own_request_log: io.StringIO) -> None:
+        settings: Settings, request_log: io.StringIO) -> None:
     """fastapi_app.main's `route` (log and histogram) is the registry key, on both prefixes."""
     from fastapi_app.main import create_main_app
 
@@ -140,4 +125,4 @@ def test_the_end_state_labels_every_twinned_route_as_the_gateway_does(
             for sent in (path, "/api/v2" + path[len("/api"):]):
                 client.request(pair.method, sent)
                 expected.append(pair.key)
-    assert [json.loads(line)["route"] for line in own_request_log.getvalue().splitlines()] == expected
+    assert [json.loads(line)["route"] for line in request_log.getvalue().splitlines()] == expected

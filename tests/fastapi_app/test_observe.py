@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
 from fastapi_app.main import create_main_app
-from shared_models.request_log import REQUEST_LOG, JsonLines
 from shared_models.settings import Settings
 from tests.conftest import make_settings
 from tests.helpers import bearer, make_job, make_user
@@ -34,19 +32,6 @@ def main_app(settings: Settings, engine: Engine) -> FastAPI:
 def client(main_app: FastAPI) -> Iterator[TestClient]:
     with TestClient(main_app) as client:
         yield client
-
-
-@pytest.fixture
-def request_log() -> Iterator[io.StringIO]:
-    """`gateway.requests` with its own JSON-lines handler, writing to a buffer."""
-    saved = REQUEST_LOG.handlers[:], REQUEST_LOG.propagate, REQUEST_LOG.level
-    handler = JsonLines()
-    handler.setStream(io.StringIO())
-    REQUEST_LOG.handlers, REQUEST_LOG.propagate = [handler], False
-    REQUEST_LOG.setLevel(logging.INFO)
-    yield handler.stream
-    REQUEST_LOG.handlers, REQUEST_LOG.propagate = saved[0], saved[1]
-    REQUEST_LOG.setLevel(saved[2])
 
 
 def _lines(buffer: io.StringIO) -> list[dict[str, object]]:
