@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,18 +10,9 @@ from shared_models.contracts import parse_body
 from shared_models.contracts.auth import Login, Logout, Register
 from shared_models.errors import ApiError
 from shared_models.requests import JsonBody
+from tests.shared_models.test_contracts import body, refusal
 
 USER = {"username": "bob", "email": "bob@example.com", "password": "s3cret!"}
-
-
-def body(value: Any) -> JsonBody:
-    return JsonBody("application/json", json.dumps(value).encode())
-
-
-def refusal(contract: type, payload: Any) -> tuple[int, dict[str, Any]]:
-    with pytest.raises(ApiError) as caught:
-        parse_body(contract, body(payload))
-    return caught.value.status, caught.value.body
 
 
 def typed(field: str, expected: str = "a string") -> tuple[int, dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -11,19 +10,9 @@ from shared_models.contracts import parse_body
 from shared_models.contracts.fields import Refusal, checked
 from shared_models.contracts.users import JobsTableColumns, PreferencesUpdate, UiPreferencesUpdate, UserUpdate
 from shared_models.errors import ApiError
-from shared_models.requests import JsonBody
 from shared_models.serializers import PREFERENCE_FLAGS
 from shared_models.services.users import DEFAULT_JOBS_TABLE_COLUMNS
-
-
-def body(value: Any) -> JsonBody:
-    return JsonBody("application/json", json.dumps(value).encode())
-
-
-def refusal(contract: type, payload: Any) -> tuple[int, dict[str, Any]]:
-    with pytest.raises(ApiError) as caught:
-        parse_body(contract, body(payload))
-    return caught.value.status, caught.value.body
+from tests.shared_models.test_contracts import body, refusal
 
 
 def invalid(message: str) -> tuple[int, dict[str, Any]]:
