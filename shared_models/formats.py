@@ -2,19 +2,58 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+SQLITE_DATETIME_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
+"""How SQLAlchemy stores a DateTime in SQLite (its default storage format, always 6 digits
+of microseconds): the text `stored_instant` may cut into the D4 form directly."""
 
 
-def utc_instant(value: datetime | None) -> str | None:
-    """A stored UTC instant as `2026-11-26T12:51:04.775Z` (milliseconds truncated)."""
+def utc_instant(value: datetime | str | None) -> str | None:
+    """A stored UTC instant as `2026-11-26T12:51:04.775Z` (milliseconds truncated).
+
+    A str is an instant already in that form (`stored_instant`, which the `WireInstant`
+    column type of the hot reads applies to their rows) and is returned as it is; other
+    text (say a raw SQLite value read without its column type) is refused, not passed on.
+    """
     if value is None:
         return None
+    if isinstance(value, str):
+        if value.endswith("Z"):
+            return value
+        raise TypeError(f"not a rendered instant: {value!r}")
     if value.tzinfo is not None and value.tzinfo is not UTC:  # stored values are read back in UTC
         value = value.astimezone(UTC)
     # %-formatting: half the cost of the f-string (a list page writes ~60 of these).
     return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (  # noqa: UP031
         value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond // 1000
     )
+
+
+def stored_instant(value: Any) -> str | None:
+    """`utc_instant` of a naive-UTC instant as the driver returns it (SQLite: its text,
+    PostgreSQL: a naive datetime), without the aware datetime in between.
+
+    The same string as the general path (the DateTime processor, `UTCDateTime` making it
+    aware, then `utc_instant`), at a fraction of the cost: `replace(tzinfo=...)` alone
+    costs ~0.6 µs and a job list page reads 60 instants, in both stacks. Text that
+    `datetime.fromisoformat` (SQLAlchemy's SQLite reader) refuses raises as it did.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        text = value
+        value = datetime.fromisoformat(text)
+        if SQLITE_DATETIME_TEXT.fullmatch(text):
+            # Same digits: %04d/%02d give back the stored fields, and the first three
+            # digits of the microseconds are `microsecond // 1000`.
+            return f"{text[:10]}T{text[11:23]}Z"
+    if value.tzinfo is not None:
+        return utc_instant(value)
+    # The positional form: isoformat's keyword parsing costs more than the formatting.
+    return value.isoformat("T", "milliseconds") + "Z"
 
 
 def zoned_time(value: datetime | None) -> str | None:

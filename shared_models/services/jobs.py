@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Label, Select, String, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Label, Select, String, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from shared_models.contracts.jobs import PER_PAGE_DEFAULT, JobCreate, JobListQue
 from shared_models.errors import bad_request
 from shared_models.formats import utc_instant
 from shared_models.models import Job, JobExecution, User
+from shared_models.models.base import UTCDateTime, as_wire_instant
 from shared_models.notify import broadcast
 from shared_models.rows import named_first, named_rows
 from shared_models.serializers import job_to_dict, metadata_to_text
@@ -70,12 +71,26 @@ def last_started_column() -> Label[Any]:
 
 
 @lru_cache(maxsize=1)
+def job_read_columns() -> tuple[ColumnElement[Any], ...]:
+    """What the job reads select: every `jobs` column, then `last_started`; the instants
+    (created_at, updated_at, last_started) read as their response text (`WireInstant`).
+
+    Their rows are only serialized, so the instants need not be datetimes: this saves
+    ~1.2 µs an instant (60 a list page) in both stacks."""
+    columns = [
+        as_wire_instant(column, column.key) if isinstance(column.type, UTCDateTime) else column
+        for column in Job.__table__.columns
+    ]
+    return (*columns, as_wire_instant(last_started_column().element, "last_started"))
+
+
+@lru_cache(maxsize=1)
 def job_statement() -> Select[Any]:
     """One job by id (bind parameter `job_id`) with its `last_started`.
 
     Built once: a statement built per request with the id as a literal cost more to
     build and to key for the compiled cache than its SQL costs to run (both stacks)."""
-    return select(Job, last_started_column()).where(Job.id == bindparam("job_id", type_=String))
+    return select(*job_read_columns()).where(Job.id == bindparam("job_id", type_=String))
 
 
 def job_with_schedule(
@@ -194,7 +209,7 @@ def _count_statement(shape: ListQuery) -> Select[Any]:
 
 @lru_cache(maxsize=STATEMENT_CACHE_SIZE)
 def _page_statement(shape: ListQuery) -> Select[Any]:
-    statement = shape.ordered(shape.filtered(select(Job, last_started_column())))
+    statement = shape.ordered(shape.filtered(select(*job_read_columns())))
     return windowed(statement) if shape.paged else statement
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from shared_models.contracts.jobs import JobListQuery
+from shared_models.formats import utc_instant
 from shared_models.models import Job, User
 from shared_models.serializers import job_to_dict
 from shared_models.services.jobs import list_jobs
@@ -210,3 +211,40 @@ def test_last_execution_is_one_grouped_query(db: Session, engine: Engine, settin
     assert body["count"] == 25
     assert all(job["last_execution_at"] is not None for job in body["jobs"])
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+EDGE_INSTANTS = [
+    at(2030, 1, 1).replace(microsecond=999_999),
+    at(2030, 1, 1, 0, 1).replace(microsecond=999),
+    at(2030, 1, 1, 0, 2).replace(microsecond=1000),
+    at(2030, 1, 1, 0, 3),
+    at(1970, 1, 1).replace(microsecond=500_500),
+    at(9999, 12, 31, 23, 59).replace(second=59, microsecond=999_999),
+]
+
+
+def test_instants_read_as_the_orm_writes_them(
+    client: Any, db: Session, settings: Settings, viewer: User
+) -> None:
+    """The job reads take their instants straight from the driver (`WireInstant`): the
+    same strings as the ORM entity's aware datetimes through `utc_instant`, whatever
+    the microseconds (milliseconds truncated), on each backend, list and one job alike."""
+    jobs = []
+    for n, instant in enumerate(EDGE_INSTANTS):
+        job = make_job(db, name=f"edge {n}", created_at=instant, updated_at=EDGE_INSTANTS[-1 - n], end_date=FAR)
+        if instant.year < 9999:  # the statistics trigger's day key stops before that
+            make_execution(db, job, started_at=instant)
+        jobs.append(job)
+    jobs.append(make_job(db, name="never ran", end_date=FAR))
+    starts = [instant if instant.year < 9999 else None for instant in EDGE_INSTANTS] + [None]
+    db.expire_all()  # the values as stored, read back by the ORM
+    expected = {job.id: job_to_dict(job) for job in jobs}
+    listed = get(client, settings, viewer, sort_by="name", sort_order="asc").get_json()["jobs"]
+    assert [job["id"] for job in listed] == [job.id for job in jobs]
+    for job, instant in zip(listed, starts, strict=True):
+        assert {key: job[key] for key in expected[job["id"]]} == expected[job["id"]]
+        assert job["last_execution_at"] == utc_instant(instant)
+        one = client.get(f"/api/jobs/{job['id']}", headers=bearer(settings, viewer)).get_json()["job"]
+        assert one == job
+    assert listed[0]["created_at"] == "2030-01-01T00:00:00.999Z"
+    assert listed[1]["updated_at"] == "1970-01-01T00:00:00.500Z"
