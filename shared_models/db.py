@@ -98,10 +98,30 @@ def configure_engine(engine: Engine) -> Engine:
         if connection.get_execution_options().get(WRITE_OPTION):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
-            connection.exec_driver_sql("BEGIN")
+            begin_deferred(connection)
 
     engine._cronjob_configured = True  # type: ignore[attr-defined]
     return engine
+
+
+def begin_deferred(connection: Connection) -> None:
+    """Emit SQLite's deferred `BEGIN` on the DBAPI cursor, not through `exec_driver_sql`.
+
+    Every read transaction of both stacks begins here: the full execute path (execution
+    context, cursor events, result set-up) costs ~6 µs more than the statement itself,
+    per transaction and per stack. A deferred BEGIN takes no lock, so it does not wait;
+    should it fail all the same, it is emitted again the full way, which raises what it
+    always raised (SQLAlchemy's wrapped error, `handle_error` events). Cursor event
+    listeners no longer see this BEGIN (IMMEDIATE, rarer and able to wait for the write
+    lock, keeps the full path).
+    """
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute("BEGIN")
+    except Exception:
+        connection.exec_driver_sql("BEGIN")
+    finally:
+        cursor.close()
 
 
 def make_engine(settings: Settings) -> Engine:
