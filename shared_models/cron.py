@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
@@ -160,6 +161,19 @@ def next_run_text(expression: str, after: datetime, tz: tzinfo) -> str | None:
     formatting an instant of a ZoneInfo zone costs more than the cached lookup itself.
     """
     return _next_run_text_in_minute(expression, int(after.timestamp() // 60), tz)
+
+
+def next_run_texts(after: datetime, tz: tzinfo) -> Callable[[str], str | None]:
+    """`next_run_text(expression, after, tz)` as a function of the expression alone.
+
+    For a page of jobs at one `after`: the minute of the memo key is worked out once,
+    not per job (~0.3 µs a job, in both stacks)."""
+    minute = int(after.timestamp() // 60)
+
+    def text(expression: str) -> str | None:
+        return _next_run_text_in_minute(expression, minute, tz)
+
+    return text
 
 
 @lru_cache(maxsize=16384)

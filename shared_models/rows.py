@@ -24,9 +24,13 @@ def _row_type(fields: tuple[str, ...]) -> Any:
 
 
 def named_rows(result: Result[Any]) -> list[Any]:
-    """Every row of `result` as a namedtuple of its columns (same names, same order)."""
+    """Every row of `result` as a namedtuple of its columns (same names, same order).
+
+    The rows are fetched at once (`all()`: one `fetchall`): iterating the result fetched
+    them one by one through SQLAlchemy's per-row path, ~0.6 µs a row more (a list page
+    of 20 jobs, in both stacks)."""
     make = _row_type(tuple(result.keys()))._make
-    return [make(row) for row in result]
+    return [make(row) for row in result.all()]
 
 
 def named_first(result: Result[Any]) -> Any | None:

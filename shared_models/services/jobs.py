@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -94,12 +95,13 @@ def job_statement() -> Select[Any]:
 
 
 def job_with_schedule(
-    job: Job, last_started: datetime | None, *, now: datetime, settings: Settings
+    job: Job, last_started: datetime | str | None, *, next_run: Callable[[str], str | None]
 ) -> dict[str, Any]:
-    """{job} + `last_execution_at` (D4 instant) + `next_execution_at` (zoned, null if inactive)."""
+    """{job} + `last_execution_at` (D4 instant) + `next_execution_at` (zoned, null if
+    inactive); `next_run` is `cron.next_run_texts(now, zone)`, made once per response."""
     body = job_to_dict(job)
     body["last_execution_at"] = utc_instant(last_started)
-    body["next_execution_at"] = cron.next_run_text(job.cron_expression, now, settings.timezone) if job.is_active else None
+    body["next_execution_at"] = next_run(job.cron_expression) if job.is_active else None
     return body
 
 
@@ -112,7 +114,8 @@ def get_job(connection: Connection, *, user_id: str, settings: Settings, job_id:
     row = named_first(connection.execute(job_statement(), {"job_id": job_id}))
     if row is None:
         raise job_not_found(job_id)
-    return {"job": job_with_schedule(row, row.last_started, now=utcnow(), settings=settings)}
+    next_run = cron.next_run_texts(utcnow(), settings.timezone)
+    return {"job": job_with_schedule(row, row.last_started, next_run=next_run)}
 
 
 @dataclass(frozen=True)
@@ -182,7 +185,7 @@ class ListQuery:
     def body(
         self,
         total: int | None,
-        jobs: list[tuple[Any, datetime | None]],
+        jobs: list[tuple[Any, datetime | str | None]],
         *,
         now: datetime,
         settings: Settings,
@@ -197,7 +200,8 @@ class ListQuery:
                 per_page=self.per_page,
                 total_pages=math.ceil(total / self.per_page),
             )
-        body["jobs"] = [job_with_schedule(job, last, now=now, settings=settings) for job, last in jobs]
+        next_run = cron.next_run_texts(now, settings.timezone)
+        body["jobs"] = [job_with_schedule(job, last, next_run=next_run) for job, last in jobs]
         body["count"] = len(jobs)
         return body
 

@@ -132,3 +132,13 @@ def test_next_run_text_is_the_zoned_next_run_everywhere() -> None:
         assert cron.next_run_text(expression, after, zone) == (
             None if expected is None else expected.replace(microsecond=0).isoformat())
     assert cron.next_run_text("45 23 L * *", instants[0], TOKYO) is None  # invalid: no `L`
+
+
+def test_next_run_texts_answer_as_next_run_text() -> None:
+    """The per-page form (one `after`, many expressions) gives the same texts."""
+    for after in (datetime(2026, 3, 8, 6, 59, 59, 999_999, tzinfo=UTC), datetime(2026, 11, 1, 5, 0, tzinfo=UTC)):
+        for zone in ZONES:
+            texts = cron.next_run_texts(after, zone)
+            for expression in EXPRESSIONS:
+                assert texts(expression) == cron.next_run_text(expression, after, zone)
+    assert cron.next_run_texts(datetime(2025, 12, 31, 23, tzinfo=UTC), TOKYO)("0 9 * * *") == "2026-01-01T09:00:00+09:00"
