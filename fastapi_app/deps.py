@@ -24,7 +24,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
@@ -37,6 +36,7 @@ from sqlalchemy import Connection, Select, String, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from fastapi_app.verified_tokens import verified_claims
 from shared_models import tokens
 from shared_models.db import begin_write_async
 from shared_models.errors import TokenError, insufficient_role, payload_too_large
@@ -173,30 +173,6 @@ class Identity:
 
     claims: dict[str, Any]
     user: User
-
-
-_VERIFIED: dict[tuple[str, str, bool], dict[str, Any]] = {}
-_VERIFIED_MAX = 4096
-
-
-def verified_claims(token: str, secret: str, *, refresh: bool) -> dict[str, Any]:
-    """`tokens.decode(token)` with the signature check done once per token.
-
-    The HMAC check gives the same answer every time, so an accepted token's claims are
-    kept (bounded; cleared when full). The time claims are checked again on every use
-    with PyJWT's own rules (leeway 0, wall clock): outside nbf, iat <= now < exp the token
-    goes through `tokens.decode` again, which refuses it with the legacy message.
-    """
-    key = (secret, token, refresh)
-    claims = _VERIFIED.get(key)
-    now = time.time()
-    if claims is not None and max(claims.get("nbf", 0), int(claims.get("iat", 0))) <= now < claims.get("exp", float("inf")):
-        return dict(claims)
-    claims = tokens.decode(token, secret=secret, refresh=refresh)
-    if len(_VERIFIED) >= _VERIFIED_MAX:
-        _VERIFIED.clear()
-    _VERIFIED[key] = claims
-    return dict(claims)
 
 
 def request_claims(request: Request, *, refresh: bool) -> dict[str, Any]:
