@@ -57,7 +57,15 @@ from cutover.flags import auto_rollback
 from cutover.judge import Judge, Outcome
 from cutover.metrics import publish_route_states
 from cutover.observe import Observer, Seen
-from cutover.registry import LEGACY_PREFIX, V2_PREFIX, Registry, build_registry, describe, twin_keys
+from cutover.registry import (
+    LEGACY_PREFIX,
+    V2_PREFIX,
+    Registry,
+    RoutePair,
+    build_registry,
+    describe,
+    twin_keys,
+)
 from cutover.rollback import ErrorBursts
 from cutover.shadow import SAFE_METHODS, ShadowReplayer
 from cutover.snapshot import FlagRefresher
@@ -76,6 +84,15 @@ CONSOLE_PREFIX = "/ops"
 
 def _under(path: str, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix + "/")
+
+
+def _v2_only_label(method: str, pair: RoutePair | None) -> str:
+    """A v2-only route's key when the request runs it (HEAD runs GET), else `unmatched`:
+    the label `fastapi_app.observe` gives the same request once the gateway is gone (a
+    preflight or a wrong method is routed to FastAPI by the path, but runs no route)."""
+    if pair is None or pair.method != ("GET" if method.upper() == "HEAD" else method.upper()):
+        return UNMATCHED
+    return pair.key
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
@@ -182,8 +199,10 @@ class Gateway:
         if _under(path, V2_PREFIX):  # before /api: /api/v2 is under /api too
             seen.stack, seen.state = "fastapi", "direct"
             if self.registry is not None and scope["type"] == "http":
-                pair = self.registry.match(scope.get("method", ""), LEGACY_PREFIX + path[len(V2_PREFIX):])
-                seen.route = pair.key if pair is not None else UNMATCHED
+                method, legacy_path = scope.get("method", ""), LEGACY_PREFIX + path[len(V2_PREFIX):]
+                pair = self.registry.match(method, legacy_path)
+                seen.route = pair.key if pair is not None else _v2_only_label(
+                    method, self.registry.match_v2_only(method, legacy_path))
             await self.v2(scope, receive, served_by(send, "fastapi"))
         elif _under(path, LEGACY_PREFIX):
             await self._legacy_path(scope, receive, send, seen)
@@ -207,7 +226,7 @@ class Gateway:
         assert self.legacy is not None and self.registry is not None
         v2_only = self.registry.match_v2_only(scope["method"], scope["path"]) if scope["type"] == "http" else None
         if v2_only is not None:  # D17: a v2-only route at its /api path, no twin, no flag
-            seen.route, seen.stack, seen.state = v2_only.key, "fastapi", "direct"
+            seen.route, seen.stack, seen.state = _v2_only_label(scope["method"], v2_only), "fastapi", "direct"
             await self.v2(v2_scope(scope), receive, served_by(send, "fastapi"))
             return
         seen.stack, seen.state = "legacy", "legacy"

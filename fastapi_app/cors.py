@@ -23,10 +23,9 @@ no `Expose-Headers`), so this module reproduces the Flask-CORS algorithm for the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from urllib.parse import unquote
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 RESOURCE = re.compile(r"/api/*")
@@ -35,6 +34,11 @@ ALLOW_HEADERS = ("Content-Type", "Authorization")
 EXPOSE_HEADERS = "Content-Type"
 MAX_AGE = "3600"
 _REGEX_HINTS = frozenset("*\\]?$^[]()")
+ALLOW_ORIGIN = b"access-control-allow-origin"
+REQUEST_HEADERS = frozenset(
+    {b"origin", b"access-control-request-private-network", b"access-control-request-method",
+     b"access-control-request-headers"}
+)
 
 Pattern = str | re.Pattern[str]
 
@@ -45,6 +49,20 @@ def _resolve(origin: str) -> Pattern:
     if _REGEX_HINTS.isdisjoint(origin):
         return origin
     return re.compile(origin, re.IGNORECASE)
+
+
+def is_resource(path: str) -> bool:
+    """`RESOURCE` matches the unquoted path; a path starting `/api` matches unquoted too."""
+    return path.startswith("/api") or RESOURCE.match(unquote(path)) is not None
+
+
+def request_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The request headers CORS reads, first value of each (as `Headers.get`), in one pass."""
+    found: dict[str, str] = {}
+    for name, value in raw:
+        if name in REQUEST_HEADERS:
+            found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+    return found
 
 
 def _matches(value: str, patterns: Iterable[Pattern]) -> bool:
@@ -63,17 +81,18 @@ class LegacyCORSMiddleware:
         self.origins = [_resolve(origin) for origin in origins]
         self.wildcard = any(isinstance(o, re.Pattern) and o.pattern == ".*" for o in self.origins)
         self.vary = len(self.origins) > 1 or any(isinstance(o, re.Pattern) for o in self.origins)
+        # Credentials forbid answering "*" to a request without Origin; a list answers its first.
+        literals = sorted(o for o in self.origins if isinstance(o, str))
+        self.no_origin = None if self.wildcard or not literals else literals[0]
 
     def allowed_origin(self, request_origin: str | None) -> str | None:
         """The `Access-Control-Allow-Origin` value, or None when CORS does not apply."""
         if request_origin:
             return request_origin if _matches(request_origin, self.origins) else None
-        if self.wildcard:  # credentials forbid answering "*"
-            return None
-        literals = sorted(o for o in self.origins if isinstance(o, str))
-        return literals[0] if literals else None
+        return self.no_origin
 
-    def cors_headers(self, method: str, request: Headers) -> list[tuple[str, str]]:
+    def cors_headers(self, method: str, request: Mapping[str, str]) -> list[tuple[str, str]]:
+        """The headers to add, from the request's (lower-case names, see `request_headers`)."""
         origin = self.allowed_origin(request.get("origin"))
         if origin is None:
             return []
@@ -97,20 +116,21 @@ class LegacyCORSMiddleware:
         return [(name, value) for name, value in headers if value]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not RESOURCE.match(unquote(scope["path"])):
+        if scope["type"] != "http" or not is_resource(scope["path"]):
             await self.app(scope, receive, send)
             return
-        extra = self.cors_headers(scope["method"], Headers(scope=scope))
+        extra = self.cors_headers(scope["method"], request_headers(scope["headers"]))
         if not extra:
             await self.app(scope, receive, send)
             return
+        # As `MutableHeaders.append` writes them: lower-case latin-1 names.
+        encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in extra]
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if "access-control-allow-origin" not in headers:
-                    for name, value in extra:
-                        headers.append(name, value)
+                headers = message["headers"] = list(message["headers"])
+                if all(name != ALLOW_ORIGIN for name, _value in headers):
+                    headers.extend(encoded)
             await send(message)
 
         await self.app(scope, receive, send_with_cors)

@@ -14,8 +14,7 @@ gateway observes instead (`create_app` installs none of this).
 `route` is the gateway's label for the same request: the legacy route key of the v2
 route that ran, `/api/v2/jobs/{job_id}` → `GET /api/jobs/<job_id>` for `/api/jobs/42` and
 `/api/v2/jobs/42` alike (HEAD counts as GET); no route, or the wrong method → `unmatched`.
-One difference: a v2-only route (no Flask twin, D17) keeps its key at `/api/v2` too,
-where the gateway, knowing only Flask's routes there, says `unmatched`.
+A v2-only route (no Flask twin, D17) has its key at both prefixes, as under the gateway.
 
 Why a probe: the router notes the route in the scope it was handed, and the middlewares
 between (HEAD, the query guard) hand on copies. The probe copies it into a slot the outer

@@ -24,6 +24,12 @@ def query_values(query_string: bytes) -> list[str]:
     return [value for _key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)]
 
 
+def may_hold_nul(query_string: bytes) -> bool:
+    """A decoded query value can only hold NUL if the raw string holds it or `%00`: most
+    requests skip parsing their query here (`parse_qsl` never raises for any input)."""
+    return b"\x00" in query_string or b"%00" in query_string
+
+
 class UrlGuardMiddleware:
     """Answer the `check_url_text` refusal instead of calling the app."""
 
@@ -33,7 +39,8 @@ class UrlGuardMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             try:
-                check_url_text(scope.get("path", ""), query_values(scope.get("query_string", b"")))
+                query = scope.get("query_string", b"")
+                check_url_text(scope.get("path", ""), query_values(query) if may_hold_nul(query) else [])
             except ApiError as error:
                 response = LegacyJSONResponse(error.body, status_code=error.status, headers=error.headers or None)
                 await response(scope, receive, send)

@@ -5,6 +5,8 @@ The default registry is process-wide, so each test reads differences between two
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -108,3 +110,27 @@ def test_metrics_can_be_turned_off(settings: Settings) -> None:
     with TestClient(gateway) as client:
         assert client.get("/metrics").status_code == 404
         assert client.get("/api/health").status_code == 200
+
+
+def test_v2_only_routes_get_the_end_states_labels_at_both_prefixes(
+    gateway: Gateway, db: Session, settings: Settings, request_log: io.StringIO
+) -> None:
+    """Dashboards survive the retirement: the gateway labels a v2-only route (D17) as
+    `fastapi_app.main` does, and a preflight or wrong method on it as `unmatched`."""
+    from fastapi_app.main import create_main_app
+
+    user = make_user(db)
+    calls = [("POST", "/api/auth/logout"), ("POST", "/api/v2/auth/logout"),
+             ("OPTIONS", "/api/v2/auth/logout"), ("GET", "/api/v2/auth/logout"), ("GET", "/api/auth/logout")]
+    labels = {}
+    for name, app in (("gateway", gateway), ("end state", create_main_app(settings, prepare=False))):
+        request_log.seek(0)
+        request_log.truncate()
+        with TestClient(app) as client:
+            for method, path in calls:
+                client.request(method, path, headers={**bearer(settings, user), "Origin": "http://localhost:3000",
+                                                      "Access-Control-Request-Method": "POST"})
+        labels[name] = [json.loads(line)["route"] for line in request_log.getvalue().splitlines()]
+    assert labels["gateway"] == ["POST /api/auth/logout", "POST /api/auth/logout", "unmatched", "unmatched",
+                                 "unmatched"]
+    assert labels["end state"] == labels["gateway"]

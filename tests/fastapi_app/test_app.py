@@ -369,6 +369,10 @@ def test_openapi_documents_the_routes_and_the_bearer_scheme(v2_client: TestClien
     assert scheme["flows"]["password"]["tokenUrl"] == "/api/v2/auth/login/form"
     assert spec["paths"]["/api/v2/auth/verify"]["get"]["security"] == [{"JWT": []}]
     assert spec["paths"]["/api/v2/auth/logout"]["post"]["security"] == [{"JWT": []}]
+    # The read path's scheme (deps.ReadTokenClaims) is the same "JWT" scheme.
+    assert spec["paths"]["/api/v2/jobs"]["get"]["security"] == [{"JWT": []}]
+    assert spec["paths"]["/api/v2/jobs/{job_id}"]["get"]["security"] == [{"JWT": []}]
+    assert scheme["description"].startswith("Access token from POST /api/v2/auth/login")
     assert "security" not in spec["paths"]["/api/v2/health"]["get"]
     assert "security" not in spec["paths"]["/api/v2/auth/login/form"]["post"]
     form = spec["paths"]["/api/v2/auth/login/form"]["post"]["requestBody"]["content"]
