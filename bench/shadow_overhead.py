@@ -15,9 +15,11 @@ PROMETHEUS_MULTIPROC_DIR set as in a deployment), on two copies of one seeded SQ
                ceiling of shadow100 / legacy (legacy ÷ (legacy + fastapi), per request CPU)
 
 Routes: GET /api/jobs?page=3&per_page=20 and GET /api/jobs/<id> (wrk cycles through
-1,000 ids, bench/rotate.lua, the seeded admin's token). Each round loads every gateway
-for `--duration` seconds per route, in an order rotated each round, so drift in this
-shared machine's load favours none. Each gateway has its own copy of the file. Printed
+1,000 ids, bench/rotate.lua, the seeded admin's token). Each round starts the five
+gateways afresh (one process's memory layout can bias it by several percent for its
+whole life, more than the 3% this bench must resolve), warms each up for a second, and
+loads it for `--duration` seconds per route, in an order rotated each round, so drift in
+this shared machine's load favours none. Each gateway has its own copy of the file. Printed
 per route: the median req/s of each gateway and the median of the per-round ratios
 (with their range): shadow100 ÷ legacy (target ≥ 0.70), shadow10 ÷ legacy (≥ 0.95)
 and legacy ÷ bare (the cost of metrics + logs, ≥ 0.97). Then, per shadow gateway, the
@@ -142,24 +144,27 @@ def main() -> int:
     ports = {name: free_port() for name in GATEWAYS}
     rates: dict[tuple[str, str], list[Result]] = {(g, r): [] for g in GATEWAYS for r in ROUTES}
     cpu_per_request: dict[tuple[str, str], list[float]] = {(g, r): [] for g in GATEWAYS for r in ROUTES}
-    pids: dict[str, int] = {}
-    with ExitStack() as servers:
-        for name, (_kind, extra) in GATEWAYS.items():
-            multiproc = work / f"prom-{name}"
-            multiproc.mkdir()
-            env = {**server_env(files[name]), "PROMETHEUS_MULTIPROC_DIR": str(multiproc), **extra}
-            argv = [sys.executable, "-m", "uvicorn", "gateway:app", "--host", "127.0.0.1", "--port",
-                    str(ports[name]), "--workers", "1", "--no-access-log", "--log-level", "warning"]
-            pids[name] = servers.enter_context(Server(name, argv, ports[name], "/api/health", env, server_cpus,
-                                                      work)).process.pid  # taskset execs: the server's pid
-        names = list(GATEWAYS)
-        for round_ in range(args.rounds):
+    served_total = {name: 0 for name, (kind, _) in GATEWAYS.items() if kind == "shadow"}
+    names = list(GATEWAYS)
+    for round_ in range(args.rounds):
+        # Fresh processes every round: one process's memory layout (hash seed, heap) can bias
+        # it by ±10% for its whole life, more than the 3% this bench must resolve.
+        with ExitStack() as servers:
+            pids: dict[str, int] = {}
+            for name, (_kind, extra) in GATEWAYS.items():
+                multiproc = work / f"prom-{name}-{round_}"
+                multiproc.mkdir()
+                env = {**server_env(files[name]), "PROMETHEUS_MULTIPROC_DIR": str(multiproc), **extra}
+                argv = [sys.executable, "-m", "uvicorn", "gateway:app", "--host", "127.0.0.1", "--port",
+                        str(ports[name]), "--workers", "1", "--no-access-log", "--log-level", "warning"]
+                pids[name] = servers.enter_context(Server(name, argv, ports[name], "/api/health", env, server_cpus,
+                                                          work)).process.pid  # taskset execs: the server's pid
             order = names[round_ % len(names):] + names[:round_ % len(names)]
             for route in ROUTES:
                 for name in order:
-                    if round_ == 0:  # warm-up: caches, statements, first replays
-                        run_wrk(wrk, f"http://127.0.0.1:{ports[name]}", token, paths[route],
-                                connections=args.connections, seconds=1, cpu=client_cpu)
+                    # warm-up: caches, statements, first replays
+                    run_wrk(wrk, f"http://127.0.0.1:{ports[name]}", token, paths[route],
+                            connections=args.connections, seconds=1, cpu=client_cpu)
                     cpu = cpu_seconds(pids[name])
                     result = run_wrk(wrk, f"http://127.0.0.1:{ports[name]}", token, paths[route],
                                      connections=args.connections, seconds=args.duration, cpu=client_cpu)
@@ -168,9 +173,10 @@ def main() -> int:
                     if result.errors:
                         raise SystemExit(f"{name} {route}: {result.errors} non-2xx answers")
                     rates[name, route].append(result)
-        time.sleep(1.5)  # the last batched verdicts reach the database
-        shares = {name: (compared(files[name]), served(ports[name])) for name, (kind, _) in GATEWAYS.items()
-                  if kind == "shadow"}
+            time.sleep(1.5)  # the last batched verdicts reach the database
+            for name in served_total:
+                served_total[name] += served(ports[name])
+    shares = {name: (compared(files[name]), total) for name, total in served_total.items()}
 
     print(f"1 worker per gateway, SQLite, 10,000 jobs; {args.rounds} rounds x {args.duration:.0f} s, "
           f"{args.connections} connections; server CPUs={server_cpus} wrk CPU={client_cpu}")
