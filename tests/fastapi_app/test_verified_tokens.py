@@ -46,6 +46,13 @@ def clocks_at(monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
     return move
 
 
+@pytest.fixture(autouse=True)
+def _clocks_at_now(clocks_at: Callable[[float], None]) -> None:
+    """Every test starts at NOW, however long after collection it runs (a full suite
+    reached these tests 12 minutes later, when NOW + 60 had long expired)."""
+    clocks_at(NOW)
+
+
 @pytest.fixture
 def decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The tokens `tokens.decode` was called with (i.e. not answered from the cache)."""
