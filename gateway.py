@@ -230,10 +230,8 @@ class Gateway:
             await self.v2(v2_scope(scope), receive, served_by(send, "fastapi"))
             return
         seen.stack, seen.state = "legacy", "legacy"
-        # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself.
-        if self.flags.table.all_legacy and not self.observer.active and not self.flags.captures:
-            await self.legacy(scope, receive, send)  # nothing needs the route key
-            return
+        # Flask's answers carry `X-Served-By: legacy` from cutover.wsgi itself. Every request
+        # is matched, also with metrics and logs off: the window figures need its route key.
         pair = self.registry.match(scope.get("method", ""), scope["path"]) if scope["type"] == "http" else None
         if pair is None:
             await self.legacy(scope, receive, send)

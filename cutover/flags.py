@@ -69,7 +69,7 @@ class FlagTable:
 
     @cached_property
     def all_legacy(self) -> bool:
-        """No route off `legacy`: the gateway can hand /api/* to Flask without matching."""
+        """No route off `legacy`: what the console's "everything back to legacy" leaves."""
         return all(state == "legacy" for state, _ in self.flags.values())
 
     @property

@@ -62,11 +62,6 @@ class Observer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    @property
-    def active(self) -> bool:
-        """Metrics or logs want each request's route key (else the gateway may skip matching)."""
-        return self.metrics or self.request_log
-
     def observe(self, seen: Seen, *, status: int, seconds: float, request_id: str, user_id: str | None,
                 method: str) -> None:
         if self.metrics:

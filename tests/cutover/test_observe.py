@@ -50,6 +50,15 @@ def test_both_arms_of_a_legacy_route_reach_the_window_figures(settings: Settings
     assert figures(db, HEALTH) == {"legacy": (3, 0, 3), "fastapi": (2, 0, 2)}
 
 
+def test_figures_do_not_depend_on_the_metrics_and_log_switches(settings: Settings, db: Session) -> None:
+    # Every route at legacy, metrics and logs off: the console's per-route traffic still counts.
+    config = CutoverConfig(refresh_interval=0.1, figures_flush_interval=3600, metrics=False, request_log=False)
+    with TestClient(create_gateway(settings, config)) as client:
+        for _ in range(4):
+            assert client.get("/api/health").headers["x-served-by"] == "legacy"
+    assert figures(db, HEALTH) == {"legacy": (4, 0, 4), "fastapi": (0, 0, 0)}
+
+
 def test_flushes_add_up_across_observers_and_count_5xx(settings: Settings, engine) -> None:  # noqa: ANN001
     sessions = make_sessionmaker(engine)
     workers = [Observer(sessions, slot_seconds=3600, flush_interval=3600, metrics=False, request_log=False)
