@@ -1,27 +1,34 @@
 """What shadow mode, metrics and request logs cost: gateways side by side, alternating rounds.
 
-    python bench/shadow_overhead.py [--rounds 5] [--duration 5] [--connections 8]
+    python bench/shadow_overhead.py [--rounds 5] [--duration 5] [--pairs 3] [--connections 8]
         [--database /tmp/cronjob_shadow_bench.db] [--reseed]
 
-Five `uvicorn gateway:app` processes (one worker each, pinned to the same server CPU,
-PROMETHEUS_MULTIPROC_DIR set as in a deployment), on two copies of one seeded SQLite file
-(10,000 jobs; bench/seed.py):
+Four gateway processes (`uvicorn bench.observe_toggle:app`, which is `gateway:app` plus a
+bench-only switch; one worker each, pinned to the same server CPU, PROMETHEUS_MULTIPROC_DIR
+set as in a deployment), each on its own copy of one seeded SQLite file (10,000 jobs;
+bench/seed.py):
 
     legacy     the routes at `legacy`, metrics and request logs on (the default)
     shadow100  the routes at `shadow`, CUTOVER_SHADOW_SAMPLE_RATE=1.0
     shadow10   the routes at `shadow`, CUTOVER_SHADOW_SAMPLE_RATE=0.1
-    bare       the routes at `legacy`, GATEWAY_METRICS=false GATEWAY_REQUEST_LOG=false
     fastapi    the routes at `fastapi`: the cost of the v2 answer a replay adds, giving the
                ceiling of shadow100 / legacy (legacy ÷ (legacy + fastapi), per request CPU)
 
+and `bare`: the legacy process itself with metrics and request logs switched off, as
+GATEWAY_METRICS=false GATEWAY_REQUEST_LOG=false would (bench/observe_toggle.py). In its
+turn the legacy process is loaded `--pairs` times on and off, the order alternating. Two
+processes of one gateway differ by 5-10 % for their whole lives, so only one process can
+resolve a 3 % cost, and only many slices can: one slice of 5 s varies by about 7 % on this
+shared machine.
+
 Routes: GET /api/jobs?page=3&per_page=20 and GET /api/jobs/<id> (wrk cycles through
-1,000 ids, bench/rotate.lua, the seeded admin's token). Each round starts the five
+1,000 ids, bench/rotate.lua, the seeded admin's token). Each round starts the four
 gateways afresh (one process's memory layout can bias it by several percent for its
 whole life, more than the 3% this bench must resolve), warms each up for a second, and
-loads it for `--duration` seconds per route, in an order rotated each round, so drift in
-this shared machine's load favours none. Each gateway has its own copy of the file. Printed
-per route: the median req/s of each gateway and the median of the per-round ratios
-(with their range): shadow100 ÷ legacy (target ≥ 0.70), shadow10 ÷ legacy (≥ 0.95)
+loads it for `--duration` seconds per route (per slice), in an order rotated each round,
+so drift in this shared machine's load favours none. Printed per route: the median req/s
+of each gateway and the median of the per-round ratios (a round's figure is the mean of
+its slices; with their range): shadow100 ÷ legacy (target ≥ 0.70), shadow10 ÷ legacy (≥ 0.95)
 and legacy ÷ bare (the cost of metrics + logs, ≥ 0.97). Then, per shadow gateway, the
 comparisons it stored ÷ the requests it served: how much shadowing actually happened
 (replays dropped when the queue is full are not comparisons).
@@ -53,8 +60,9 @@ sys.path.insert(0, str(ROOT))
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from bench.api_throughput import Result, bench_token, run_wrk, server_env  # noqa: E402
+from bench.api_throughput import bench_token, run_wrk, server_env  # noqa: E402
 from bench.loadgen import Server, cpu_split, ensure_wrk, free_port  # noqa: E402
+from bench.observe_toggle import SWITCH_PREFIX  # noqa: E402
 from bench.seed import seed  # noqa: E402
 from cutover import flags  # noqa: E402
 from shared_models.db import begin_write, make_engine, make_sessionmaker  # noqa: E402
@@ -66,9 +74,10 @@ GATEWAYS = {
     "legacy": ("plain", {}),
     "shadow100": ("shadow", {"CUTOVER_SHADOW_SAMPLE_RATE": "1.0"}),
     "shadow10": ("shadow", {"CUTOVER_SHADOW_SAMPLE_RATE": "0.1"}),
-    "bare": ("plain", {"GATEWAY_METRICS": "false", "GATEWAY_REQUEST_LOG": "false"}),
     "fastapi": ("fastapi", {}),
 }
+BARE = "bare"  # the legacy gateway with metrics and request logs switched off
+MEASURED = (*GATEWAYS, BARE)
 RATIOS = (("shadow100", "legacy", 0.70), ("shadow10", "legacy", 0.95), ("legacy", "bare", 0.97))
 
 
@@ -102,6 +111,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def switch_observation(port: int, *, on: bool) -> None:
+    """Metrics and request logs on or off in the running gateway (bench/observe_toggle.py)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{SWITCH_PREFIX}{'on' if on else 'off'}", method="POST")
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.status == 204
+
+
 def served(port: int) -> int:
     """Requests the gateway served on the benchmarked routes, from its own /metrics."""
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30).read().decode()
@@ -119,6 +135,7 @@ def main() -> int:
     parser.add_argument("--database", type=Path, default=Path(tempfile.gettempdir()) / "cronjob_shadow_bench.db")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per round, route and gateway")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pairs", type=int, default=3, help="legacy/bare slice pairs per round and route")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reseed", action="store_true")
     args = parser.parse_args()
@@ -142,61 +159,73 @@ def main() -> int:
             flagged_copy(database, files[name], kind)
     server_cpus, client_cpu = cpu_split()
     ports = {name: free_port() for name in GATEWAYS}
-    rates: dict[tuple[str, str], list[Result]] = {(g, r): [] for g in GATEWAYS for r in ROUTES}
-    cpu_per_request: dict[tuple[str, str], list[float]] = {(g, r): [] for g in GATEWAYS for r in ROUTES}
+    # per (side, route): one list per round of (req/s, CPU seconds per request), one per slice
+    slices: dict[tuple[str, str], list[list[tuple[float, float]]]] = {
+        (side, route): [[] for _ in range(args.rounds)] for side in MEASURED for route in ROUTES}
     served_total = {name: 0 for name, (kind, _) in GATEWAYS.items() if kind == "shadow"}
+    pids: dict[str, int] = {}  # this round's server processes
+
+    def load(name: str, route: str, seconds: float) -> tuple[float, float]:
+        cpu = cpu_seconds(pids[name])
+        result = run_wrk(wrk, f"http://127.0.0.1:{ports[name]}", token, paths[route],
+                         connections=args.connections, seconds=seconds, cpu=client_cpu)
+        if result.errors:
+            raise SystemExit(f"{name} {route}: {result.errors} non-2xx answers")
+        return result.requests_per_second, (cpu_seconds(pids[name]) - cpu) / max(1.0, result.requests_per_second * seconds)
+
     names = list(GATEWAYS)
     for round_ in range(args.rounds):
         # Fresh processes every round: one process's memory layout (hash seed, heap) can bias
         # it by ±10% for its whole life, more than the 3% this bench must resolve.
         with ExitStack() as servers:
-            pids: dict[str, int] = {}
+            pids.clear()
             for name, (_kind, extra) in GATEWAYS.items():
                 multiproc = work / f"prom-{name}-{round_}"
                 multiproc.mkdir()
                 env = {**server_env(files[name]), "PROMETHEUS_MULTIPROC_DIR": str(multiproc), **extra}
-                argv = [sys.executable, "-m", "uvicorn", "gateway:app", "--host", "127.0.0.1", "--port",
+                argv = [sys.executable, "-m", "uvicorn", "bench.observe_toggle:app", "--host", "127.0.0.1", "--port",
                         str(ports[name]), "--workers", "1", "--no-access-log", "--log-level", "warning"]
                 pids[name] = servers.enter_context(Server(name, argv, ports[name], "/api/health", env, server_cpus,
                                                           work)).process.pid  # taskset execs: the server's pid
             order = names[round_ % len(names):] + names[:round_ % len(names)]
             for route in ROUTES:
                 for name in order:
-                    # warm-up: caches, statements, first replays
-                    run_wrk(wrk, f"http://127.0.0.1:{ports[name]}", token, paths[route],
-                            connections=args.connections, seconds=1, cpu=client_cpu)
-                    cpu = cpu_seconds(pids[name])
-                    result = run_wrk(wrk, f"http://127.0.0.1:{ports[name]}", token, paths[route],
-                                     connections=args.connections, seconds=args.duration, cpu=client_cpu)
-                    cpu_per_request[name, route].append(
-                        (cpu_seconds(pids[name]) - cpu) / max(1.0, result.requests_per_second * args.duration))
-                    if result.errors:
-                        raise SystemExit(f"{name} {route}: {result.errors} non-2xx answers")
-                    rates[name, route].append(result)
+                    load(name, route, 1)  # warm-up: caches, statements, first replays
+                    if name != "legacy":
+                        slices[name, route][round_].append(load(name, route, args.duration))
+                        continue
+                    for pair in range(args.pairs):  # legacy and bare in turn, in one process
+                        sides = (name, BARE) if (round_ + pair) % 2 == 0 else (BARE, name)
+                        for side in sides:
+                            switch_observation(ports[name], on=side != BARE)
+                            slices[side, route][round_].append(load(name, route, args.duration))
+                    switch_observation(ports[name], on=True)
             time.sleep(1.5)  # the last batched verdicts reach the database
             for name in served_total:
                 served_total[name] += served(ports[name])
     shares = {name: (compared(files[name]), total) for name, total in served_total.items()}
 
-    print(f"1 worker per gateway, SQLite, 10,000 jobs; {args.rounds} rounds x {args.duration:.0f} s, "
-          f"{args.connections} connections; server CPUs={server_cpus} wrk CPU={client_cpu}")
+    def per_round(side: str, route: str, figure: int) -> list[float]:
+        return [statistics.fmean(slice_[figure] for slice_ in round_slices) for round_slices in slices[side, route]]
+
+    print(f"1 worker per gateway, SQLite, 10,000 jobs; {args.rounds} rounds x {args.duration:.0f} s "
+          f"(legacy and bare: {args.pairs} pairs per round), {args.connections} connections; "
+          f"server CPUs={server_cpus} wrk CPU={client_cpu}")
     for route in ROUTES:
-        medians = {name: statistics.median(r.requests_per_second for r in rates[name, route]) for name in GATEWAYS}
-        print(f"{route:9} " + "  ".join(f"{name} {rate:6.0f} req/s" for name, rate in medians.items()))
+        rates = {side: per_round(side, route, 0) for side in MEASURED}
+        cpus = {side: per_round(side, route, 1) for side in MEASURED}
+        print(f"{route:9} " + "  ".join(f"{side} {statistics.median(rates[side]):6.0f} req/s" for side in MEASURED))
         print("          CPU ms per request: " + "  ".join(
-            f"{name} {statistics.median(cpu_per_request[name, route]) * 1000:.2f}" for name in GATEWAYS))
+            f"{side} {statistics.median(cpus[side]) * 1000:.2f}" for side in MEASURED))
         for top, bottom, target in RATIOS:
-            ratios = [a.requests_per_second / b.requests_per_second
-                      for a, b in zip(rates[top, route], rates[bottom, route], strict=True)]
-            median = statistics.median(ratios)
-            by_cpu = [b / a for a, b in zip(cpu_per_request[top, route], cpu_per_request[bottom, route], strict=True)]
+            by_rate = [a / b for a, b in zip(rates[top], rates[bottom], strict=True)]
+            by_cpu = [b / a for a, b in zip(cpus[top], cpus[bottom], strict=True)]
             cpu_median = statistics.median(by_cpu)
-            print(f"          {top} / {bottom}: req/s {median:.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f}), "
+            print(f"          {top} / {bottom}: req/s {statistics.median(by_rate):.2f} "
+                  f"(rounds {min(by_rate):.2f}-{max(by_rate):.2f}), "
                   f"CPU per request {cpu_median:.2f} (rounds {min(by_cpu):.2f}-{max(by_cpu):.2f}); "
                   f"target >= {target:.2f}{'' if cpu_median >= target else ', MISSED'}")
-        legacy_cpu = statistics.median(cpu_per_request["legacy", route])
-        fastapi_cpu = statistics.median(cpu_per_request["fastapi", route])
-        shadow_cpu = statistics.median(cpu_per_request["shadow100", route])
+        legacy_cpu, fastapi_cpu, shadow_cpu = (statistics.median(cpus[side]) for side in ("legacy", "fastapi", "shadow100"))
         print(f"          ceiling of shadow100 / legacy (legacy + one v2 answer per request): "
               f"{ceiling(legacy_cpu, fastapi_cpu):.2f}; shadow100 reaches "
               f"{(legacy_cpu / shadow_cpu) / ceiling(legacy_cpu, fastapi_cpu):.0%} of it")
