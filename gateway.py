@@ -144,7 +144,8 @@ class Gateway:
                            on_change=self._judged) if self.config.judge_enabled else None
         self.observer = Observer(self.sessions, slot_seconds=self.config.figures_slot_seconds,
                                  flush_interval=self.config.figures_flush_interval,
-                                 metrics=self.config.metrics, request_log=self.config.request_log)
+                                 metrics=self.config.metrics, request_log=self.config.request_log,
+                                 batch=self.config.observe_batch)
         self._subject = Subjects()  # the token's `sub` for the request log
         if self.config.request_log:
             configure_request_log()
@@ -262,6 +263,7 @@ class Gateway:
             return
         keys = self.registry.keys() if self.registry is not None else tuple(self.flags.table.flags)
         publish_route_states(keys, dict(self.flags.table.flags), retired=self.flask_retired)
+        self.observer.drain()  # this worker's counts are current; the others' at their next flush
         await metrics.send_exposition(scope, send)
 
     async def _fastapi(self, route_key: str, scope: Scope, receive: Receive, send: Send) -> None:

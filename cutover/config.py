@@ -24,11 +24,14 @@
     CAPTURE_MAX_BODY_BYTES        a longer request/response body is not kept     (64 KiB)
     CUTOVER_SHADOW_QUEUE          replays waiting for a shadow worker; more dropped  (64)
     CUTOVER_FIGURES_SLOT_SECONDS  the window figures' slot grid in the DB            (10)
-    CUTOVER_FIGURES_FLUSH_SECONDS how often a worker adds its figures to the DB      (1.0)
+    CUTOVER_FIGURES_FLUSH_SECONDS how often a worker adds its figures to the DB, and
+                                  the longest a request's log line and histogram
+                                  count wait (they are written in batches)          (1.0)
     GATEWAY_METRICS               request histogram + GET /metrics                   (on)
     GATEWAY_REQUEST_LOG           one JSON line per request (logger gateway.requests)(on)
 
-Tests build a `CutoverConfig` directly to shorten intervals.
+Tests build a `CutoverConfig` directly to shorten intervals; `observe_batch` (64, the
+requests whose observations are written together, cutover.observe) has no setting.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class CutoverConfig:
     shadow_queue: int = 64
     figures_slot_seconds: float = 10.0
     figures_flush_interval: float = 1.0
+    observe_batch: int = 64
     metrics: bool = True
     request_log: bool = True
 

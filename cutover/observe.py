@@ -1,29 +1,40 @@
 """One observation per gateway request: metrics, the request log, the window figures.
 
-    observer = Observer(sessionmaker, slot_seconds=10, flush_interval=1.0)
-    observer.start()                      # the figures flusher thread
+    observer = Observer(sessionmaker, slot_seconds=10, flush_interval=1.0, batch=64)
+    observer.start()                      # the flusher thread
     seen = Seen(route="GET /api/jobs", stack="fastapi", state="canary", arm=True)
     observer.observe(seen, status=200, seconds=0.004, request_id="ab12", user_id="7", method="GET")
-    observer.stop()                       # a last flush (shutdown)
+    observer.drain()                      # pending observations -> histogram, log lines, figures
+    observer.stop()                       # a last drain and flush (shutdown)
 
-On the request path `observe` only touches memory: a cached histogram child, a dict of
-`ArmFigures` under a lock, one JSON log line. The figures of legacy `/api` routes
-(`seen.arm`) go to the shared database (`cutover.figures.add_figures`, an atomic
-upsert into the current slot) from a background thread every `flush_interval`, so the
-rollout judge and the console read the same numbers on every worker and replica without
-a write per request. A failed flush keeps its counts for the next one.
+On the request path `observe` only appends one tuple to a queue. Every `batch`
+requests, at every flush and before a /metrics scrape, `drain` turns the queued tuples
+into histogram observations, JSON log lines and `ArmFigures`, in one loop. Why: run
+once per request, right after Flask's or FastAPI's work has filled the core's caches,
+the same code cost the live server several times what it costs warm (measured: ~2.5 %
+of a request's CPU against 0.4 % expected; batched, under 1 %). So a log line is
+written, and a histogram counts, up to `flush_interval` after its request (as nginx's
+`access_log ... buffer= flush=`), and a crash loses at most that much of them.
+
+The figures of legacy `/api` routes (`seen.arm`) go to the shared database
+(`cutover.figures.add_figures`, an atomic upsert into the current slot) from the
+flusher thread every `flush_interval`, so the rollout judge and the console read the
+same numbers on every worker and replica without a write per request. A failed flush
+keeps its counts for the next one.
 
 The histogram and the request log line are `shared_models.metrics.RequestDurations` and
 `shared_models.request_log` (`fastapi_app.observe` writes the same ones once the gateway
 is gone): the line carries the request id, method, route key, stack, state, status,
-duration and the caller's user id (the token's `sub`, read unverified). Never a header,
-token, body or query string.
+duration and the caller's user id (the token's `sub`, read unverified), and the time the
+request ended. Never a header, token, body or query string.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,15 +59,22 @@ class Seen:
     arm: bool = False
 
 
+# seen, status, seconds, request id, user id, method, wall-clock time at the end
+_Observation = tuple[Seen, int, float, str, str | None, str, float]
+
+
 class Observer:
     def __init__(self, sessionmaker: Callable[[], Session], *, slot_seconds: float, flush_interval: float,
-                 metrics: bool = True, request_log: bool = True) -> None:
+                 metrics: bool = True, request_log: bool = True, batch: int = 64) -> None:
         self.sessionmaker = sessionmaker
         self.slot_seconds = slot_seconds
         self.flush_interval = flush_interval
         self.metrics = metrics
         self.request_log = request_log
+        self.batch = batch
         self._durations = RequestDurations()
+        self._queued: deque[_Observation] = deque()  # appended by the event loop, drained by any thread
+        self._draining = threading.Lock()
         self._pending: dict[tuple[str, str], ArmFigures] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -64,19 +82,34 @@ class Observer:
 
     def observe(self, seen: Seen, *, status: int, seconds: float, request_id: str, user_id: str | None,
                 method: str) -> None:
-        if self.metrics:
-            self._durations.observe(seen.route, seen.stack, seen.state, status, seconds)
-        if seen.arm:
-            with self._lock:
-                figures = self._pending.get((seen.route, seen.stack))
-                if figures is None:
-                    figures = self._pending[(seen.route, seen.stack)] = ArmFigures()
-                figures.add(seconds, status)
-        if self.request_log:
-            log_request(request_id=request_id, method=method, route=seen.route, stack=seen.stack,
-                        state=seen.state, status=status, seconds=seconds, user_id=user_id)
+        self._queued.append((seen, status, seconds, request_id, user_id, method, time.time()))
+        if len(self._queued) >= self.batch:
+            self.drain()
 
-    # --- the figures flusher --------------------------------------------------------
+    def drain(self) -> None:
+        """Everything queued into the histogram, the log and the figures (one drainer at a time:
+        a caller finding one at work leaves the queue to it)."""
+        if not self._draining.acquire(blocking=False):
+            return
+        try:
+            queued = self._queued
+            while queued:
+                seen, status, seconds, request_id, user_id, method, ended = queued.popleft()
+                if self.metrics:
+                    self._durations.observe(seen.route, seen.stack, seen.state, status, seconds)
+                if seen.arm:
+                    with self._lock:
+                        figures = self._pending.get((seen.route, seen.stack))
+                        if figures is None:
+                            figures = self._pending[(seen.route, seen.stack)] = ArmFigures()
+                        figures.add(seconds, status)
+                if self.request_log:
+                    log_request(request_id=request_id, method=method, route=seen.route, stack=seen.stack,
+                                state=seen.state, status=status, seconds=seconds, user_id=user_id, at=ended)
+        finally:
+            self._draining.release()
+
+    # --- the flusher --------------------------------------------------------
 
     def start(self) -> None:
         if self._thread is None:
@@ -96,7 +129,8 @@ class Observer:
             self.flush()
 
     def flush(self) -> int:
-        """Write what was observed since the last flush; how many (route, stack) rows it added to."""
+        """Drain, then write the figures since the last flush; how many (route, stack) rows it added to."""
+        self.drain()
         with self._lock:
             pending, self._pending = self._pending, {}
         if not pending:

@@ -60,12 +60,12 @@ def configure_request_log() -> None:
 
 
 def log_request(*, request_id: str, method: str, route: str, stack: str, state: str, status: int,
-                seconds: float, user_id: str | None) -> None:
-    """The request's line, if the logger takes INFO."""
+                seconds: float, user_id: str | None, at: float | None = None) -> None:
+    """The request's line, if the logger takes INFO; `at` = when it ended (default: now)."""
     if not REQUEST_LOG.isEnabledFor(logging.INFO):
         return
     _write(orjson.dumps({
-        "ts": round(time.time(), 3), "request_id": request_id, "method": method, "route": route,
+        "ts": round(time.time() if at is None else at, 3), "request_id": request_id, "method": method, "route": route,
         "stack": stack, "state": state, "status": status, "duration_ms": round(seconds * 1000, 3),
         "user_id": user_id,
     }).decode())

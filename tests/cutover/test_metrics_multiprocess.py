@@ -84,6 +84,8 @@ def test_two_processes_add_up(processes: tuple[GatewayProcess, GatewayProcess, P
 
     assert _eventually(lambda: shadowed(first), 7) == 7
     assert _eventually(lambda: value(scrape(first), "scheduler_is_leader"), 1) == 1  # one leader of two
+    # A scrape drains its own process's observations; the other's come with its next flush.
+    assert _eventually(lambda: value(scrape(first), COUNT, **labels), 7) == 7
     for process in (first, second):
         text = scrape(process)
         assert value(text, COUNT, **labels) == 7  # whichever process answers the scrape

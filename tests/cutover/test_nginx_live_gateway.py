@@ -42,8 +42,10 @@ def test_request_id_round_trip_through_the_edge(client: httpx.Client) -> None:
     assert client.get("/api/health", headers={"X-Request-ID": given}).headers["x-request-id"] == given
     made = client.get("/api/v2/health").headers["x-request-id"]
     assert len(made) == 32 and made != given  # nginx's $request_id, passed on and echoed
-    time.sleep(0.2)  # log lines are written after the response
-    logs = "".join(replica_logs())
-    assert f'"request_id":"{given}"' in logs and f'"request_id":"{made}"' in logs
+    wanted = (f'"request_id":"{given}"', f'"request_id":"{made}"')
+    deadline = time.monotonic() + 10  # log lines are written in batches, at the latest each flush (1 s)
+    while not all(line in (logs := "".join(replica_logs())) for line in wanted) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(line in logs for line in wanted)
     edge_log = edge_access_log()
     assert f"rid={given}" in edge_log and f"rid={made}" in edge_log

@@ -7,8 +7,10 @@ import json
 import logging
 import re
 import threading
+import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 
@@ -22,6 +24,7 @@ from shared_models.db import make_sessionmaker
 from shared_models.request_log import REQUEST_LOG
 from shared_models.settings import Settings
 from tests.cutover.support import write
+from tests.metrics_text import value
 
 HEALTH = "GET /api/health"
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -100,6 +103,7 @@ def test_request_log_lines_are_what_logging_writes(request_log: io.StringIO) -> 
                         request_log=True)
     seen = Seen(route="GET /api/jobs", stack="legacy", state="shadow")
     observer.observe(seen, status=200, seconds=0.0025, request_id="r1", user_id="7", method="GET")
+    observer.drain()
     [direct] = request_log.getvalue().splitlines(keepends=True)
     line = json.loads(direct)
     assert (line["request_id"], line["route"], line["state"], line["status"], line["duration_ms"], line["user_id"]) == (
@@ -109,12 +113,42 @@ def test_request_log_lines_are_what_logging_writes(request_log: io.StringIO) -> 
     assert request_log.getvalue() == direct * 2
 
 
+def test_observations_wait_for_a_full_batch_a_flush_or_a_scrape(
+        settings: Settings, db: Session, request_log: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    observer = Observer(make_sessionmaker(db.get_bind()), slot_seconds=3600, flush_interval=3600, batch=3)
+    seen = Seen(route=HEALTH, stack="legacy", state="legacy", arm=True)
+    for request_id, ended in (("r1", 1_000.0), ("r2", 1_001.0)):
+        monkeypatch.setattr(time, "time", lambda ended=ended: ended)
+        observer.observe(seen, status=200, seconds=0.002, request_id=request_id, user_id=None, method="GET")
+    assert request_log.getvalue() == ""  # nothing on the request path until the batch is full
+    observer.observe(seen, status=503, seconds=0.002, request_id="r3", user_id=None, method="GET")
+    lines = [json.loads(line) for line in request_log.getvalue().splitlines()]
+    assert [(line["request_id"], line["ts"], line["status"]) for line in lines] == [
+        ("r1", 1_000.0, 200), ("r2", 1_001.0, 200), ("r3", 1_001.0, 503)]  # in order, each at its own end
+    observer.observe(seen, status=200, seconds=0.002, request_id="r4", user_id=None, method="GET")
+    assert observer.flush() == 1  # a flush drains first: the figures hold all four
+    assert json.loads(request_log.getvalue().splitlines()[-1])["request_id"] == "r4"
+    assert figures(db, HEALTH)["legacy"] == (4, 1, 4)
+
+
+def test_a_scrape_drains_its_own_process_first(settings: Settings) -> None:
+    gateway = create_gateway(settings, CutoverConfig(refresh_interval=0.1, figures_flush_interval=3600))
+    labels = {"route": HEALTH, "stack": "legacy", "state": "legacy", "status_class": "2xx"}
+    with TestClient(gateway) as client:
+        before = value(client.get("/metrics").text, "http_server_request_duration_seconds_count", **labels)
+        client.get("/api/health")
+        queued = len(gateway.observer._queued)
+        after = value(client.get("/metrics").text, "http_server_request_duration_seconds_count", **labels)
+    assert (queued, after - before) == (1, 1)
+
+
 def test_request_log_goes_through_logging_when_reconfigured(request_log: io.StringIO) -> None:
     records: list[logging.LogRecord] = []
     REQUEST_LOG.handlers[0].addFilter(lambda record: records.append(record) or False)  # sees, drops
     observer = Observer(lambda: None, slot_seconds=10, flush_interval=3600, metrics=False,  # type: ignore[arg-type, return-value]
                         request_log=True)
     observer.observe(Seen(), status=404, seconds=0.001, request_id="r2", user_id=None, method="GET")
+    observer.drain()
     assert [json.loads(record.getMessage())["request_id"] for record in records] == ["r2"]
     assert request_log.getvalue() == ""  # the filter said no, and was asked
 

@@ -67,11 +67,12 @@ def client(gateway: Gateway) -> Iterator[TestClient]:
         yield client
 
 
-def test_a_client_request_id_is_echoed_and_logged(client: TestClient, request_log: Lines, db: Session,
-                                                  settings: Settings) -> None:
+def test_a_client_request_id_is_echoed_and_logged(gateway: Gateway, client: TestClient, request_log: Lines,
+                                                  db: Session, settings: Settings) -> None:
     user = make_user(db, "admin")
     answer = client.get("/api/auth/me", headers={"X-Request-ID": "edge-42.a", **bearer(settings, user)})
     assert answer.status_code == 200 and answer.headers["x-request-id"] == "edge-42.a"
+    gateway.observer.drain()  # log lines are written in batches (cutover.observe)
     [line] = request_log.json()
     assert line["request_id"] == "edge-42.a"
     assert (line["method"], line["route"], line["stack"], line["state"], line["status"]) == (
@@ -82,16 +83,18 @@ def test_a_client_request_id_is_echoed_and_logged(client: TestClient, request_lo
     assert token not in text and "Bearer" not in text  # never a token
 
 
-def test_a_missing_or_unusable_request_id_is_replaced_by_a_fresh_one(client: TestClient,
+def test_a_missing_or_unusable_request_id_is_replaced_by_a_fresh_one(gateway: Gateway, client: TestClient,
                                                                      request_log: Lines) -> None:
     first = client.get("/api/health").headers["x-request-id"]
     hostile = client.get("/api/health", headers={"X-Request-ID": 'x" injected\\ ' + "a" * 200})
     second = hostile.headers["x-request-id"]
     assert len({first, second}) == 2 and all(len(rid) == 32 and rid.isalnum() for rid in (first, second))
+    gateway.observer.drain()
     assert [line["request_id"] for line in request_log.json()] == [first, second]
 
 
-def test_both_stacks_log_their_faults_under_the_request_id(client: TestClient, request_log: Lines,
+def test_both_stacks_log_their_faults_under_the_request_id(gateway: Gateway, client: TestClient,
+                                                           request_log: Lines,
                                                            caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR)
     legacy = client.get("/api/_ids/broken", headers={"X-Request-ID": "rid-legacy-1"})
@@ -100,6 +103,7 @@ def test_both_stacks_log_their_faults_under_the_request_id(client: TestClient, r
     assert legacy.json()["request_id"] == "rid-legacy-1" and v2.json()["request_id"] == "rid-v2-1"
     faults = {record.name: record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR}
     assert "rid-legacy-1" in faults["legacy_flask"] and "rid-v2-1" in faults["fastapi_app"]
+    gateway.observer.drain()
     assert [(line["request_id"], line["status"]) for line in request_log.json()] == [
         ("rid-legacy-1", 500), ("rid-v2-1", 500)]
 
