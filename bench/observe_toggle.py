@@ -7,26 +7,40 @@
 Two processes of the same gateway differ in CPU per request by 5-10 % for their whole
 lives (measured on this machine: memory layout, not configuration), more than the 3 %
 that bench/shadow_overhead.py must resolve for metrics + logs. Switching them off and on
-inside one process compares like with like. Off is what the settings give on the request
-path: the observer skips the histogram and the log line; the route match and the window
-figures go on, as they do with both settings false. Never served outside a benchmark.
+inside one process compares like with like. Off is what the settings give: the observer
+queues each request and drains it into the window figures, without the histogram and the
+log line; the route match goes on, as it does with both settings false. The switch drains
+the queue first, so each request is observed as the switch stood when it was served.
+Never served outside a benchmark.
 """
 
 from __future__ import annotations
 
-from starlette.types import Receive, Scope, Send
+from collections.abc import Callable
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import gateway
 
 SWITCH_PREFIX = "/__bench/observe/"
 
 
-async def app(scope: Scope, receive: Receive, send: Send) -> None:
-    served = gateway.app  # built on first use (the lifespan), as `uvicorn gateway:app` does
-    path = scope.get("path", "")
-    if scope["type"] == "http" and path.startswith(SWITCH_PREFIX):
-        served.observer.metrics = served.observer.request_log = path == SWITCH_PREFIX + "on"
-        await send({"type": "http.response.start", "status": 204, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
-        return
-    await served(scope, receive, send)
+def with_observe_switch(get_gateway: Callable[[], gateway.Gateway]) -> ASGIApp:
+    """The gateway behind the switch; `get_gateway` is called per request (cheap, built once)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        served = get_gateway()
+        path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith(SWITCH_PREFIX):
+            served.observer.drain()
+            served.observer.metrics = served.observer.request_log = path == SWITCH_PREFIX + "on"
+            await send({"type": "http.response.start", "status": 204, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await served(scope, receive, send)
+
+    return app
+
+
+# built on first use (the lifespan), as `uvicorn gateway:app` does
+app = with_observe_switch(lambda: gateway.app)
