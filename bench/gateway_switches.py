@@ -7,6 +7,7 @@
                                  the routes at `shadow`, sampling `rate` of their safe requests
                                  (as CUTOVER_SHADOW_SAMPLE_RATE); rate=0 puts them back at `legacy`
     POST /__bench/drain          nothing but the drains below: the queued replays done, verdicts written
+    (a missing route, or a rate outside 0..1, is refused with 400 and changes nothing)
 
 Two processes of the same gateway differ in CPU per request by 5-10 % for their whole
 lives (measured on this machine: memory layout, not configuration), more than the 3 %
@@ -24,9 +25,10 @@ Never served outside a benchmark.
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import anyio.to_thread
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import gateway
@@ -41,18 +43,23 @@ DRAIN = PREFIX + "drain"
 
 def shadow_switch_path(rate: float, route_keys: list[str]) -> str:
     """The switch's path and query for `rate` on `route_keys` (the bench's side of it)."""
-    query = "&".join(f"route={key.replace(' ', '%20')}" for key in route_keys)
-    return f"{SHADOW}?rate={rate:g}&{query}"
+    return f"{SHADOW}?{urlencode({'rate': f'{rate:g}', 'route': route_keys}, doseq=True)}"
 
 
-def _set_flags(served: gateway.Gateway, route_keys: list[str], state: str) -> None:
-    with served.sessions() as session:
+def force_flags(sessionmaker: Callable[[], Session], route_keys: list[str], state: str) -> None:
+    """The routes at `state`, as `python -m cutover flags set --force` puts them (audited, actor "bench")."""
+    with sessionmaker() as session:
         begin_write(session)
         for key in route_keys:
             flags.set_flag(session=session, route_key=key, state=state, actor="bench", reason="bench switch",
                            force=True)
         session.commit()
+
+
+def _set_shadow(served: gateway.Gateway, route_keys: list[str], rate: float) -> None:
+    force_flags(served.sessions, route_keys, "shadow" if rate > 0 else "legacy")
     served.flags.refresh()
+    served.shadow.sample_rate = rate
 
 
 async def _switch(served: gateway.Gateway, scope: Scope) -> int:
@@ -67,9 +74,13 @@ async def _switch(served: gateway.Gateway, scope: Scope) -> int:
         return 204
     if path == SHADOW:
         query = parse_qs(scope.get("query_string", b"").decode())
-        rate, route_keys = float(query["rate"][0]), query["route"]
-        await anyio.to_thread.run_sync(_set_flags, served, route_keys, "shadow" if rate > 0 else "legacy")
-        served.shadow.sample_rate = rate
+        try:
+            rate, route_keys = float(query["rate"][0]), query["route"]
+        except (KeyError, ValueError):
+            return 400
+        if not 0 <= rate <= 1:
+            return 400
+        await anyio.to_thread.run_sync(_set_shadow, served, route_keys, rate)
         return 204
     return 404
 

@@ -58,11 +58,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, select  # noqa: E402
 
 from bench.api_throughput import bench_token, run_wrk, server_env  # noqa: E402
-from bench.gateway_switches import DRAIN, OBSERVE, shadow_switch_path  # noqa: E402
+from bench.gateway_switches import DRAIN, OBSERVE, force_flags, shadow_switch_path  # noqa: E402
 from bench.loadgen import Server, cpu_split, ensure_wrk, free_port  # noqa: E402
 from bench.seed import seed  # noqa: E402
-from cutover import flags  # noqa: E402
-from shared_models.db import begin_write, make_engine, make_sessionmaker  # noqa: E402
+from shared_models.db import make_engine, make_sessionmaker  # noqa: E402
 from shared_models.models.ops import ShadowStat  # noqa: E402
 from shared_models.settings import Settings  # noqa: E402
 
@@ -84,11 +83,7 @@ def sessions_for(database: Path):  # noqa: ANN201 - a sessionmaker
 def flagged_copy(database: Path, target: Path, state: str) -> None:
     """A copy of the seeded file with both routes at `state` (forced past the parity gate)."""
     shutil.copyfile(database, target)
-    with sessions_for(target)() as session:
-        begin_write(session)
-        for key in ROUTES.values():
-            flags.set_flag(session=session, route_key=key, state=state, actor="bench", reason="shadow bench", force=True)
-        session.commit()
+    force_flags(sessions_for(target), list(ROUTES.values()), state)
 
 
 def ceiling(legacy_cpu: float, fastapi_cpu: float) -> float:

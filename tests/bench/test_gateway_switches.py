@@ -64,4 +64,7 @@ def test_the_shadow_switch_writes_the_flag_and_sets_the_sample_rate(settings: Se
             assert client.get("/api/health").status_code == 200
         assert client.post(DRAIN).status_code == 204
         assert client.post("/__bench/nothing").status_code == 404
+        assert client.post(shadow_switch_path(1.5, [HEALTH])).status_code == 400
+        assert client.post("/__bench/shadow?rate=0.1").status_code == 400  # no route
+        assert flag() == "legacy"  # a refused switch changes nothing
     assert (replayed, compared()) == (3, 3)
