@@ -11,14 +11,20 @@
 Cheap enough to leave on (issue 13), because the caller's request does nothing but
 `submit`, a `put_nowait` on a bounded queue: when the queue is full the replay is
 dropped and counted (`dropped`, and `cutover_shadow_comparisons_total{verdict="dropped"}`),
-so shadowing can never queue up work or slow the real answer. `concurrency` worker
-tasks take replays off the queue, run them on the v2 twin path with the same headers
-(so the same caller), and compare: `cutover.compare.equivalent` settles the common
-case (equal bytes, or equal canonical JSON) without the differ, and only the rest goes
-through `cutover.compare.compare` and its normalisation rules. Verdicts are counted in
-memory and written about once a second by a flusher task in one transaction
-(`flags.record_shadow_batch`); mismatches keep both answers (`cutover.answers.capture`),
-at most `keep` per route per batch (the table keeps the newest `keep` anyway).
+so shadowing can never queue up work or slow the real answer.
+
+`concurrency` worker tasks take a replay, wait until `batch` are queued (or `batch_wait`
+seconds pass, or a drain starts), then run them back to back, each taken off the queue
+only when its turn comes, so the queue stays the bound. Batches because a replay sampled
+one request in ten and run alone cost 1.4-2x one run after every request
+(bench/shadow_overhead.py): it started cold, behind Flask's work. Each replay runs on the
+v2 twin path with the same headers (so the same caller) and is compared:
+`cutover.compare.equivalent` settles the common case (equal bytes, or equal canonical
+JSON) without the differ; only the rest goes through `cutover.compare.compare` and its
+normalisation rules. Verdicts are counted in memory and written about once a second by a
+flusher task in one transaction (`flags.record_shadow_batch`); mismatches keep both
+answers (`cutover.answers.capture`), at most `keep` per route per batch (the table keeps
+the newest `keep` anyway).
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ Replay = tuple[str, Scope, Recorder]
 
 class ShadowReplayer:
     def __init__(self, v2_app: ASGIApp, sessionmaker: Callable[[], Session], *, concurrency: int,
-                 sample_rate: float, keep: int, queue: int = 64, flush_interval: float = 1.0) -> None:
+                 sample_rate: float, keep: int, queue: int = 64, flush_interval: float = 1.0,
+                 batch: int = 8, batch_wait: float = 1.0) -> None:
         self.v2_app = v2_app
         self.sessionmaker = sessionmaker
         self.concurrency = concurrency
@@ -59,8 +66,12 @@ class ShadowReplayer:
         self.keep = keep
         self.queue_size = queue
         self.flush_interval = flush_interval
+        self.batch = max(1, min(batch, queue + 1))  # a worker holds one while its batch fills
+        self.batch_wait = batch_wait
         self.dropped = 0
         self._queue: asyncio.Queue[Replay] | None = None
+        self._batch_ready: asyncio.Event | None = None
+        self._draining = 0
         self._tasks: list[asyncio.Task[None]] = []
         # Verdicts not yet written: route → [matched, mismatched], and the mismatches.
         self._counts: dict[str, list[int]] = {}
@@ -78,11 +89,14 @@ class ShadowReplayer:
             self.dropped += 1
             SHADOW_COMPARISONS.labels(route_key, "dropped").inc()
             return False
+        if queue.qsize() + 1 >= self.batch and self._batch_ready is not None:
+            self._batch_ready.set()
         return True
 
     def _start(self) -> asyncio.Queue[Replay]:
         """The queue and the tasks, made in the running loop on first use."""
         self._queue = asyncio.Queue(self.queue_size)
+        self._batch_ready = asyncio.Event()
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
         self._tasks.append(asyncio.create_task(self._flush_every()))
         return self._queue
@@ -91,13 +105,33 @@ class ShadowReplayer:
         assert self._queue is not None
         queue = self._queue
         while True:
-            route_key, scope, legacy = await queue.get()
-            try:
-                await self._replay(route_key, scope, legacy)
-            except Exception:  # noqa: BLE001 - a failed replay must never reach the caller
-                log.exception("shadow replay of %s failed", route_key)
-            finally:
+            replay: Replay | None = await queue.get()
+            await self._wait_for_batch(queue)
+            for _ in range(self.batch):  # the rest stay queued (and bounded) until their turn
+                if replay is None:
+                    try:
+                        replay = queue.get_nowait()
+                    except asyncio.QueueEmpty:
+                        break
+                await self._replay_safely(*replay)
                 queue.task_done()
+                replay = None
+
+    async def _wait_for_batch(self, queue: asyncio.Queue[Replay]) -> None:
+        """Until `batch` replays wait (this one included), `batch_wait` seconds pass, or a drain starts."""
+        ready = self._batch_ready
+        if ready is None or queue.qsize() + 1 >= self.batch or self._draining:
+            return
+        ready.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.batch_wait):
+                await ready.wait()
+
+    async def _replay_safely(self, route_key: str, scope: Scope, legacy: Recorder) -> None:
+        try:
+            await self._replay(route_key, scope, legacy)
+        except Exception:  # noqa: BLE001 - a failed replay must never reach the caller
+            log.exception("shadow replay of %s failed", route_key)
 
     async def _replay(self, route_key: str, scope: Scope, legacy: Recorder) -> None:
         v2 = Recorder()
@@ -151,13 +185,19 @@ class ShadowReplayer:
     async def drain(self) -> None:
         """Wait until every queued replay is compared, then write the verdicts (tests, shutdown)."""
         if self._queue is not None:
-            await self._queue.join()
+            self._draining += 1
+            try:
+                if self._batch_ready is not None:
+                    self._batch_ready.set()  # a worker waiting for a full batch runs what it has
+                await self._queue.join()
+            finally:
+                self._draining -= 1
         await self.flush()
 
     async def close(self) -> None:
         """Drain, then stop the tasks (the next `submit` starts them again, e.g. in a new loop)."""
         await self.drain()
-        tasks, self._tasks, self._queue = self._tasks, [], None
+        tasks, self._tasks, self._queue, self._batch_ready = self._tasks, [], None, None
         for task in tasks:
             task.cancel()
         for task in tasks:

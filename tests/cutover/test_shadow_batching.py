@@ -121,3 +121,48 @@ def test_a_full_queue_drops_at_once_and_counts_it(engine) -> None:  # noqa: ANN0
     with sessions() as db:
         stat = db.get(ShadowStat, ROUTE)
         assert (stat.compared, stat.matched) == (3, 3)
+
+
+def test_replays_run_in_batches_once_enough_wait_or_the_wait_is_over(engine) -> None:  # noqa: ANN001
+    """A sampled replay waits for `batch` more (or `batch_wait`), so the v2 work runs back to back."""
+    sessions = make_sessionmaker(engine)
+    replayed: list[str] = []
+    v2 = _v2_answering({"/api/v2/jobs/x": b"{}"})
+
+    async def counting_v2(scope: Scope, receive: Receive, send: Send) -> None:
+        replayed.append(scope["path"])
+        await v2(scope, receive, send)
+
+    async def settle() -> None:
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+    async def scenario() -> list[int]:
+        seen = []
+        shadow = ShadowReplayer(counting_v2, sessions, concurrency=1, sample_rate=1.0, keep=5, queue=64,
+                                flush_interval=3600, batch=3, batch_wait=3600)
+        for _ in range(2):
+            assert shadow.submit(ROUTE, _scope("/api/jobs/x"), await _legacy_answer(b"{}"))
+        await settle()
+        seen.append(len(replayed))  # two of three: both wait
+        assert shadow.submit(ROUTE, _scope("/api/jobs/x"), await _legacy_answer(b"{}"))
+        await settle()
+        seen.append(len(replayed))  # the third completes the batch: all three run
+        shadow.batch_wait = 0.05
+        assert shadow.submit(ROUTE, _scope("/api/jobs/x"), await _legacy_answer(b"{}"))
+        await settle()
+        seen.append(len(replayed))  # one alone waits ...
+        await asyncio.sleep(0.2)
+        seen.append(len(replayed))  # ... until the wait is over
+        shadow.batch_wait = 3600
+        assert shadow.submit(ROUTE, _scope("/api/jobs/x"), await _legacy_answer(b"{}"))
+        await settle()
+        seen.append(len(replayed))
+        await shadow.drain()  # a drain runs what waits at once
+        seen.append(len(replayed))
+        await shadow.close()
+        return seen
+
+    assert asyncio.run(scenario()) == [0, 3, 3, 4, 4, 5]
+    with sessions() as db:
+        assert db.get(ShadowStat, ROUTE).matched == 5
