@@ -32,7 +32,7 @@
 
 Tests build a `CutoverConfig` directly to shorten intervals; `observe_batch` (64, the
 requests whose observations are written together, cutover.observe) has no setting, nor
-has the shadow replay batch (8 replays or 1 s, run back to back, cutover.shadow).
+has the shadow replay batch (8 replays or 0.25 s, run back to back, cutover.shadow).
 """
 
 from __future__ import annotations
