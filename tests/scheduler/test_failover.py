@@ -1,9 +1,14 @@
 """Exactly once under failure: three `python -m scheduler` processes, leaders SIGKILLed.
 
-On a clock 30x faster (a cron minute every 2 real seconds), five jobs fire for about
+On a clock 10x faster (a cron minute every 6 real seconds), twelve jobs fire for about
 half a minute while the leader is killed at random points four times (a fresh candidate
 replaces each). Every due slot must have exactly one execution row, fired (not recorded
 as missed), and the standby must take over within 5 s each time.
+
+Why a cron minute must outlast the 5 s takeover bound: a takeover that spans two slots
+of a job fires only the later one, by design (SCHEDULER_MISSED_RUNS=once, its note says
+so). At 30x (2 s a minute) a 2.5 s takeover on a loaded CI host did that, a minute and a
+quarter of scaled time, though no real deployment's takeover comes near a cron minute.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from shared_models.models import JobExecution
 from tests.helpers import committed, make_job
 from tests.scheduler.conftest import Candidates, slot_counts
 
-SPEED = 30.0
+SPEED = 10.0
 TOKYO = ZoneInfo("Asia/Tokyo")
 ORIGIN = datetime(2030, 1, 7, 0, 0, 20, tzinfo=UTC)
 
@@ -37,19 +42,19 @@ def test_leader_killed_repeatedly_every_slot_runs_exactly_once(
         candidates.spawn()
     leader = candidates.wait_for_leader(15)
     # Jobs written after a leader is up, as an API would: the reconcile picks them up.
-    jobs = [make_job(db, cron_expression="* * * * *", target_url=webhook, end_date=None) for _ in range(4)]
+    jobs = [make_job(db, cron_expression="* * * * *", target_url=webhook, end_date=None) for _ in range(11)]
     jobs.append(make_job(db, cron_expression="*/2 * * * *", target_url=webhook, end_date=None))
     created = {job.id: job.updated_at for job in jobs}
     rng = random.Random()
     takeovers: list[float] = []
     for _ in range(4):
-        time.sleep(rng.uniform(3.0, 6.0))
+        time.sleep(rng.uniform(5.0, 8.0))
         killed_at = time.monotonic()
         candidates.kill(leader)
         leader = candidates.wait_for_leader(5, exclude=leader)
         takeovers.append(time.monotonic() - killed_at)
         candidates.spawn()
-    time.sleep(4.0)
+    time.sleep(6.0)
     stop_at = clock.utcnow()
     candidates.stop_all()
 
@@ -66,7 +71,9 @@ def test_leader_killed_repeatedly_every_slot_runs_exactly_once(
             slot = trigger.next_slot(slot)
     claimed = {(job_id, slot) for job_id, slot in counts}
     missing = expected - claimed
-    assert not missing, f"{len(missing)} slot(s) never claimed: {sorted(missing)[:5]}\n{candidates.logs()}"
+    assert not missing, (
+        f"{len(missing)} slot(s) never claimed: {sorted(missing)[:5]}; takeovers {takeovers}\n{candidates.logs()}"
+    )
     assert len(expected) >= 40
     missed_rows = db.scalars(
         select(JobExecution).where(JobExecution.error_message.like(f"{MISSED_RUN_PREFIX}%"))
