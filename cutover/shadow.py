@@ -16,11 +16,12 @@ so shadowing can never queue up work or slow the real answer.
 `concurrency` worker tasks take a replay, wait until `batch` are queued (or `batch_wait`
 seconds pass, or a drain starts), then run them back to back, each taken off the queue
 only when its turn comes, so the queue stays the bound. Batches because a replay sampled
-one request in ten and run alone cost 1.4-2x one run after every request
-(bench/shadow_overhead.py): it started cold, behind Flask's work. The wait is short
-(0.25 s) because a replay reads the database later than Flask did, and a write between
-the two (a job edited right after it was read) shows up as a mismatch. Each replay runs on the
-v2 twin path with the same headers (so the same caller) and is compared:
+one request in ten and run alone measured 1.4-2x the CPU of one run after every request
+(bench/shadow_overhead.py); our reading, not proven, is that it started cold, behind
+Flask's work. The wait is short (0.25 s) because a replay reads the database later than
+Flask did, and a write between the two (a job edited right after it was read) shows up
+as a mismatch. Each replay runs on the v2 twin path with the same headers (so the same
+caller) and is compared:
 `cutover.compare.equivalent` settles the common case (equal bytes, or equal canonical
 JSON) without the differ; only the rest goes through `cutover.compare.compare` and its
 normalisation rules. Verdicts are counted in memory and written about once a second by a
