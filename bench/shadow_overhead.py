@@ -1,7 +1,7 @@
 """What shadow mode, metrics and request logs cost: one gateway switched side by side, alternating.
 
     python bench/shadow_overhead.py [--rounds 7] [--duration 5] [--passes 3] [--connections 8]
-        [--database /tmp/cronjob_shadow_bench.db] [--reseed]
+        [--database /tmp/cronjob_shadow_bench.db] [--reseed] [--json FILE]
 
 One gateway process (`uvicorn bench.gateway_switches:app`: `gateway:app` plus bench-only
 switches; one worker, pinned to the server CPU, PROMETHEUS_MULTIPROC_DIR set as in a
@@ -37,12 +37,14 @@ A round's figure is the mean of its slices; printed per route: the median over r
 of each ratio, with its range: shadow100 ÷ legacy (target ≥ 0.70), shadow10 ÷ legacy
 (≥ 0.95), legacy ÷ bare (the cost of metrics + logs, ≥ 0.97). Then, per shadow side, the
 comparisons stored ÷ the requests served: how much shadowing actually happened
-(replays dropped when the queue is full are not comparisons).
+(replays dropped when the queue is full are not comparisons). `--json FILE` also writes
+each round's figures, so that runs on a noisy host can be pooled round by round.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -127,6 +129,7 @@ def main() -> int:
     parser.add_argument("--passes", type=int, default=3, help="slices of each side per round and route")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write each round's figures here, to pool several runs")
     args = parser.parse_args()
     database: Path = args.database.resolve()
     if args.reseed:
@@ -216,6 +219,11 @@ def main() -> int:
               f"{(legacy_cpu / shadow_cpu) / ceiling(legacy_cpu, fastapi_cpu):.0%} of it")
     for side, (done, total) in shadowed.items():
         print(f"{side}: {done} comparisons stored for {total:.0f} requests served ({done / max(total, 1):.1%})")
+    if args.json:
+        rounds = {f"{side} {route}": {"req_per_s": per_round(side, route, 0), "cpu_s_per_request": per_round(side, route, 1)}
+                  for side in measured for route in ROUTES}
+        args.json.write_text(json.dumps({"settings": vars(args) | {"database": str(database), "json": str(args.json)},
+                                         "rounds": rounds}, indent=1))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
