@@ -131,6 +131,29 @@ def test_observations_wait_for_a_full_batch_a_flush_or_a_scrape(
     assert figures(db, HEALTH)["legacy"] == (4, 1, 4)
 
 
+class CountedWrites(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_a_batch_of_log_lines_is_one_write(request_log: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    handler = REQUEST_LOG.handlers[0]
+    stream = CountedWrites()
+    handler.setStream(stream)  # type: ignore[attr-defined]
+    monkeypatch.setattr(REQUEST_LOG, "handlers", [handler])  # without pytest's capture handlers beside it
+    observer = Observer(lambda: None, slot_seconds=10, flush_interval=3600, metrics=False,  # type: ignore[arg-type, return-value]
+                        request_log=True, batch=5)
+    for n in range(5):
+        observer.observe(Seen(), status=200, seconds=0.001, request_id=f"r{n}", user_id=None, method="GET")
+    assert [json.loads(line)["request_id"] for line in stream.getvalue().splitlines()] == [f"r{n}" for n in range(5)]
+    assert stream.writes == 1
+
+
 def test_a_scrape_drains_its_own_process_first(settings: Settings) -> None:
     gateway = create_gateway(settings, CutoverConfig(refresh_interval=0.1, figures_flush_interval=3600))
     labels = {"route": HEALTH, "stack": "legacy", "state": "legacy", "status_class": "2xx"}
