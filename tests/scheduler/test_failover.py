@@ -7,8 +7,8 @@ as missed), and the standby must take over within 5 s each time.
 
 Why a cron minute must outlast the 5 s takeover bound: a takeover that spans two slots
 of a job fires only the later one, by design (SCHEDULER_MISSED_RUNS=once, its note says
-so). At 30x (2 s a minute) a takeover over 2 s on a loaded CI host did that, a minute and a
-quarter of scaled time, though no real deployment's takeover comes near a cron minute.
+so). At 30x (2 s a minute) a takeover over 2 s on a loaded CI host did that: more than a
+minute of scaled time, though no real deployment's takeover comes near a cron minute.
 """
 
 from __future__ import annotations
