@@ -222,8 +222,7 @@ def main() -> int:
     if args.json:
         rounds = {f"{side} {route}": {"req_per_s": per_round(side, route, 0), "cpu_s_per_request": per_round(side, route, 1)}
                   for side in measured for route in ROUTES}
-        args.json.write_text(json.dumps({"settings": vars(args) | {"database": str(database), "json": str(args.json)},
-                                         "rounds": rounds}, indent=1))
+        args.json.write_text(json.dumps({"settings": vars(args), "rounds": rounds}, indent=1, default=str))
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
